@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Maps, configuration and small helpers shared by every probe group.
+ * Handlers read kernel memory with BPF_CORE_READ so the same body serves the
+ * tp_btf, fentry and kprobe shims in netwatcher.bpf.c.
+ */
+#ifndef NW_CORE_BPF_H
+#define NW_CORE_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "netwatcher.h"
+#include "compat.bpf.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+
+/* Load-time configuration, written by the agent before load (BPF rodata). */
+const volatile struct nw_config targ_cfg = {
+	.sample_every = 1,
+	.max_events_per_sec = 0,
+	.max_errors_per_sec = 0,
+	.snapshot_ns = 100000000ULL,
+	.conn_snapshot = 1,
+};
+
+/* Ring buffer of every event record; size set by the agent before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024);
+} events SEC(".maps");
+
+/* In-flight packets between two hooks. Keyed by skb address or by (socket, seq). */
+enum nw_inflight_kind {
+	NW_KEY_RX_SKB = 1,
+	NW_KEY_TX_SOCK = 2,
+	NW_KEY_TX_SKB = 3,
+};
+
+struct nw_inflight_key {
+	__u64 id;      /* skb or sock address */
+	__u32 seq;     /* TX_SOCK: sequence number of the segment's first byte */
+	__u32 kind;    /* enum nw_inflight_kind */
+};
+
+struct nw_inflight {
+	__u64 stamps[NW_MAX_STAMPS];
+	__u64 cookie;          /* TX: the sending socket */
+	__u64 cgroup_id;       /* TX: the sending socket's cgroup */
+	__u32 seq;
+	__u32 ack;
+	__u32 len;
+	__u32 sampled;
+	__u32 pid;             /* TX: the sending process */
+	__u32 pad;
+	struct nw_tuple t;     /* TX: the socket's tuple, local first */
+	__u8 comm[NW_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768);
+	__type(key, struct nw_inflight_key);
+	__type(value, struct nw_inflight);
+} inflight SEC(".maps");
+
+/* Segments queued on a socket and not yet read (socket layer timing). */
+struct nw_rx_pending {
+	__u64 stamps[NW_RX_QUEUED + 1];   /* driver, stack, transport, queued */
+	__u32 seq;
+	__u32 end_seq;
+	__u32 ack;
+	__u32 len;
+	__u32 sampled;
+	__u32 pad;
+};
+
+struct nw_rx_fifo {
+	__u32 head;    /* next entry to finish (free-running, mod NW_RX_FIFO) */
+	__u32 tail;    /* next entry to fill (free-running); tail - head entries in use */
+	struct nw_rx_pending e[NW_RX_FIFO];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nw_rx_fifo);
+} rx_fifo SEC(".maps");
+
+/* Connections by socket cookie. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u64);
+	__type(value, struct nw_conn);
+} conns SEC(".maps");
+
+/* Listening sockets by (netns inode, port): owner and the socket for its backlog. */
+struct nw_listener_key {
+	__u32 netns;
+	__u16 port;
+	__u16 pad;
+};
+
+struct nw_listener {
+	__u64 sk;
+	__u64 cgroup_id;
+	__u32 pid;
+	__u32 uid;
+	__u8 comm[NW_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct nw_listener_key);
+	__type(value, struct nw_listener);
+} listeners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct nw_hist_key);
+	__type(value, struct nw_hist);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct nw_counter_key);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768);
+	__type(key, struct nw_flow_key);
+	__type(value, struct nw_flow);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NW_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Per-second event budget shared by all CPUs. */
+struct nw_budget {
+	__u64 second;
+	__u32 packets;
+	__u32 errors;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nw_budget);
+} budget SEC(".maps");
+
+static const struct nw_hist zero_hist;
+static const struct nw_rx_fifo zero_fifo;
+
+static __always_inline void nw_stat(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+/* Port filter, from the socket's point of view: sport local, dport remote. */
+static __always_inline bool nw_ports_match(__u16 local, __u16 remote)
+{
+	if (targ_cfg.filter_sport && targ_cfg.filter_sport != local)
+		return false;
+	if (targ_cfg.filter_dport && targ_cfg.filter_dport != remote)
+		return false;
+	return true;
+}
+
+static __always_inline bool nw_sample(void)
+{
+	__u32 n = targ_cfg.sample_every;
+
+	if (n == 0)
+		return false;
+	if (n == 1)
+		return true;
+	return bpf_get_prandom_u32() % n == 0;
+}
+
+/* Take one event from this second's budget; false (and counted) when it is spent. */
+static __always_inline bool nw_budget_take(bool packet)
+{
+	__u32 cap = packet ? targ_cfg.max_events_per_sec : targ_cfg.max_errors_per_sec;
+	__u32 zero = 0, used;
+	struct nw_budget *b;
+	__u64 sec;
+
+	if (cap == 0)
+		return true;
+	b = bpf_map_lookup_elem(&budget, &zero);
+	if (!b)
+		return true;
+	sec = bpf_ktime_get_ns() / 1000000000ULL;
+	if (b->second != sec) {
+		/* Racy reset across CPUs: at worst a few extra events in a new second. */
+		b->second = sec;
+		b->packets = 0;
+		b->errors = 0;
+	}
+	if (packet)
+		used = __sync_fetch_and_add(&b->packets, 1);
+	else
+		used = __sync_fetch_and_add(&b->errors, 1);
+	if (used < cap)
+		return true;
+	nw_stat(packet ? NW_STAT_SAMPLE_CAPPED : NW_STAT_ERR_CAPPED);
+	return false;
+}
+
+static __always_inline void *nw_reserve(__u64 size)
+{
+	void *e = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!e)
+		nw_stat(NW_STAT_RINGBUF_LOST);
+	return e;
+}
+
+static __always_inline __u32 nw_log2(__u64 v)
+{
+	__u32 r, shift;
+
+	r = (v > 0xFFFFFFFFULL) << 5; v >>= r;
+	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static __always_inline void nw_hist_add(__u64 cgroup_id, __u8 dir, __u8 layer, __u64 delta_ns)
+{
+	struct nw_hist_key k = { .cgroup_id = cgroup_id, .direction = dir, .layer = layer };
+	struct nw_hist *h;
+	__u32 slot;
+
+	h = bpf_map_lookup_elem(&hists, &k);
+	if (!h) {
+		bpf_map_update_elem(&hists, &k, &zero_hist, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &k);
+		if (!h) {
+			nw_stat(NW_STAT_HIST_FULL);
+			return;
+		}
+	}
+	slot = nw_log2(delta_ns);
+	if (slot >= NW_HIST_SLOTS)
+		slot = NW_HIST_SLOTS - 1;
+	h->count += 1;
+	h->sum_ns += delta_ns;
+	h->slots[slot & (NW_HIST_SLOTS - 1)] += 1;
+}
+
+static __always_inline void nw_count(__u64 cgroup_id, __u16 kind, __u32 detail)
+{
+	struct nw_counter_key k = { .cgroup_id = cgroup_id, .kind = kind, .detail = detail };
+	__u64 one = 1, *v;
+
+	v = bpf_map_lookup_elem(&counters, &k);
+	if (v) {
+		*v += 1;
+		return;
+	}
+	bpf_map_update_elem(&counters, &k, &one, BPF_NOEXIST);
+}
+
+/* Is a before b in sequence space? */
+static __always_inline bool nw_before(__u32 a, __u32 b)
+{
+	return (__s32)(a - b) < 0;
+}
+
+/* --- sockets ------------------------------------------------------------- */
+
+static __always_inline __u16 nw_sk_family(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_family);
+}
+
+static __always_inline bool nw_sk_is_tcp(const struct sock *sk)
+{
+	__u16 fam = nw_sk_family(sk);
+
+	if (fam != AF_INET && fam != AF_INET6)
+		return false;
+	return nw_sk_protocol(sk) == IPPROTO_TCP;
+}
+
+static __always_inline void nw_tuple_from_common(const struct sock_common *c, struct nw_tuple *t)
+{
+	__u16 fam = BPF_CORE_READ(c, skc_family);
+
+	t->family = fam;
+	t->sport = BPF_CORE_READ(c, skc_num);
+	t->dport = bpf_ntohs(BPF_CORE_READ(c, skc_dport));
+	if (fam == AF_INET) {
+		t->saddr[10] = 0xff;
+		t->saddr[11] = 0xff;
+		t->daddr[10] = 0xff;
+		t->daddr[11] = 0xff;
+		bpf_core_read(&t->saddr[12], 4, &c->skc_rcv_saddr);
+		bpf_core_read(&t->daddr[12], 4, &c->skc_daddr);
+	} else {
+		bpf_core_read(t->saddr, 16, &c->skc_v6_rcv_saddr);
+		bpf_core_read(t->daddr, 16, &c->skc_v6_daddr);
+	}
+}
+
+static __always_inline void nw_tuple_from_sk(const struct sock *sk, struct nw_tuple *t)
+{
+	nw_tuple_from_common(&sk->__sk_common, t);
+}
+
+static __always_inline __u16 nw_sk_lport(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_num);
+}
+
+static __always_inline __u16 nw_sk_rport(const struct sock *sk)
+{
+	return bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
+static __always_inline bool nw_sk_match(const struct sock *sk)
+{
+	return nw_ports_match(nw_sk_lport(sk), nw_sk_rport(sk));
+}
+
+static __always_inline __u32 nw_sk_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/* --- packets ------------------------------------------------------------- */
+
+/* A TCP segment parsed from its headers, addresses as on the wire (s = sender). */
+struct nw_pkt {
+	struct nw_tuple t;
+	__u32 seq;
+	__u32 ack;
+	__u32 payload;
+	__u8 proto;
+	__u8 flags;
+	__u16 pad;
+};
+
+/*
+ * Parse IPv4/IPv6 + TCP/UDP headers at `nh` (the network header). Returns 0 for a
+ * TCP or UDP packet (ports set), 1 for another IP protocol, -1 when not parsable.
+ */
+static __always_inline int nw_parse_l3(const unsigned char *nh, __u16 eth_proto, struct nw_pkt *p)
+{
+	__u32 l4off;
+	__u16 totlen;
+
+	if (eth_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), nh))
+			return -1;
+		if ((ip.ihl) < 5)
+			return -1;
+		l4off = ip.ihl * 4;
+		totlen = bpf_ntohs(ip.tot_len);
+		p->proto = ip.protocol;
+		p->t.family = AF_INET;
+		p->t.saddr[10] = 0xff;
+		p->t.saddr[11] = 0xff;
+		p->t.daddr[10] = 0xff;
+		p->t.daddr[11] = 0xff;
+		__builtin_memcpy(&p->t.saddr[12], &ip.saddr, 4);
+		__builtin_memcpy(&p->t.daddr[12], &ip.daddr, 4);
+		p->payload = totlen > l4off ? totlen - l4off : 0;
+	} else if (eth_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), nh))
+			return -1;
+		l4off = sizeof(ip6);
+		p->proto = ip6.nexthdr;
+		p->t.family = AF_INET6;
+		__builtin_memcpy(p->t.saddr, &ip6.saddr, 16);
+		__builtin_memcpy(p->t.daddr, &ip6.daddr, 16);
+		p->payload = bpf_ntohs(ip6.payload_len);
+	} else {
+		return -1;
+	}
+	if (p->proto == IPPROTO_TCP) {
+		struct tcphdr th;
+		__u32 hl;
+
+		if (bpf_probe_read_kernel(&th, sizeof(th), nh + l4off))
+			return -1;
+		p->t.sport = bpf_ntohs(th.source);
+		p->t.dport = bpf_ntohs(th.dest);
+		p->seq = bpf_ntohl(th.seq);
+		p->ack = bpf_ntohl(th.ack_seq);
+		p->flags = ((__u8 *)&th)[13];
+		hl = th.doff * 4;
+		p->payload = p->payload > hl ? p->payload - hl : 0;
+		return 0;
+	}
+	if (p->proto == IPPROTO_UDP) {
+		struct udphdr uh;
+
+		if (bpf_probe_read_kernel(&uh, sizeof(uh), nh + l4off))
+			return -1;
+		p->t.sport = bpf_ntohs(uh.source);
+		p->t.dport = bpf_ntohs(uh.dest);
+		p->payload = p->payload > 8 ? p->payload - 8 : 0;
+		return 0;
+	}
+	return 1;
+}
+
+/* Parse from the skb's recorded network header (set once IP has seen the packet). */
+static __always_inline int nw_parse_skb_nh(const struct sk_buff *skb, struct nw_pkt *p)
+{
+	__u16 nhoff = BPF_CORE_READ(skb, network_header);
+	unsigned char *head = BPF_CORE_READ(skb, head);
+
+	if (nhoff == (__u16)~0U)
+		return -1;
+	return nw_parse_l3(head + nhoff, BPF_CORE_READ(skb, protocol), p);
+}
+
+/* Flip a wire tuple (sender first) to the receiving socket's view (local first). */
+static __always_inline void nw_tuple_reverse(const struct nw_tuple *in, struct nw_tuple *out)
+{
+	__builtin_memcpy(out->saddr, in->daddr, 16);
+	__builtin_memcpy(out->daddr, in->saddr, 16);
+	out->sport = in->dport;
+	out->dport = in->sport;
+	out->family = in->family;
+}
+
+static __always_inline void nw_fill_hdr(struct nw_event_hdr *h, __u16 type, __u64 cookie, __u64 cgroup_id)
+{
+	h->type = type;
+	h->flags = 0;
+	h->pid = 0;
+	h->ts_ns = bpf_ktime_get_ns();
+	h->cookie = cookie;
+	h->cgroup_id = cgroup_id;
+}
+
+#endif /* NW_CORE_BPF_H */

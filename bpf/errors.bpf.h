@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Errors: retransmits (fast / timeout / probe / SYN / SYN-ACK), resets sent and
+ * received, bad checksums, drops with the kernel's drop reason, receive queue full,
+ * socket buffer limits, ICMP errors sent. Every occurrence is counted per cgroup;
+ * events are capped per second.
+ */
+#ifndef NW_ERRORS_BPF_H
+#define NW_ERRORS_BPF_H
+
+#include "core.bpf.h"
+
+static __always_inline struct nw_error_event *nw_error_begin(__u16 type, __u64 cookie, __u64 cg)
+{
+	struct nw_error_event *e;
+	struct nw_conn *c;
+
+	if (!nw_budget_take(false))
+		return 0;
+	e = nw_reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	nw_fill_hdr(&e->h, type, cookie, cg);
+	if (cookie) {
+		c = bpf_map_lookup_elem(&conns, &cookie);
+		if (c) {
+			e->h.pid = c->pid;
+			__builtin_memcpy(e->comm, c->comm, NW_COMM_LEN);
+		}
+	}
+	return e;
+}
+
+/* A full socket (not a request or TIME_WAIT mini socket)? */
+static __always_inline bool nw_sk_fullsock(const struct sock *sk)
+{
+	__u8 st = BPF_CORE_READ(sk, __sk_common.skc_state);
+
+	return st != TCP_TIME_WAIT && st != TCP_NEW_SYN_RECV;
+}
+
+static __always_inline __u64 nw_cg_of(const struct sock *sk, __u64 cookie)
+{
+	struct nw_conn *c;
+
+	if (cookie) {
+		c = bpf_map_lookup_elem(&conns, &cookie);
+		if (c && c->cgroup_id)
+			return c->cgroup_id;
+	}
+	return nw_sk_cgroup_id(sk);
+}
+
+static __always_inline void nw_retransmit(const struct sock *sk, const struct sk_buff *skb, __u64 cookie)
+{
+	struct nw_error_event *e;
+	struct nw_conn *c;
+	__u8 state, ca;
+	__u32 kind;
+	__u64 cg;
+
+	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	ca = nw_ca_state(sk);
+	if (state == TCP_SYN_SENT)
+		kind = NW_RETRANS_SYN;
+	else if (ca == TCP_CA_Loss)
+		kind = NW_RETRANS_TIMEOUT;
+	else if (ca == TCP_CA_Recovery)
+		kind = NW_RETRANS_FAST;
+	else
+		kind = NW_RETRANS_PROBE;
+
+	c = bpf_map_lookup_elem(&conns, &cookie);
+	if (c) {
+		if (kind == NW_RETRANS_FAST)
+			__sync_fetch_and_add(&c->fast_retrans, 1);
+		else if (kind == NW_RETRANS_TIMEOUT)
+			__sync_fetch_and_add(&c->timeout_retrans, 1);
+		else
+			__sync_fetch_and_add(&c->other_retrans, 1);
+	}
+	cg = c && c->cgroup_id ? c->cgroup_id : nw_sk_cgroup_id(sk);
+	nw_count(cg, NW_CNT_RETRANS, kind);
+	if (!nw_sk_match(sk))
+		return;
+	e = nw_error_begin(NW_EV_RETRANS, cookie, cg);
+	if (!e)
+		return;
+	nw_tuple_from_sk(sk, &e->h.t);
+	e->detail = kind;
+	e->state = state;
+	if (skb)
+		e->seq = BPF_CORE_READ((const struct tcp_skb_cb *)&skb->cb[0], seq);
+	e->extra = ca;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* A listener retransmitted a SYN-ACK for a request socket. */
+static __always_inline void nw_retransmit_synack(const struct sock *sk, const struct request_sock *req, __u64 cookie)
+{
+	struct nw_error_event *e;
+	struct nw_tuple t = {};
+	__u64 cg = nw_sk_cgroup_id(sk);
+
+	nw_count(cg, NW_CNT_RETRANS, NW_RETRANS_SYNACK);
+	nw_tuple_from_common(&req->__req_common, &t);
+	if (!nw_ports_match(t.sport, t.dport))
+		return;
+	e = nw_error_begin(NW_EV_RETRANS, cookie, cg);
+	if (!e)
+		return;
+	e->h.t = t;
+	e->detail = NW_RETRANS_SYNACK;
+	e->state = TCP_SYN_RECV;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * A reset sent. With a socket, the tuple is the socket's; without one (a segment to
+ * a port nobody listens on), it is the offending segment's, reversed.
+ */
+static __always_inline void nw_reset_sent(const struct sock *sk, const struct sk_buff *skb, __u64 cookie,
+					  __u32 reason)
+{
+	struct nw_error_event *e;
+	struct nw_tuple t = {};
+	struct nw_pkt p = {};
+	__u64 cg = 0;
+	__u32 state = 0;
+
+	if (sk) {
+		nw_tuple_from_common(&sk->__sk_common, &t);
+		state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		if (nw_sk_fullsock(sk)) {
+			struct nw_conn *c;
+
+			cg = nw_cg_of(sk, cookie);
+			c = bpf_map_lookup_elem(&conns, &cookie);
+			if (c)
+				__sync_fetch_and_add(&c->resets, 1);
+		}
+	} else if (skb) {
+		if (nw_parse_skb_nh(skb, &p) != 0)
+			return;
+		nw_tuple_reverse(&p.t, &t);
+	} else {
+		return;
+	}
+	nw_count(cg, NW_CNT_RESET, 0);
+	if (!nw_ports_match(t.sport, t.dport))
+		return;
+	e = nw_error_begin(NW_EV_RESET, cookie, cg);
+	if (!e)
+		return;
+	e->h.t = t;
+	e->detail = 0;
+	e->state = state;
+	e->seq = p.ack;
+	e->extra = reason;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void nw_reset_received(const struct sock *sk, __u64 cookie)
+{
+	struct nw_error_event *e;
+	struct nw_conn *c;
+	__u64 cg;
+
+	c = bpf_map_lookup_elem(&conns, &cookie);
+	if (c)
+		__sync_fetch_and_add(&c->resets, 1);
+	cg = nw_cg_of(sk, cookie);
+	nw_count(cg, NW_CNT_RESET, 1);
+	if (!nw_sk_match(sk))
+		return;
+	e = nw_error_begin(NW_EV_RESET, cookie, cg);
+	if (!e)
+		return;
+	nw_tuple_from_sk(sk, &e->h.t);
+	e->detail = 1;
+	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* A packet-only error (bad checksum): tuple from the segment, reversed to the receiver's view. */
+static __always_inline void nw_bad_csum(const struct sk_buff *skb)
+{
+	struct nw_error_event *e;
+	struct nw_pkt p = {};
+	struct nw_tuple t = {};
+
+	if (nw_parse_skb_nh(skb, &p) != 0)
+		return;
+	nw_tuple_reverse(&p.t, &t);
+	nw_count(0, NW_CNT_BAD_CSUM, 0);
+	if (!nw_ports_match(t.sport, t.dport))
+		return;
+	e = nw_error_begin(NW_EV_BAD_CSUM, 0, 0);
+	if (!e)
+		return;
+	e->h.t = t;
+	e->seq = p.seq;
+	e->extra = p.proto;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * kfree_skb with a drop reason. The socket is the receiving one when the kernel
+ * tells (rx_sk, v6.11+) or the skb's owner. The tuple is the packet's own (sender
+ * first): a drop can happen on either path.
+ */
+static __always_inline void nw_drop(const struct sk_buff *skb, __u64 location, __u32 reason,
+				    const struct sock *rx_sk)
+{
+	struct nw_error_event *e;
+	struct nw_pkt p = {};
+	const struct sock *sk = rx_sk;
+	__u16 proto = BPF_CORE_READ(skb, protocol);
+	__u64 cookie = 0, cg = 0;
+	int parsed;
+
+	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED) &&
+	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED))
+		return;
+	if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6))
+		return;
+	if (!sk)
+		sk = BPF_CORE_READ(skb, sk);
+	if (sk && nw_sk_fullsock(sk) && nw_sk_is_tcp(sk)) {
+		cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+		cg = nw_cg_of(sk, cookie);
+	}
+	nw_count(cg, NW_CNT_DROP, reason);
+	parsed = nw_parse_skb_nh(skb, &p);
+	if (parsed == 0 && !nw_ports_match(p.t.dport, p.t.sport) && !nw_ports_match(p.t.sport, p.t.dport))
+		return;
+	if (parsed < 0 && (targ_cfg.filter_sport || targ_cfg.filter_dport))
+		return;
+	e = nw_error_begin(NW_EV_DROP, cookie, cg);
+	if (!e)
+		return;
+	if (parsed >= 0)
+		e->h.t = p.t;
+	e->detail = reason;
+	e->seq = p.seq;
+	e->extra = p.proto;
+	e->location = location;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* The receive queue was full (rmem) or the socket hit its memory limit. */
+static __always_inline void nw_sock_pressure(const struct sock *sk, __u16 type, __u16 kind, __u32 extra)
+{
+	struct nw_error_event *e;
+	__u64 cookie = 0, cg;
+	__u16 fam = nw_sk_family(sk);
+
+	if (fam != AF_INET && fam != AF_INET6)
+		return;
+	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	cg = nw_cg_of(sk, cookie);
+	nw_count(cg, kind, nw_sk_protocol(sk));
+	if (!nw_sk_match(sk))
+		return;
+	e = nw_error_begin(type, cookie, cg);
+	if (!e)
+		return;
+	nw_tuple_from_sk(sk, &e->h.t);
+	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e->detail = nw_sk_protocol(sk);
+	e->extra = extra;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void nw_icmp_sent(const struct sk_buff *skb, int type, int code)
+{
+	const struct sock *sk = BPF_CORE_READ(skb, sk);
+	__u64 cg = 0;
+
+	if (sk && nw_sk_fullsock(sk))
+		cg = nw_sk_cgroup_id(sk);
+	nw_count(cg, NW_CNT_ICMP_SENT, ((type & 0xff) << 8) | (code & 0xff));
+}
+
+#endif /* NW_ERRORS_BPF_H */

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * netwatcher probes. Every SEC() program is a shim of a few lines over a handler
+ * in packet/conn/errors.bpf.h. Boundaries have twins: a tracepoint program
+ * (tp_btf, what runs on recent kernels) and, where the seeds hooked a function,
+ * fentry and kprobe programs. The agent enables one backing per boundary
+ * (bpf_program__set_autoload) after probing what the running kernel allows.
+ *
+ * Program names are part of the agent's contract (io.netwatcher.probe.Boundary).
+ */
+#include "core.bpf.h"
+#include "packet.bpf.h"
+#include "conn.bpf.h"
+#include "errors.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* v6.2+ (fd264ca02094 "bpf: Add a kfunc to type cast from bpf uapi ctx to kernel ctx"). */
+extern void *bpf_cast_to_kern_ctx(void *) __ksym __weak;
+
+/* Socket cookie in kprobe programs: the stored one, or the socket address if none yet. */
+static __always_inline __u64 nw_cookie_probe(const struct sock *sk)
+{
+	__u64 c = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+
+	return c ? c : (__u64)sk;
+}
+
+/* ==== RX: driver -> stack ================================================= */
+
+SEC("tp_btf/netif_rx")
+int BPF_PROG(tp_netif_rx, struct sk_buff *skb)
+{
+	nw_rx_begin(skb, NW_RX_DRIVER);
+	return 0;
+}
+
+SEC("tp_btf/napi_gro_receive_entry")
+int BPF_PROG(tp_napi_gro_receive_entry, const struct sk_buff *skb)
+{
+	nw_rx_begin(skb, NW_RX_DRIVER);
+	return 0;
+}
+
+SEC("tp_btf/netif_receive_skb_entry")
+int BPF_PROG(tp_netif_receive_skb_entry, const struct sk_buff *skb)
+{
+	nw_rx_begin(skb, NW_RX_DRIVER);
+	return 0;
+}
+
+SEC("tp_btf/netif_receive_skb")
+int BPF_PROG(tp_netif_receive_skb, struct sk_buff *skb)
+{
+	nw_rx_begin(skb, NW_RX_STACK);
+	return 0;
+}
+
+/* ==== RX: transport entry ================================================ */
+
+SEC("cgroup_skb/ingress")
+int cg_ingress(struct __sk_buff *ctx)
+{
+	if (bpf_cast_to_kern_ctx)
+		nw_rx_stamp((__u64)bpf_cast_to_kern_ctx(ctx), NW_RX_TRANSPORT);
+	return 1;
+}
+
+SEC("fentry/tcp_v4_rcv")
+int BPF_PROG(fe_tcp_v4_rcv, struct sk_buff *skb)
+{
+	nw_rx_stamp((__u64)skb, NW_RX_TRANSPORT);
+	return 0;
+}
+
+SEC("fentry/tcp_v6_rcv")
+int BPF_PROG(fe_tcp_v6_rcv, struct sk_buff *skb)
+{
+	nw_rx_stamp((__u64)skb, NW_RX_TRANSPORT);
+	return 0;
+}
+
+SEC("kprobe/tcp_v4_rcv")
+int BPF_KPROBE(kp_tcp_v4_rcv, struct sk_buff *skb)
+{
+	nw_rx_stamp((__u64)skb, NW_RX_TRANSPORT);
+	return 0;
+}
+
+SEC("kprobe/tcp_v6_rcv")
+int BPF_KPROBE(kp_tcp_v6_rcv, struct sk_buff *skb)
+{
+	nw_rx_stamp((__u64)skb, NW_RX_TRANSPORT);
+	return 0;
+}
+
+/* ==== RX: TCP processed, queued, read ===================================== */
+
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(tp_tcp_probe, struct sock *sk, const struct sk_buff *skb)
+{
+	__u64 cookie = bpf_get_socket_cookie(sk);
+
+	nw_conn_touch(sk, cookie);
+	nw_rx_tcp(sk, skb, cookie);
+	return 0;
+}
+
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(tp_sk_data_ready, const struct sock *sk)
+{
+	struct nw_rx_fifo *f = bpf_sk_storage_get(&rx_fifo, (struct sock *)sk, 0, 0);
+
+	if (f)
+		nw_rx_queued(sk, f);
+	return 0;
+}
+
+SEC("fentry/tcp_data_ready")
+int BPF_PROG(fe_tcp_data_ready, struct sock *sk)
+{
+	struct nw_rx_fifo *f = bpf_sk_storage_get(&rx_fifo, sk, 0, 0);
+
+	if (f)
+		nw_rx_queued(sk, f);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
+{
+	struct nw_rx_fifo *f;
+	__u64 cookie;
+
+	if (ret <= 0 || !nw_sk_is_tcp(sk))
+		return 0;
+	cookie = bpf_get_socket_cookie(sk);
+	nw_app_io(sk, ret, false, cookie);
+	f = bpf_sk_storage_get(&rx_fifo, sk, 0, 0);
+	if (f)
+		nw_rx_read(sk, f, cookie);
+	return 0;
+}
+
+/* tcp_cleanup_rbuf(sk, copied) ends every tcp_recvmsg (the seed `flow` hook). */
+SEC("fentry/tcp_cleanup_rbuf")
+int BPF_PROG(fe_tcp_cleanup_rbuf, struct sock *sk, int copied)
+{
+	struct nw_rx_fifo *f;
+	__u64 cookie;
+
+	if (copied <= 0)
+		return 0;
+	cookie = bpf_get_socket_cookie(sk);
+	nw_app_io(sk, copied, false, cookie);
+	f = bpf_sk_storage_get(&rx_fifo, sk, 0, 0);
+	if (f)
+		nw_rx_read(sk, f, cookie);
+	return 0;
+}
+
+SEC("kprobe/tcp_cleanup_rbuf")
+int BPF_KPROBE(kp_tcp_cleanup_rbuf, struct sock *sk, int copied)
+{
+	nw_app_io(sk, copied, false, nw_cookie_probe(sk));
+	return 0;
+}
+
+/* ==== TX ================================================================== */
+
+/*
+ * Fired before each chunk is copied; a new segment starts at write_seq when the
+ * write queue's tail cannot take more (no tail, or full).
+ */
+SEC("tp_btf/tcp_sendmsg_locked")
+int BPF_PROG(tp_tcp_sendmsg_locked, const struct sock *sk, const struct msghdr *msg,
+	     const struct sk_buff *skb, int size_goal)
+{
+	if (skb && BPF_CORE_READ(skb, len) < (__u32)size_goal)
+		return 0;
+	nw_tx_begin(sk, BPF_CORE_READ((const struct tcp_sock *)sk, write_seq),
+		    bpf_get_socket_cookie((void *)sk));
+	return 0;
+}
+
+SEC("fentry/tcp_sendmsg")
+int BPF_PROG(fe_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
+{
+	nw_tx_begin(sk, BPF_CORE_READ((struct tcp_sock *)sk, write_seq), bpf_get_socket_cookie(sk));
+	return 0;
+}
+
+SEC("kprobe/tcp_sendmsg")
+int BPF_KPROBE(kp_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
+{
+	nw_tx_begin(sk, BPF_CORE_READ((struct tcp_sock *)sk, write_seq), nw_cookie_probe(sk));
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(tp_sock_send_length, struct sock *sk, int ret, int flags)
+{
+	if (ret <= 0 || !nw_sk_is_tcp(sk))
+		return 0;
+	nw_app_io(sk, ret, true, bpf_get_socket_cookie(sk));
+	return 0;
+}
+
+SEC("fexit/tcp_sendmsg")
+int BPF_PROG(fx_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size, int ret)
+{
+	nw_app_io(sk, ret, true, bpf_get_socket_cookie(sk));
+	return 0;
+}
+
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(tp_net_dev_queue, struct sk_buff *skb)
+{
+	nw_tx_devq(skb);
+	return 0;
+}
+
+SEC("tp_btf/net_dev_start_xmit")
+int BPF_PROG(tp_net_dev_start_xmit, const struct sk_buff *skb, const struct net_device *dev)
+{
+	nw_tx_stamp(skb, NW_TX_XMIT);
+	return 0;
+}
+
+SEC("tp_btf/net_dev_xmit")
+int BPF_PROG(tp_net_dev_xmit, struct sk_buff *skb, int rc)
+{
+	nw_tx_done(skb);
+	return 0;
+}
+
+/* ==== Connections ========================================================= */
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tp_inet_sock_set_state, const struct sock *sk, int oldstate, int newstate)
+{
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_INET &&
+	    BPF_CORE_READ(sk, __sk_common.skc_family) != AF_INET6)
+		return 0;
+	nw_state_change(sk, oldstate, newstate, bpf_get_socket_cookie((void *)sk));
+	return 0;
+}
+
+/* ==== Errors ============================================================== */
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tp_tcp_retransmit_skb, const struct sock *sk, const struct sk_buff *skb)
+{
+	nw_retransmit(sk, skb, bpf_get_socket_cookie((void *)sk));
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(tp_tcp_retransmit_synack, const struct sock *sk, const struct request_sock *req)
+{
+	nw_retransmit_synack(sk, req, bpf_get_socket_cookie((void *)sk));
+	return 0;
+}
+
+/* v6.10+ passes a NULL socket for resets sent with no socket, and a reason. */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tp_tcp_send_reset, const struct sock *sk, const struct sk_buff *skb)
+{
+	__u64 cookie = sk ? bpf_get_socket_cookie((void *)sk) : 0;
+
+	nw_reset_sent(sk, skb, cookie, 0);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(tp_tcp_receive_reset, struct sock *sk)
+{
+	nw_reset_received(sk, bpf_get_socket_cookie(sk));
+	return 0;
+}
+
+SEC("tp_btf/tcp_bad_csum")
+int BPF_PROG(tp_tcp_bad_csum, const struct sk_buff *skb)
+{
+	nw_bad_csum(skb);
+	return 0;
+}
+
+/* v5.17+ (c504e5c2f964 "net: skb: introduce kfree_skb_reason()"). */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tp_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	nw_drop(skb, (__u64)location, reason, 0);
+	return 0;
+}
+
+/* v6.11+ adds the receiving socket (ba8de796baf4 "net: introduce sk_skb_reason_drop"). */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tp_kfree_skb_rx_sk, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
+	     struct sock *rx_sk)
+{
+	nw_drop(skb, (__u64)location, reason, rx_sk);
+	return 0;
+}
+
+SEC("tp_btf/sock_rcvqueue_full")
+int BPF_PROG(tp_sock_rcvqueue_full, struct sock *sk, struct sk_buff *skb)
+{
+	nw_sock_pressure(sk, NW_EV_RCVQ_FULL, NW_CNT_RCVQ_FULL, BPF_CORE_READ(sk, sk_backlog.rmem_alloc.counter));
+	return 0;
+}
+
+SEC("tp_btf/sock_exceed_buf_limit")
+int BPF_PROG(tp_sock_exceed_buf_limit, struct sock *sk, struct proto *prot, long allocated, int kind)
+{
+	nw_sock_pressure(sk, NW_EV_BUF_LIMIT, NW_CNT_BUF_LIMIT, (__u32)allocated);
+	return 0;
+}
+
+SEC("tp_btf/icmp_send")
+int BPF_PROG(tp_icmp_send, const struct sk_buff *skb, int type, int code)
+{
+	nw_icmp_sent(skb, type, code);
+	return 0;
+}
+
+/*
+ * Ring-buffer records are only reached through pointers, so clang would leave their
+ * types out of BTF; these unused globals keep them in, for the agent's layout check.
+ */
+const struct nw_packet_event *nw_btf_packet_event __attribute__((unused));
+const struct nw_conn_event *nw_btf_conn_event __attribute__((unused));
+const struct nw_error_event *nw_btf_error_event __attribute__((unused));

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * netwatcher: layouts shared by the BPF programs and the Java agent.
+ *
+ * Every struct uses fixed-width types and explicit padding (the build uses -Wpadded),
+ * so the Java mirrors in io.netwatcher.event.Layouts can be checked against this
+ * object's BTF by a test (LayoutTest). Units are in the field comments.
+ * Addresses are 16 bytes: IPv4 is stored IPv4-mapped (::ffff:a.b.c.d).
+ */
+#ifndef NETWATCHER_H
+#define NETWATCHER_H
+
+/* Padding is always explicit: the compiler must never add any to these layouts. */
+#pragma clang diagnostic push
+#pragma clang diagnostic error "-Wpadded"
+
+#define NW_COMM_LEN 16
+#define NW_HIST_SLOTS 32      /* log2(ns) slots; slot 31 holds everything >= 2^31 ns */
+#define NW_RX_STAMPS 5
+#define NW_TX_STAMPS 4
+#define NW_MAX_STAMPS 5
+#define NW_RX_FIFO 16         /* per-socket queued segments timed for the socket layer */
+#define NW_HTTP_LEN 64        /* bytes of an HTTP/1 first line kept when --http is on */
+
+/* Event types: the first __u16 of every ring-buffer record. */
+enum nw_event_type {
+	NW_EV_PACKET = 1,
+	NW_EV_CONN = 2,
+	NW_EV_RETRANS = 3,
+	NW_EV_RESET = 4,
+	NW_EV_DROP = 5,
+	NW_EV_BAD_CSUM = 6,
+	NW_EV_RCVQ_FULL = 7,
+	NW_EV_BUF_LIMIT = 8,
+};
+
+enum nw_direction {
+	NW_DIR_RX = 0,
+	NW_DIR_TX = 1,
+};
+
+/*
+ * Boundary timestamps of one packet. A layer is the time between two consecutive
+ * boundaries; a boundary whose hook did not fire for the packet stays 0.
+ */
+enum nw_rx_stamp {
+	NW_RX_DRIVER = 0,     /* handed up by the driver (netif_rx, napi_gro_receive_entry) */
+	NW_RX_STACK = 1,      /* core stack dispatch (netif_receive_skb) */
+	NW_RX_TRANSPORT = 2,  /* transport entry after socket lookup (cgroup_skb ingress, tcp_v4_rcv) */
+	NW_RX_QUEUED = 3,     /* in order in the socket receive queue (sk_data_ready) */
+	NW_RX_READ = 4,       /* copied to the application (recvmsg returned) */
+};
+
+enum nw_tx_stamp {
+	NW_TX_SEND = 0,       /* the application's data enters a TCP segment (tcp_sendmsg) */
+	NW_TX_DEVQ = 1,       /* segment handed to the device layer (dev_queue_xmit) */
+	NW_TX_XMIT = 2,       /* driver transmit starts (after the qdisc) */
+	NW_TX_DONE = 3,       /* driver transmit returned */
+};
+
+/* Layers, the histogram key: RX layers 0..3, TX layers 0..2 (stamp i -> i+1). */
+enum nw_layer {
+	NW_LAYER_RX_LINK = 0,
+	NW_LAYER_RX_IP = 1,
+	NW_LAYER_RX_TCP = 2,
+	NW_LAYER_RX_SOCKET = 3,
+	NW_LAYER_TX_TCP_IP = 0,
+	NW_LAYER_TX_QDISC = 1,
+	NW_LAYER_TX_DRIVER = 2,
+	NW_LAYER_TOTAL = 15,  /* first present boundary -> last present boundary */
+};
+
+enum nw_role {
+	NW_ROLE_UNKNOWN = 0,
+	NW_ROLE_CLIENT = 1,
+	NW_ROLE_SERVER = 2,
+};
+
+enum nw_conn_kind {
+	NW_CONN_OPEN = 1,
+	NW_CONN_CLOSE = 2,
+};
+
+enum nw_retrans_kind {
+	NW_RETRANS_FAST = 1,     /* retransmitted in Recovery (dupacks, SACK, RACK) */
+	NW_RETRANS_TIMEOUT = 2,  /* retransmitted in Loss (RTO fired) */
+	NW_RETRANS_SYNACK = 3,   /* SYN-ACK retransmitted by a listener */
+	NW_RETRANS_PROBE = 4,    /* tail loss probe or other retransmit in Open/Disorder */
+	NW_RETRANS_SYN = 5,      /* SYN retransmitted by a connecting client */
+};
+
+/* Counter kinds in the per-cgroup counters map; `detail` narrows the kind. */
+enum nw_counter_kind {
+	NW_CNT_DROP = 1,         /* detail: enum skb_drop_reason value */
+	NW_CNT_RETRANS = 2,      /* detail: enum nw_retrans_kind */
+	NW_CNT_RESET = 3,        /* detail: 0 sent, 1 received */
+	NW_CNT_BAD_CSUM = 4,
+	NW_CNT_RCVQ_FULL = 5,
+	NW_CNT_BUF_LIMIT = 6,
+	NW_CNT_CONN_OPEN = 7,    /* detail: enum nw_role */
+	NW_CNT_CONN_CLOSE = 8,   /* detail: enum nw_role */
+	NW_CNT_ICMP_SENT = 9,    /* detail: (type << 8) | code */
+};
+
+/* Agent self-statistics: index into the per-CPU stats array. */
+enum nw_stat {
+	NW_STAT_RINGBUF_LOST = 0,     /* bpf_ringbuf_reserve failed: record lost */
+	NW_STAT_SAMPLE_CAPPED = 1,    /* sampled packet events over the per-second cap */
+	NW_STAT_ERR_CAPPED = 2,       /* error events over the per-second cap */
+	NW_STAT_RX_UNTRACKED = 3,     /* socket layer not timed: per-socket FIFO full */
+	NW_STAT_INFLIGHT_FULL = 4,    /* in-flight packet map update failed */
+	NW_STAT_CONN_FULL = 5,        /* connection map update failed */
+	NW_STAT_HIST_FULL = 6,        /* histogram map update failed */
+	NW_STAT_MAX = 8,
+};
+
+/* One endpoint pair, as seen from the socket: s = local, d = remote, host byte order ports. */
+struct nw_tuple {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+	__u16 family;   /* AF_INET (2) or AF_INET6 (10) */
+	__u16 pad;
+};
+
+/* Common header of every ring-buffer record (72 bytes). */
+struct nw_event_hdr {
+	__u16 type;        /* enum nw_event_type */
+	__u16 flags;
+	__u32 pid;         /* tgid of the owning process; 0 when not known */
+	__u64 ts_ns;       /* CLOCK_MONOTONIC, ns */
+	__u64 cookie;      /* socket cookie (as in `ss -e` sk:); 0 when there is no socket */
+	__u64 cgroup_id;   /* cgroup v2 id of the socket (or of the current task) */
+	struct nw_tuple t;
+};
+
+/* A sampled packet and its boundary timestamps. */
+struct nw_packet_event {
+	struct nw_event_hdr h;
+	__u32 seq;                       /* TCP sequence number of the first payload byte */
+	__u32 ack;                       /* TCP acknowledgement number */
+	__u32 len;                       /* TCP payload bytes */
+	__u8 direction;                  /* enum nw_direction */
+	__u8 http_len;                   /* bytes valid in http[] */
+	__u16 pad;
+	__u64 stamps[NW_MAX_STAMPS];     /* CLOCK_MONOTONIC ns per boundary, 0 = not seen */
+	__u8 comm[NW_COMM_LEN];          /* owning process when known */
+	__u8 http[NW_HTTP_LEN];          /* HTTP/1 first line when --http */
+};
+
+/* Per-connection state, the value of the conns map and the body of a conn event. */
+struct nw_conn {
+	__u64 start_ns;          /* connect() or accept completion, CLOCK_MONOTONIC ns */
+	__u64 update_ns;         /* last snapshot of the tcp_sock fields below */
+	__u64 cgroup_id;
+	__u64 bytes_acked;       /* tcp_sock.bytes_acked: bytes sent and acknowledged */
+	__u64 bytes_received;    /* tcp_sock.bytes_received */
+	__u64 app_bytes_sent;    /* bytes the application handed to send/write */
+	__u64 app_bytes_read;    /* bytes the application read */
+	__u32 srtt_us;           /* smoothed RTT, us */
+	__u32 rttvar_us;         /* RTT variation, us */
+	__u32 cwnd;              /* congestion window, segments */
+	__u32 ssthresh;          /* slow start threshold, segments */
+	__u32 rwnd;              /* our advertised receive window, bytes */
+	__u32 snd_wnd;           /* peer's receive window, bytes */
+	__u32 total_retrans;     /* tcp_sock.total_retrans: segments retransmitted */
+	__u32 fast_retrans;      /* segments retransmitted in Recovery */
+	__u32 timeout_retrans;   /* segments retransmitted in Loss (after RTO) */
+	__u32 other_retrans;     /* tail loss probes, SYN and SYN-ACK retransmits */
+	__u32 backlog;           /* listener accept queue when accepted (server), else sk_ack_backlog */
+	__u32 max_backlog;       /* listener accept queue limit (server), else sk_max_ack_backlog */
+	__u32 sndbuf;            /* sk_sndbuf, bytes */
+	__u32 wmem_queued;       /* sk_wmem_queued, bytes */
+	__u32 rcvbuf;            /* sk_rcvbuf, bytes */
+	__u32 resets;            /* resets sent or received on this socket */
+	__u32 pid;               /* owning tgid (connect(), or first send/recv for servers) */
+	__u32 uid;
+	__u8 comm[NW_COMM_LEN];
+	struct nw_tuple t;       /* local first; the local port is known from ESTABLISHED on */
+	__u8 role;               /* enum nw_role */
+	__u8 state;              /* TCP state at the snapshot */
+	__u8 established;        /* 1 once ESTABLISHED was reached */
+	__u8 pad[5];
+};
+
+struct nw_conn_event {
+	struct nw_event_hdr h;
+	__u8 event;              /* enum nw_conn_event */
+	__u8 oldstate;           /* TCP state left (close: the state before CLOSE) */
+	__u8 pad[6];
+	struct nw_conn c;
+};
+
+/* Retransmit, reset, drop, bad checksum, receive-queue-full, buffer-limit events. */
+struct nw_error_event {
+	struct nw_event_hdr h;
+	__u32 detail;            /* retransmit kind, reset direction, drop reason value, ... */
+	__u32 state;             /* TCP state of the socket, 0 when none */
+	__u32 seq;               /* TCP sequence number when a segment is known */
+	__u32 extra;             /* drop: protocol (IPPROTO_*); rcvq: rmem_alloc; reset: sk_rst_reason */
+	__u64 location;          /* drop: kernel address that dropped the skb */
+	__u8 comm[NW_COMM_LEN];
+};
+
+/* Key of the layer histograms (per-CPU hash). */
+struct nw_hist_key {
+	__u64 cgroup_id;
+	__u8 direction;          /* enum nw_direction */
+	__u8 layer;              /* enum nw_layer */
+	__u8 pad[6];
+};
+
+struct nw_hist {
+	__u64 count;
+	__u64 sum_ns;
+	__u64 slots[NW_HIST_SLOTS];   /* slot i counts values in [2^i, 2^(i+1)) ns; slot 0 also holds 0 */
+};
+
+/* Key of the per-cgroup event counters (per-CPU hash, value __u64). */
+struct nw_counter_key {
+	__u64 cgroup_id;
+	__u16 kind;              /* enum nw_counter_kind */
+	__u16 pad;
+	__u32 detail;
+};
+
+/* Key of the per-process byte counters (the seed `flow`): bytes per socket and process. */
+struct nw_flow_key {
+	__u64 cookie;
+	__u32 pid;
+	__u32 pad;
+};
+
+struct nw_flow {
+	__u64 tx_bytes;          /* bytes the process sent on the socket (send/write return) */
+	__u64 rx_bytes;          /* bytes the process read from the socket */
+	__u64 cgroup_id;
+	struct nw_tuple t;
+	__u8 comm[NW_COMM_LEN];
+};
+
+/*
+ * Load-time configuration (rodata, set before load). Run-time state lives in maps.
+ */
+struct nw_config {
+	__u32 sample_every;      /* 1 = every packet event, N = 1 in N, 0 = no packet events */
+	__u32 max_events_per_sec;/* cap on sampled packet events per second (0 = no cap) */
+	__u32 max_errors_per_sec;/* cap on error events per second (0 = no cap) */
+	__u16 filter_sport;      /* socket's local port, 0 = any */
+	__u16 filter_dport;      /* socket's remote port, 0 = any */
+	__u8 http;               /* 1 = capture HTTP/1 first lines into packet events */
+	__u8 conn_snapshot;      /* 1 = refresh connection stats on every received segment */
+	__u8 pad[6];
+	__u64 snapshot_ns;       /* minimum time between two snapshots of one connection */
+};
+
+#pragma clang diagnostic pop
+
+#endif /* NETWATCHER_H */
