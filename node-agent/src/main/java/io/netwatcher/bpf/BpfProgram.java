@@ -1,0 +1,118 @@
+package io.netwatcher.bpf;
+
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One program of a {@link BpfObject}. */
+public final class BpfProgram {
+    private final BpfObject owner;
+    private final Pointer prog;
+    private final String name;
+    private final String section;
+    private final List<BpfLink> links = new ArrayList<>();
+
+    BpfProgram(BpfObject owner, Pointer prog) {
+        this.owner = owner;
+        this.prog = prog;
+        this.name = LibBpf.bpf_program__name(prog);
+        this.section = LibBpf.bpf_program__section_name(prog);
+    }
+
+    Pointer handle() {
+        return prog;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The ELF section, e.g. {@code tp_btf/tcp_probe} or {@code cgroup_skb/ingress}. */
+    public String section() {
+        return section;
+    }
+
+    /** The hook kind: the section up to the first '/', e.g. tp_btf, fentry, kprobe, cgroup_skb. */
+    public String kind() {
+        int i = section.indexOf('/');
+        return i < 0 ? section : section.substring(0, i);
+    }
+
+    /** The hook target: the section after the first '/', e.g. tcp_probe. */
+    public String target() {
+        int i = section.indexOf('/');
+        return i < 0 ? "" : section.substring(i + 1);
+    }
+
+    private boolean autoload = true;
+
+    public void setAutoload(boolean on) {
+        int ret = LibBpf.bpf_program__set_autoload(prog, on);
+        if (ret < 0) {
+            throw BpfException.negative("bpf_program__set_autoload(" + name + ")", ret);
+        }
+        autoload = on;
+    }
+
+    public boolean autoload() {
+        return autoload;
+    }
+
+    /** The program's fd after load (for fdinfo run-time statistics). */
+    public int fd() {
+        owner.ensureLoaded();
+        int fd = LibBpf.bpf_program__fd(prog);
+        if (fd < 0) {
+            throw BpfException.negative("bpf_program__fd(" + name + ")", fd);
+        }
+        return fd;
+    }
+
+    /** Attaches as the section says (tracepoints, fentry, kprobes). */
+    public synchronized BpfLink attach() {
+        owner.ensureLoaded();
+        Pointer link = LibBpf.bpf_program__attach(prog);
+        if (link == null) {
+            throw BpfException.errno("bpf_program__attach(" + name + ")", Native.getLastError());
+        }
+        BpfLink l = new BpfLink(name, link);
+        links.add(l);
+        return l;
+    }
+
+    /** Attaches a cgroup program (cgroup_skb, sockops) to the cgroup v2 directory at {@code cgroup}. */
+    public synchronized BpfLink attachCgroup(Path cgroup) {
+        owner.ensureLoaded();
+        if (!Files.isDirectory(cgroup)) {
+            throw new IllegalArgumentException("not a cgroup directory: " + cgroup);
+        }
+        int fd = Libc.openDirectory(cgroup.toString());
+        try {
+            Pointer link = LibBpf.bpf_program__attach_cgroup(prog, fd);
+            if (link == null) {
+                throw BpfException.errno("bpf_program__attach_cgroup(" + name + ", " + cgroup + ")",
+                        Native.getLastError());
+            }
+            BpfLink l = new BpfLink(name, link);
+            links.add(l);
+            return l;
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    synchronized void detachAll() {
+        for (BpfLink l : links) {
+            l.close();
+        }
+        links.clear();
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + section + ")";
+    }
+}

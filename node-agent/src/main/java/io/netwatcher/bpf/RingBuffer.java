@@ -1,0 +1,165 @@
+package io.netwatcher.bpf;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Reader of a BPF ring buffer map through mmap, with no native call per record.
+ *
+ * <p>Layout (kernel/bpf/ringbuf.c): page 0 holds consumer_pos (mapped read-write); page 1 holds
+ * producer_pos; the data area follows and is mapped twice so a record that wraps is contiguous.
+ * Each record starts with an 8-byte header: u32 length with BUSY (1&lt;&lt;31) and DISCARD
+ * (1&lt;&lt;30) bits, then u32 page offset; records are 8-byte aligned. Positions are read with
+ * acquire and consumer_pos written with release semantics. Waiting is an epoll on the map fd.
+ *
+ * <p>Not thread-safe: one thread consumes.
+ */
+public final class RingBuffer implements AutoCloseable {
+    static final int BUSY = 1 << 31;
+    static final int DISCARD = 1 << 30;
+    static final int HDR = 8;
+
+    private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
+    private static final VarHandle INTS = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
+
+    /** Receives one record: {@code length} bytes at {@code offset} of {@code data}. */
+    @FunctionalInterface
+    public interface Handler {
+        void onRecord(ByteBuffer data, int offset, int length);
+    }
+
+    private final String name;
+    private final int pageSize;
+    private final long size;
+    private final long mask;
+    private final Pointer consumerMap;
+    private final Pointer producerMap;
+    private final ByteBuffer consumer;
+    private final ByteBuffer producer;
+    private final ByteBuffer data;
+    private final int epfd;
+    private final Memory epollEvents = new Memory(12 * 4);
+    private long consumerPos;
+    private boolean closed;
+
+    /** Maps the ring buffer {@code map} (type BPF_MAP_TYPE_RINGBUF) of a loaded object. */
+    public RingBuffer(BpfMap map) {
+        if (map.type() != BpfMap.TYPE_RINGBUF) {
+            throw new IllegalArgumentException(map.name() + " is not a ring buffer (type " + map.type() + ")");
+        }
+        this.name = map.name();
+        int fd = map.fd();
+        this.pageSize = Libc.getpagesize();
+        this.size = map.maxEntries() & 0xFFFFFFFFL;
+        this.mask = size - 1;
+        Pointer c = Libc.mmap(null, pageSize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
+        if (Pointer.nativeValue(c) == Libc.MAP_FAILED) {
+            throw BpfException.errno("mmap(" + name + " consumer)", Native.getLastError());
+        }
+        Pointer p = Libc.mmap(null, pageSize + 2 * size, Libc.PROT_READ, Libc.MAP_SHARED, fd, pageSize);
+        if (Pointer.nativeValue(p) == Libc.MAP_FAILED) {
+            int errno = Native.getLastError();
+            Libc.munmap(c, pageSize);
+            throw BpfException.errno("mmap(" + name + " producer)", errno);
+        }
+        this.consumerMap = c;
+        this.producerMap = p;
+        this.consumer = c.getByteBuffer(0, pageSize).order(ByteOrder.nativeOrder());
+        this.producer = p.getByteBuffer(0, pageSize).order(ByteOrder.nativeOrder());
+        this.data = p.getByteBuffer(pageSize, 2 * size).order(ByteOrder.nativeOrder());
+        this.consumerPos = (long) LONGS.getAcquire(consumer, 0);
+
+        int ep = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
+        if (ep < 0) {
+            int errno = Native.getLastError();
+            unmap();
+            throw BpfException.errno("epoll_create1", errno);
+        }
+        Memory ev = new Memory(12);
+        ev.clear();
+        ev.setInt(0, Libc.EPOLLIN);
+        if (Libc.epoll_ctl(ep, Libc.EPOLL_CTL_ADD, fd, ev) != 0) {
+            int errno = Native.getLastError();
+            Libc.close(ep);
+            unmap();
+            throw BpfException.errno("epoll_ctl(" + name + ")", errno);
+        }
+        this.epfd = ep;
+    }
+
+    /** Size of the data area in bytes. */
+    public long size() {
+        return size;
+    }
+
+    /** Bytes written by the kernel and not yet consumed. */
+    public long pending() {
+        return (long) LONGS.getAcquire(producer, 0) - consumerPos;
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} for data (0 = do not wait), then consumes everything
+     * available. Returns the number of records handed to {@code handler}.
+     */
+    public int poll(int timeoutMs, Handler handler) {
+        int n = consume(handler);
+        if (n > 0 || timeoutMs == 0) {
+            return n;
+        }
+        int ret = Libc.epoll_wait(epfd, epollEvents, 4, timeoutMs);
+        if (ret < 0) {
+            int errno = Native.getLastError();
+            if (errno != Libc.EINTR) {
+                throw BpfException.errno("epoll_wait(" + name + ")", errno);
+            }
+        }
+        return consume(handler);
+    }
+
+    /** Consumes every committed record. Returns how many were handed to {@code handler}. */
+    public int consume(Handler handler) {
+        int records = 0;
+        long cons = consumerPos;
+        long prod = (long) LONGS.getAcquire(producer, 0);
+        while (cons < prod) {
+            int off = (int) (cons & mask);
+            int hdr = (int) INTS.getAcquire(data, off);
+            if ((hdr & BUSY) != 0) {
+                break; // reserved, not yet committed: stop here, in order
+            }
+            int len = hdr & ~(BUSY | DISCARD);
+            if ((hdr & DISCARD) == 0) {
+                handler.onRecord(data, off + HDR, len);
+                records++;
+            }
+            cons += (len + HDR + 7) & ~7L;
+            if (cons >= prod) {
+                prod = (long) LONGS.getAcquire(producer, 0);
+            }
+        }
+        if (cons != consumerPos) {
+            consumerPos = cons;
+            LONGS.setRelease(consumer, 0, cons);
+        }
+        return records;
+    }
+
+    private void unmap() {
+        Libc.munmap(consumerMap, pageSize);
+        Libc.munmap(producerMap, pageSize + 2 * size);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            Libc.close(epfd);
+            unmap();
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package io.netwatcher.event;
+
+/**
+ * Byte offsets of the records shared with the BPF programs, mirrored from bpf/netwatcher.h.
+ * Each nested class names its C struct in {@code STRUCT}; every other constant is a member
+ * offset named after the member in upper case, and {@code SIZE} is sizeof. LayoutTest checks
+ * all of them against the compiled object's BTF, so the two can never drift.
+ */
+public final class Layouts {
+    private Layouts() {}
+
+    /** enum nw_event_type */
+    public static final int EV_PACKET = 1;
+    public static final int EV_CONN = 2;
+    public static final int EV_RETRANS = 3;
+    public static final int EV_RESET = 4;
+    public static final int EV_DROP = 5;
+    public static final int EV_BAD_CSUM = 6;
+    public static final int EV_RCVQ_FULL = 7;
+    public static final int EV_BUF_LIMIT = 8;
+
+    public static final int COMM_LEN = 16;
+    public static final int HIST_SLOTS = 32;
+    public static final int MAX_STAMPS = 5;
+    public static final int HTTP_LEN = 64;
+    public static final int LAYER_TOTAL = 15;
+
+    public static final class Tuple {
+        public static final String STRUCT = "nw_tuple";
+        public static final int SIZE = 40;
+        public static final int SADDR = 0;
+        public static final int DADDR = 16;
+        public static final int SPORT = 32;
+        public static final int DPORT = 34;
+        public static final int FAMILY = 36;
+
+        private Tuple() {}
+    }
+
+    public static final class EventHdr {
+        public static final String STRUCT = "nw_event_hdr";
+        public static final int SIZE = 72;
+        public static final int TYPE = 0;
+        public static final int FLAGS = 2;
+        public static final int PID = 4;
+        public static final int TS_NS = 8;
+        public static final int COOKIE = 16;
+        public static final int CGROUP_ID = 24;
+        public static final int T = 32;
+
+        private EventHdr() {}
+    }
+
+    public static final class PacketEvent {
+        public static final String STRUCT = "nw_packet_event";
+        public static final int SIZE = 208;
+        public static final int H = 0;
+        public static final int SEQ = 72;
+        public static final int ACK = 76;
+        public static final int LEN = 80;
+        public static final int DIRECTION = 84;
+        public static final int HTTP_LEN = 85;
+        public static final int STAMPS = 88;
+        public static final int COMM = 128;
+        public static final int HTTP = 144;
+
+        private PacketEvent() {}
+    }
+
+    public static final class Conn {
+        public static final String STRUCT = "nw_conn";
+        public static final int SIZE = 192;
+        public static final int START_NS = 0;
+        public static final int UPDATE_NS = 8;
+        public static final int CGROUP_ID = 16;
+        public static final int BYTES_ACKED = 24;
+        public static final int BYTES_RECEIVED = 32;
+        public static final int APP_BYTES_SENT = 40;
+        public static final int APP_BYTES_READ = 48;
+        public static final int SRTT_US = 56;
+        public static final int RTTVAR_US = 60;
+        public static final int CWND = 64;
+        public static final int SSTHRESH = 68;
+        public static final int RWND = 72;
+        public static final int SND_WND = 76;
+        public static final int TOTAL_RETRANS = 80;
+        public static final int FAST_RETRANS = 84;
+        public static final int TIMEOUT_RETRANS = 88;
+        public static final int OTHER_RETRANS = 92;
+        public static final int BACKLOG = 96;
+        public static final int MAX_BACKLOG = 100;
+        public static final int SNDBUF = 104;
+        public static final int WMEM_QUEUED = 108;
+        public static final int RCVBUF = 112;
+        public static final int RESETS = 116;
+        public static final int PID = 120;
+        public static final int UID = 124;
+        public static final int COMM = 128;
+        public static final int T = 144;
+        public static final int ROLE = 184;
+        public static final int STATE = 185;
+        public static final int ESTABLISHED = 186;
+
+        private Conn() {}
+    }
+
+    public static final class ConnEvent {
+        public static final String STRUCT = "nw_conn_event";
+        public static final int SIZE = 272;
+        public static final int H = 0;
+        public static final int EVENT = 72;
+        public static final int OLDSTATE = 73;
+        public static final int C = 80;
+
+        private ConnEvent() {}
+    }
+
+    public static final class ErrorEvent {
+        public static final String STRUCT = "nw_error_event";
+        public static final int SIZE = 112;
+        public static final int H = 0;
+        public static final int DETAIL = 72;
+        public static final int STATE = 76;
+        public static final int SEQ = 80;
+        public static final int EXTRA = 84;
+        public static final int LOCATION = 88;
+        public static final int COMM = 96;
+
+        private ErrorEvent() {}
+    }
+
+    public static final class HistKey {
+        public static final String STRUCT = "nw_hist_key";
+        public static final int SIZE = 16;
+        public static final int CGROUP_ID = 0;
+        public static final int DIRECTION = 8;
+        public static final int LAYER = 9;
+
+        private HistKey() {}
+    }
+
+    public static final class Hist {
+        public static final String STRUCT = "nw_hist";
+        public static final int SIZE = 272;
+        public static final int COUNT = 0;
+        public static final int SUM_NS = 8;
+        public static final int SLOTS = 16;
+
+        private Hist() {}
+    }
+
+    public static final class CounterKey {
+        public static final String STRUCT = "nw_counter_key";
+        public static final int SIZE = 16;
+        public static final int CGROUP_ID = 0;
+        public static final int KIND = 8;
+        public static final int DETAIL = 12;
+
+        private CounterKey() {}
+    }
+
+    public static final class FlowKey {
+        public static final String STRUCT = "nw_flow_key";
+        public static final int SIZE = 16;
+        public static final int COOKIE = 0;
+        public static final int PID = 8;
+
+        private FlowKey() {}
+    }
+
+    public static final class Flow {
+        public static final String STRUCT = "nw_flow";
+        public static final int SIZE = 80;
+        public static final int TX_BYTES = 0;
+        public static final int RX_BYTES = 8;
+        public static final int CGROUP_ID = 16;
+        public static final int T = 24;
+        public static final int COMM = 64;
+
+        private Flow() {}
+    }
+
+    public static final class Config {
+        public static final String STRUCT = "nw_config";
+        public static final int SIZE = 32;
+        public static final int SAMPLE_EVERY = 0;
+        public static final int MAX_EVENTS_PER_SEC = 4;
+        public static final int MAX_ERRORS_PER_SEC = 8;
+        public static final int FILTER_SPORT = 12;
+        public static final int FILTER_DPORT = 14;
+        public static final int HTTP = 16;
+        public static final int CONN_SNAPSHOT = 17;
+        public static final int SNAPSHOT_NS = 24;
+
+        private Config() {}
+    }
+}

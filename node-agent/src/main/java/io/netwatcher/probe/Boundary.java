@@ -1,0 +1,92 @@
+package io.netwatcher.probe;
+
+import java.util.List;
+
+/**
+ * A point the agent observes, with the programs that can back it in order of preference.
+ * A candidate is usable when at least one of its programs can attach on this kernel; all of its
+ * usable programs are then enabled (e.g. the RX driver boundary has one per driver entry path).
+ */
+public enum Boundary {
+    RX_DRIVER("rx.driver", "packet handed up by a driver",
+            c(HookKind.TRACEPOINT, "tp_netif_rx", "tp_napi_gro_receive_entry", "tp_netif_receive_skb_entry")),
+    RX_STACK("rx.stack", "core stack dispatch", c(HookKind.TRACEPOINT, "tp_netif_receive_skb")),
+    RX_TRANSPORT("rx.transport", "transport entry after socket lookup",
+            c(HookKind.CGROUP_SKB, "cg_ingress"),
+            c(HookKind.FENTRY, "fe_tcp_v4_rcv", "fe_tcp_v6_rcv"),
+            c(HookKind.KPROBE, "kp_tcp_v4_rcv", "kp_tcp_v6_rcv")),
+    RX_TCP("rx.tcp", "TCP processing of an established socket (also refreshes connection stats)",
+            c(HookKind.TRACEPOINT, "tp_tcp_probe")),
+    RX_QUEUED("rx.queued", "data readable in the socket receive queue",
+            c(HookKind.TRACEPOINT, "tp_sk_data_ready"),
+            c(HookKind.FENTRY, "fe_tcp_data_ready")),
+    RX_READ("rx.read", "application read (and bytes read per process)",
+            c(HookKind.TRACEPOINT, "tp_sock_recv_length"),
+            c(HookKind.FENTRY, "fe_tcp_cleanup_rbuf"),
+            c(HookKind.KPROBE, "kp_tcp_cleanup_rbuf")),
+    TX_SEND("tx.send", "application data enters a TCP segment",
+            c(HookKind.TRACEPOINT, "tp_tcp_sendmsg_locked"),
+            c(HookKind.FENTRY, "fe_tcp_sendmsg"),
+            c(HookKind.KPROBE, "kp_tcp_sendmsg")),
+    TX_WRITE("tx.write", "bytes sent per process",
+            c(HookKind.TRACEPOINT, "tp_sock_send_length"),
+            c(HookKind.FEXIT, "fx_tcp_sendmsg")),
+    TX_DEVICE("tx.device", "segment enters the device layer", c(HookKind.TRACEPOINT, "tp_net_dev_queue")),
+    TX_XMIT("tx.xmit", "driver transmit starts", c(HookKind.TRACEPOINT, "tp_net_dev_start_xmit")),
+    TX_DONE("tx.done", "driver transmit returned", c(HookKind.TRACEPOINT, "tp_net_dev_xmit")),
+    CONN_STATE("conn.state", "TCP state changes (open, close, role, duration)",
+            c(HookKind.TRACEPOINT, "tp_inet_sock_set_state")),
+    ERR_RETRANSMIT("err.retransmit", "segment retransmitted", c(HookKind.TRACEPOINT, "tp_tcp_retransmit_skb")),
+    ERR_SYNACK("err.retransmit_synack", "SYN-ACK retransmitted", c(HookKind.TRACEPOINT, "tp_tcp_retransmit_synack")),
+    ERR_RESET_SENT("err.reset_sent", "reset sent", c(HookKind.TRACEPOINT, "tp_tcp_send_reset")),
+    ERR_RESET_RECEIVED("err.reset_received", "reset received", c(HookKind.TRACEPOINT, "tp_tcp_receive_reset")),
+    ERR_BAD_CHECKSUM("err.bad_checksum", "TCP segment with a bad checksum", c(HookKind.TRACEPOINT, "tp_tcp_bad_csum")),
+    ERR_DROP("err.drop", "packet dropped, with the kernel's reason",
+            c(HookKind.TRACEPOINT, "tp_kfree_skb_rx_sk:4"),
+            c(HookKind.TRACEPOINT, "tp_kfree_skb:3")),
+    ERR_RCVQ_FULL("err.receive_queue_full", "socket receive queue full",
+            c(HookKind.TRACEPOINT, "tp_sock_rcvqueue_full")),
+    ERR_BUF_LIMIT("err.buffer_limit", "socket memory limit exceeded",
+            c(HookKind.TRACEPOINT, "tp_sock_exceed_buf_limit")),
+    ERR_ICMP("err.icmp_sent", "ICMP error sent", c(HookKind.TRACEPOINT, "tp_icmp_send"));
+
+    private final String id;
+    private final String description;
+    private final List<Candidate> candidates;
+
+    Boundary(String id, String description, Candidate... candidates) {
+        this.id = id;
+        this.description = description;
+        this.candidates = List.of(candidates);
+    }
+
+    /** Stable name, used in logs, metrics and docs (e.g. {@code rx.transport}). */
+    public String id() {
+        return id;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public List<Candidate> candidates() {
+        return candidates;
+    }
+
+    /**
+     * Programs of one backing. A program written {@code name:N} needs a tracepoint with at least
+     * N arguments (the kernel's prototypes grow over time, e.g. kfree_skb's rx_sk in v6.11).
+     */
+    public record Candidate(HookKind kind, List<ProgramRef> programs) {
+    }
+
+    public record ProgramRef(String name, int minArgs) {
+    }
+
+    private static Candidate c(HookKind kind, String... programs) {
+        return new Candidate(kind, java.util.Arrays.stream(programs).map(p -> {
+            int i = p.indexOf(':');
+            return i < 0 ? new ProgramRef(p, 0) : new ProgramRef(p.substring(0, i), Integer.parseInt(p.substring(i + 1)));
+        }).toList());
+    }
+}

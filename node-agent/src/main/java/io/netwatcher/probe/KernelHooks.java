@@ -1,0 +1,88 @@
+package io.netwatcher.probe;
+
+import io.netwatcher.bpf.BpfException;
+import io.netwatcher.bpf.BpfObject;
+import io.netwatcher.bpf.BpfProgram;
+import io.netwatcher.btf.Btf;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * What the running kernel lets the agent hook: tracepoints (from the btf_trace_* typedefs in its
+ * BTF), fentry/fexit trampolines and kprobes (by loading and attaching a tiny probe program),
+ * kfuncs, and the cgroup v2 mount for cgroup_skb programs.
+ */
+public final class KernelHooks {
+    private final Btf vmlinux;
+    private final String fentryProblem;
+    private final String kprobeProblem;
+    private final Path cgroup2;
+
+    KernelHooks(Btf vmlinux, String fentryProblem, String kprobeProblem, Path cgroup2) {
+        this.vmlinux = vmlinux;
+        this.fentryProblem = fentryProblem;
+        this.kprobeProblem = kprobeProblem;
+        this.cgroup2 = cgroup2;
+    }
+
+    /** Probes the kernel with the programs of features.bpf.o. */
+    public static KernelHooks detect(Btf vmlinux, byte[] featuresObject, Optional<Path> cgroup2) {
+        String fentry = tryAttach(featuresObject, "probe_fentry");
+        String kprobe = tryAttach(featuresObject, "probe_kprobe");
+        return new KernelHooks(vmlinux, fentry, kprobe, cgroup2.orElse(null));
+    }
+
+    /** null when {@code program} loads and attaches, else why not. */
+    private static String tryAttach(byte[] object, String program) {
+        try (BpfObject obj = BpfObject.open("nw_features", object)) {
+            for (BpfProgram p : obj.programs().values()) {
+                p.setAutoload(p.name().equals(program));
+            }
+            obj.load();
+            obj.program(program).attach().close();
+            return null;
+        } catch (BpfException e) {
+            return e.getMessage().lines().findFirst().orElse(e.getMessage());
+        }
+    }
+
+    public Btf vmlinux() {
+        return vmlinux;
+    }
+
+    public boolean fentrySupported() {
+        return fentryProblem == null;
+    }
+
+    public boolean kprobesSupported() {
+        return kprobeProblem == null;
+    }
+
+    public Optional<Path> cgroup2() {
+        return Optional.ofNullable(cgroup2);
+    }
+
+    /** null when {@code program} can back its boundary on this kernel, else the reason it cannot. */
+    public String problem(BpfProgram program, Boundary.ProgramRef ref) {
+        HookKind kind = HookKind.ofSection(program.section());
+        String target = program.target();
+        return switch (kind) {
+            case TRACEPOINT -> {
+                Optional<Integer> params = vmlinux.paramCount("btf_trace_" + target);
+                if (params.isEmpty()) {
+                    yield "kernel has no tracepoint " + target;
+                }
+                int args = params.get() - 1; // the first parameter is the context pointer
+                yield args < ref.minArgs() ? "tracepoint " + target + " has " + args + " arguments, needs "
+                        + ref.minArgs() : null;
+            }
+            case FENTRY, FEXIT -> fentryProblem != null ? "fentry/fexit unavailable: " + fentryProblem
+                    : vmlinux.has(target, Btf.KIND_FUNC) ? null : "kernel BTF has no function " + target;
+            case KPROBE -> kprobeProblem != null ? "kprobes unavailable: " + kprobeProblem
+                    : vmlinux.has(target, Btf.KIND_FUNC) ? null : "kernel has no function " + target;
+            case CGROUP_SKB -> cgroup2 == null ? "no cgroup v2 mount"
+                    : vmlinux.has("bpf_cast_to_kern_ctx", Btf.KIND_FUNC) ? null
+                    : "kernel lacks kfunc bpf_cast_to_kern_ctx (v6.2+)";
+        };
+    }
+}

@@ -1,0 +1,233 @@
+package io.netwatcher.probe;
+
+import io.netwatcher.bpf.BpfException;
+import io.netwatcher.bpf.BpfMap;
+import io.netwatcher.bpf.BpfObject;
+import io.netwatcher.bpf.BpfProgram;
+import io.netwatcher.btf.Btf;
+import io.netwatcher.event.Layouts;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The loaded and attached probes: chooses a backing per {@link Boundary} from what the kernel
+ * allows, loads netwatcher.bpf.o with those programs, attaches them, and reports each boundary.
+ * A program the verifier rejects is dropped and the object reloaded without it; a program that
+ * fails to attach is reported and the rest keeps running.
+ */
+public final class ProbeSet implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProbeSet.class);
+    private static final int MAX_LOAD_ATTEMPTS = 4;
+
+    private final BpfObject object;
+    private final List<Attachment> attachments;
+    private final KernelHooks hooks;
+
+    private ProbeSet(BpfObject object, List<Attachment> attachments, KernelHooks hooks) {
+        this.object = object;
+        this.attachments = List.copyOf(attachments);
+        this.hooks = hooks;
+    }
+
+    /** Detects hooks, loads and attaches. */
+    public static ProbeSet open(ProbeConfig config) throws IOException {
+        Btf vmlinux = Btf.vmlinux();
+        KernelHooks hooks = KernelHooks.detect(vmlinux, BpfObjects.read(BpfObjects.FEATURES),
+                config.cgroupRoot().or(io.netwatcher.cgroup.Cgroup2Mount::find));
+        return open(config, hooks, BpfObjects.read(BpfObjects.NETWATCHER));
+    }
+
+    static ProbeSet open(ProbeConfig config, KernelHooks hooks, byte[] elf) {
+        Btf objBtf = Btf.ofObject(elf);
+        int cfgOffset = objBtf.varOffset(".rodata", "targ_cfg")
+                .orElseThrow(() -> new IllegalStateException("targ_cfg not found in .rodata"));
+        Map<String, String> rejected = new HashMap<>();
+        for (int attempt = 1; ; attempt++) {
+            BpfObject obj = BpfObject.open("netwatcher", elf);
+            try {
+                Map<Boundary, Plan> plans = plan(obj, hooks, config, rejected);
+                Set<String> enabled = new LinkedHashSet<>();
+                plans.values().forEach(p -> enabled.addAll(p.programs));
+                for (BpfProgram p : obj.programs().values()) {
+                    p.setAutoload(enabled.contains(p.name()));
+                }
+                configure(obj, config, cfgOffset);
+                obj.load();
+                List<Attachment> attachments = attach(obj, plans, hooks);
+                return new ProbeSet(obj, attachments, hooks);
+            } catch (BpfException e) {
+                String failed = obj.failedProgram().orElse(null);
+                obj.close();
+                if (failed == null || attempt >= MAX_LOAD_ATTEMPTS) {
+                    throw e;
+                }
+                String reason = e.getMessage().lines().findFirst().orElse("") + "; verifier log tail: "
+                        + tail(e.getMessage());
+                LOG.warn("program {} rejected by the verifier, retrying without it: {}", failed, reason);
+                rejected.put(failed, "rejected by the verifier: " + e.getMessage().lines().findFirst().orElse(""));
+            } catch (RuntimeException e) {
+                obj.close();
+                throw e;
+            }
+        }
+    }
+
+    private static String tail(String msg) {
+        List<String> lines = msg.lines().toList();
+        return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+    }
+
+    /** The chosen backing of one boundary; programs empty when none is possible (see reason). */
+    private record Plan(HookKind kind, List<String> programs, String reason) {
+    }
+
+    private static Map<Boundary, Plan> plan(BpfObject obj, KernelHooks hooks, ProbeConfig config,
+                                            Map<String, String> rejected) {
+        Map<Boundary, Plan> plans = new LinkedHashMap<>();
+        for (Boundary b : Boundary.values()) {
+            List<Boundary.Candidate> order = new ArrayList<>(b.candidates());
+            config.preferHook().ifPresent(k -> order.sort((x, y) -> Boolean.compare(y.kind() == k, x.kind() == k)));
+            List<String> reasons = new ArrayList<>();
+            Plan chosen = null;
+            for (Boundary.Candidate c : order) {
+                List<String> usable = new ArrayList<>();
+                for (Boundary.ProgramRef ref : c.programs()) {
+                    BpfProgram p = obj.program(ref.name());
+                    String problem = rejected.containsKey(ref.name()) ? rejected.get(ref.name())
+                            : hooks.problem(p, ref);
+                    if (problem == null) {
+                        usable.add(ref.name());
+                    } else {
+                        reasons.add(ref.name() + ": " + problem);
+                    }
+                }
+                if (!usable.isEmpty()) {
+                    chosen = new Plan(c.kind(), usable, String.join("; ", reasons));
+                    break;
+                }
+            }
+            plans.put(b, chosen != null ? chosen : new Plan(null, List.of(), String.join("; ", reasons)));
+        }
+        return plans;
+    }
+
+    private static void configure(BpfObject obj, ProbeConfig c, int off) {
+        ByteBuffer ro = obj.rodata();
+        ro.putInt(off + Layouts.Config.SAMPLE_EVERY, c.sampleEvery());
+        ro.putInt(off + Layouts.Config.MAX_EVENTS_PER_SEC, c.maxEventsPerSec());
+        ro.putInt(off + Layouts.Config.MAX_ERRORS_PER_SEC, c.maxErrorsPerSec());
+        ro.putShort(off + Layouts.Config.FILTER_SPORT, (short) c.sport());
+        ro.putShort(off + Layouts.Config.FILTER_DPORT, (short) c.dport());
+        ro.put(off + Layouts.Config.HTTP, (byte) (c.http() ? 1 : 0));
+        ro.put(off + Layouts.Config.CONN_SNAPSHOT, (byte) 1);
+        ro.putLong(off + Layouts.Config.SNAPSHOT_NS, c.snapshotNs());
+        obj.map("events").setMaxEntries(c.ringBufferBytes());
+        obj.map("conns").setMaxEntries(c.maxConnections());
+        obj.map("inflight").setMaxEntries(c.maxInflight());
+    }
+
+    private static List<Attachment> attach(BpfObject obj, Map<Boundary, Plan> plans, KernelHooks hooks) {
+        Map<String, String> attachErrors = new HashMap<>();
+        Set<String> attached = new LinkedHashSet<>();
+        List<Attachment> out = new ArrayList<>();
+        for (Map.Entry<Boundary, Plan> e : plans.entrySet()) {
+            Plan plan = e.getValue();
+            if (plan.programs.isEmpty()) {
+                out.add(new Attachment(e.getKey(), Attachment.Status.UNAVAILABLE, null, List.of(), plan.reason));
+                continue;
+            }
+            List<String> ok = new ArrayList<>();
+            List<String> errors = new ArrayList<>();
+            for (String name : plan.programs) {
+                if (!attached.contains(name) && !attachErrors.containsKey(name)) {
+                    try {
+                        BpfProgram p = obj.program(name);
+                        if (plan.kind == HookKind.CGROUP_SKB) {
+                            p.attachCgroup(hooks.cgroup2().orElseThrow());
+                        } else {
+                            p.attach();
+                        }
+                        attached.add(name);
+                    } catch (RuntimeException ex) {
+                        attachErrors.put(name, ex.getMessage());
+                    }
+                }
+                if (attached.contains(name)) {
+                    ok.add(name);
+                } else {
+                    errors.add(name + ": " + attachErrors.get(name));
+                }
+            }
+            Attachment a = ok.isEmpty()
+                    ? new Attachment(e.getKey(), Attachment.Status.FAILED, plan.kind, plan.programs,
+                    String.join("; ", errors))
+                    : new Attachment(e.getKey(), Attachment.Status.ATTACHED, plan.kind, ok, String.join("; ", errors));
+            out.add(a);
+        }
+        return out;
+    }
+
+    public List<Attachment> attachments() {
+        return attachments;
+    }
+
+    public KernelHooks hooks() {
+        return hooks;
+    }
+
+    public BpfMap map(String name) {
+        return object.map(name);
+    }
+
+    public BpfObject object() {
+        return object;
+    }
+
+    /** Run time and run count of every loaded program (from fdinfo; counted while bpf_stats is on). */
+    public Map<String, RunStats> runStats() {
+        Map<String, RunStats> out = new LinkedHashMap<>();
+        for (BpfProgram p : object.programs().values()) {
+            if (!p.autoload()) {
+                continue;
+            }
+            try {
+                out.put(p.name(), RunStats.read(Path.of("/proc/self/fdinfo/" + p.fd())));
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("no run stats for {}: {}", p.name(), e.toString());
+            }
+        }
+        return out;
+    }
+
+    /** A program's cumulative run time and count. */
+    public record RunStats(long runTimeNs, long runCount) {
+        static RunStats read(Path fdinfo) throws IOException {
+            long t = 0;
+            long c = 0;
+            for (String line : Files.readAllLines(fdinfo)) {
+                if (line.startsWith("run_time_ns:")) {
+                    t = Long.parseLong(line.substring(12).trim());
+                } else if (line.startsWith("run_cnt:")) {
+                    c = Long.parseLong(line.substring(8).trim());
+                }
+            }
+            return new RunStats(t, c);
+        }
+    }
+
+    @Override
+    public void close() {
+        object.close();
+    }
+}
