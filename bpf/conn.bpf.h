@@ -91,6 +91,7 @@ static __always_inline struct nw_conn *nw_conn_create(const struct sock *sk, __u
 	c.start_ns = start;
 	c.role = role;
 	c.cgroup_id = nw_sk_cgroup_id(sk);
+	c.netns = nw_sk_netns(sk);
 	nw_tuple_from_sk(sk, &c.t);
 	if (bpf_map_update_elem(&conns, &cookie, &c, BPF_ANY)) {
 		nw_stat(NW_STAT_CONN_FULL);
@@ -167,6 +168,7 @@ static __always_inline void nw_state_change(const struct sock *sk, int oldstate,
 		}
 		c->established = 1;
 		nw_conn_snapshot(sk, c, now);
+		c->state = newstate; /* the tracepoint fires before sk_state is stored */
 		nw_count(c->cgroup_id, NW_CNT_CONN_OPEN, c->role);
 		nw_conn_emit(sk, c, cookie, NW_CONN_OPEN, oldstate);
 		return;
@@ -181,10 +183,47 @@ static __always_inline void nw_state_change(const struct sock *sk, int oldstate,
 			c->established = oldstate != TCP_SYN_SENT && oldstate != TCP_SYN_RECV;
 		}
 		nw_conn_snapshot(sk, c, now);
+		c->state = newstate;
 		nw_count(c->cgroup_id, NW_CNT_CONN_CLOSE, c->role);
 		nw_conn_emit(sk, c, cookie, NW_CONN_CLOSE, oldstate);
 		bpf_map_delete_elem(&conns, &cookie);
 	}
+}
+
+/*
+ * The agent's periodic walk over every TCP socket (iter/tcp, process context, socket locked):
+ * refresh the snapshot of each tracked connection exactly as ss would read it, and learn the
+ * listeners and connections that existed before the agent started.
+ */
+static __always_inline void nw_conn_iter(struct sock *sk, __u64 cookie)
+{
+	struct nw_listener_key lk;
+	struct nw_conn *c;
+	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	__u64 now = bpf_ktime_get_ns();
+
+	if (state == TCP_LISTEN) {
+		struct nw_listener l = {};
+
+		nw_listener_key(sk, &lk);
+		l.sk = (__u64)sk;
+		l.cgroup_id = nw_sk_cgroup_id(sk);
+		bpf_map_update_elem(&listeners, &lk, &l, BPF_NOEXIST);
+		return;
+	}
+	if (state == TCP_CLOSE || state == TCP_SYN_RECV)
+		return;
+	c = bpf_map_lookup_elem(&conns, &cookie);
+	if (!c) {
+		/* Opened before the agent: a server if its local port has a listener here. */
+		nw_listener_key(sk, &lk);
+		c = nw_conn_create(sk, cookie,
+				   bpf_map_lookup_elem(&listeners, &lk) ? NW_ROLE_SERVER : NW_ROLE_UNKNOWN, 0);
+		if (!c)
+			return;
+		c->established = state != TCP_SYN_SENT;
+	}
+	nw_conn_snapshot(sk, c, now);
 }
 
 /* A received segment on an established socket: refresh its snapshot now and then. */

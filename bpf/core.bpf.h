@@ -274,17 +274,22 @@ static __always_inline void nw_hist_add(__u64 cgroup_id, __u8 dir, __u8 layer, _
 	h->slots[slot & (NW_HIST_SLOTS - 1)] += 1;
 }
 
-static __always_inline void nw_count(__u64 cgroup_id, __u16 kind, __u32 detail)
+static __always_inline void nw_count_n(__u64 cgroup_id, __u16 kind, __u32 detail, __u64 n)
 {
 	struct nw_counter_key k = { .cgroup_id = cgroup_id, .kind = kind, .detail = detail };
-	__u64 one = 1, *v;
+	__u64 *v;
 
 	v = bpf_map_lookup_elem(&counters, &k);
 	if (v) {
-		*v += 1;
+		*v += n;
 		return;
 	}
-	bpf_map_update_elem(&counters, &k, &one, BPF_NOEXIST);
+	bpf_map_update_elem(&counters, &k, &n, BPF_NOEXIST);
+}
+
+static __always_inline void nw_count(__u64 cgroup_id, __u16 kind, __u32 detail)
+{
+	nw_count_n(cgroup_id, kind, detail, 1);
 }
 
 /* Is a before b in sequence space? */

@@ -52,13 +52,25 @@ static __always_inline __u64 nw_cg_of(const struct sock *sk, __u64 cookie)
 	return nw_sk_cgroup_id(sk);
 }
 
-static __always_inline void nw_retransmit(const struct sock *sk, const struct sk_buff *skb, __u64 cookie)
+/*
+ * A retransmitted skb: `err` is the transmit result where the kernel reports it (0
+ * otherwise). Counts are in segments (GSO skbs carry several), as tcp_sock.total_retrans is.
+ */
+static __always_inline void nw_retransmit(const struct sock *sk, const struct sk_buff *skb, __u64 cookie, int err)
 {
 	struct nw_error_event *e;
 	struct nw_conn *c;
 	__u8 state, ca;
-	__u32 kind;
+	__u32 kind, segs = 1;
 	__u64 cg;
+
+	if (err)
+		return; /* not sent: the kernel does not count it either */
+	if (skb) {
+		segs = BPF_CORE_READ((const struct tcp_skb_cb *)&skb->cb[0], tcp_gso_segs);
+		if (segs == 0)
+			segs = 1;
+	}
 
 	state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	ca = nw_ca_state(sk);
@@ -74,14 +86,14 @@ static __always_inline void nw_retransmit(const struct sock *sk, const struct sk
 	c = bpf_map_lookup_elem(&conns, &cookie);
 	if (c) {
 		if (kind == NW_RETRANS_FAST)
-			__sync_fetch_and_add(&c->fast_retrans, 1);
+			__sync_fetch_and_add(&c->fast_retrans, segs);
 		else if (kind == NW_RETRANS_TIMEOUT)
-			__sync_fetch_and_add(&c->timeout_retrans, 1);
+			__sync_fetch_and_add(&c->timeout_retrans, segs);
 		else
-			__sync_fetch_and_add(&c->other_retrans, 1);
+			__sync_fetch_and_add(&c->other_retrans, segs);
 	}
 	cg = c && c->cgroup_id ? c->cgroup_id : nw_sk_cgroup_id(sk);
-	nw_count(cg, NW_CNT_RETRANS, kind);
+	nw_count_n(cg, NW_CNT_RETRANS, kind, segs);
 	if (!nw_sk_match(sk))
 		return;
 	e = nw_error_begin(NW_EV_RETRANS, cookie, cg);
@@ -92,7 +104,7 @@ static __always_inline void nw_retransmit(const struct sock *sk, const struct sk
 	e->state = state;
 	if (skb)
 		e->seq = BPF_CORE_READ((const struct tcp_skb_cb *)&skb->cb[0], seq);
-	e->extra = ca;
+	e->extra = ca | (segs << 8);
 	bpf_ringbuf_submit(e, 0);
 }
 

@@ -246,12 +246,36 @@ int BPF_PROG(tp_inet_sock_set_state, const struct sock *sk, int oldstate, int ne
 	return 0;
 }
 
+/* Walked by the agent every interval: connection snapshots as ss sees them (v5.9+). */
+SEC("iter/tcp")
+int it_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp)
+		return 0;
+	nw_conn_iter((struct sock *)tp, bpf_get_socket_cookie(tp));
+	return 0;
+}
+
 /* ==== Errors ============================================================== */
 
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(tp_tcp_retransmit_skb, const struct sock *sk, const struct sk_buff *skb)
 {
-	nw_retransmit(sk, skb, bpf_get_socket_cookie((void *)sk));
+	nw_retransmit(sk, skb, bpf_get_socket_cookie((void *)sk), 0);
+	return 0;
+}
+
+/* Recent kernels also pass the transmit result (a failed retransmit is not counted). */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tp_tcp_retransmit_skb_err, const struct sock *sk, const struct sk_buff *skb, int err)
+{
+	nw_retransmit(sk, skb, bpf_get_socket_cookie((void *)sk), err);
 	return 0;
 }
 

@@ -178,10 +178,11 @@ struct nw_conn {
 	__u32 uid;
 	__u8 comm[NW_COMM_LEN];
 	struct nw_tuple t;       /* local first; the local port is known from ESTABLISHED on */
+	__u32 netns;             /* network namespace inode of the socket */
 	__u8 role;               /* enum nw_role */
 	__u8 state;              /* TCP state at the snapshot */
 	__u8 established;        /* 1 once ESTABLISHED was reached */
-	__u8 pad[5];
+	__u8 pad;
 };
 
 struct nw_conn_event {
@@ -250,7 +251,7 @@ struct nw_config {
 	__u16 filter_sport;      /* socket's local port, 0 = any */
 	__u16 filter_dport;      /* socket's remote port, 0 = any */
 	__u8 http;               /* 1 = capture HTTP/1 first lines into packet events */
-	__u8 conn_snapshot;      /* 1 = refresh connection stats on every received segment */
+	__u8 conn_snapshot;      /* 1 = refresh connection stats on received segments (no iterator) */
 	__u8 pad[6];
 	__u64 snapshot_ns;       /* minimum time between two snapshots of one connection */
 };

@@ -1,14 +1,127 @@
 package io.netwatcher;
 
-import io.netwatcher.probe.ProbeConfig;
-import io.netwatcher.probe.ProbeSet;
+import io.netwatcher.agent.Agent;
+import io.netwatcher.agent.MonotonicClock;
+import io.netwatcher.bpf.BpfObject;
+import io.netwatcher.btf.Btf;
+import io.netwatcher.cgroup.CgroupPaths;
+import io.netwatcher.cgroup.Cgroup2Mount;
+import io.netwatcher.config.AgentConfig;
+import io.netwatcher.config.AgentOptions;
+import io.netwatcher.event.DropReasons;
+import io.netwatcher.output.EventPrinter;
+import io.netwatcher.output.JsonEventFormatter;
+import io.netwatcher.output.Labels;
+import io.netwatcher.output.StandaloneLabels;
+import io.netwatcher.output.TableFormatter;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 
+/** Entry point: {@code java -jar netwatcher-agent.jar --standalone [options]}. */
 public final class Main {
+    /** Exit status for bad command-line input. */
+    public static final int EXIT_USAGE = 2;
+    /** Exit status when the agent cannot start (no BTF, no privileges, no libbpf). */
+    public static final int EXIT_START = 1;
+
     private Main() {}
 
-    public static void main(String[] args) throws Exception {
-        try (ProbeSet p = ProbeSet.open(ProbeConfig.defaults())) {
-            p.attachments().forEach(a -> System.out.println(a));
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the agent until it stops; returns the exit status. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        AgentOptions options = new AgentOptions();
+        CommandLine cl = new CommandLine(options);
+        AgentConfig config;
+        try {
+            cl.parseArgs(args);
+            if (cl.isUsageHelpRequested()) {
+                cl.usage(out);
+                return 0;
+            }
+            if (cl.isVersionHelpRequested()) {
+                cl.printVersionHelp(out);
+                return 0;
+            }
+            config = options.toConfig();
+        } catch (CommandLine.ParameterException e) {
+            err.println("netwatcher: " + e.getMessage().lines().findFirst().orElse("invalid arguments")
+                    + " (see --help)");
+            return EXIT_USAGE;
         }
+        return start(config, out, err);
+    }
+
+    private static int start(AgentConfig config, PrintStream out, PrintStream err) {
+        Logger log = LoggerFactory.getLogger(Main.class);
+        if (!config.standalone()) {
+            log.warn("Kubernetes mode is not available in this build; running standalone");
+        }
+        String problem = preconditions();
+        if (problem != null) {
+            err.println("netwatcher: cannot start: " + problem);
+            return EXIT_START;
+        }
+        MonotonicClock clock = new MonotonicClock();
+        Labels labels;
+        try {
+            labels = new StandaloneLabels(
+                    config.probes().cgroupRoot().or(Cgroup2Mount::find).map(CgroupPaths::new).orElse(null),
+                    DropReasons.fromBtf(Btf.vmlinux()));
+        } catch (Exception e) {
+            err.println("netwatcher: cannot start: reading kernel BTF: " + e.getMessage());
+            return EXIT_START;
+        }
+        PrintStream stdout = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
+                StandardCharsets.UTF_8);
+        PrintStream sink = out == System.out ? stdout : out;
+        Agent agent = new Agent(config.probes(), config.intervalNs(), clock);
+        EventPrinter printer = new EventPrinter(config.format(), new JsonEventFormatter(clock, labels),
+                new TableFormatter(clock, labels), sink, config.events(), config.all(), config.pid(), config.count(),
+                agent::stop);
+        agent.addListener(printer);
+        Thread hook = new Thread(agent::close, "nw-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            agent.start();
+            log.info("netwatcher running{}", config.durationNs() > 0
+                    ? " for " + config.durationNs() / 1e9 + " s" : "");
+            agent.awaitStop(config.durationNs() / 1_000_000);
+            agent.pollNow();
+            return 0;
+        } catch (Exception e) {
+            err.println("netwatcher: cannot start: " + e.getMessage().lines().findFirst().orElse(e.toString()));
+            log.debug("start failure", e);
+            return EXIT_START;
+        } finally {
+            agent.close();
+            sink.flush();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // already shutting down
+            }
+        }
+    }
+
+    /** Why the agent cannot run on this host, or null. */
+    static String preconditions() {
+        if (!Files.isReadable(Btf.VMLINUX)) {
+            return "kernel BTF " + Btf.VMLINUX + " is missing (CONFIG_DEBUG_INFO_BTF=y is required)";
+        }
+        if (!BpfObject.isAvailable()) {
+            return "libbpf.so.1 not found (install libbpf1): " + BpfObject.unavailabilityCause().getMessage();
+        }
+        if (!Files.isDirectory(Path.of("/sys/fs/bpf")) && !Files.isDirectory(Path.of("/sys/kernel/btf"))) {
+            return "sysfs is not mounted";
+        }
+        return null;
     }
 }

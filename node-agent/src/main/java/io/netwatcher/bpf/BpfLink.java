@@ -1,5 +1,7 @@
 package io.netwatcher.bpf;
 
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
 /** An attachment of a program ({@code bpf_link}); closing it detaches the program. */
@@ -14,6 +16,37 @@ public final class BpfLink implements AutoCloseable {
 
     public String program() {
         return program;
+    }
+
+    /**
+     * Runs an iterator link once: creates an iterator fd and reads it to the end, which makes the
+     * kernel call the program for every object (e.g. every TCP socket).
+     */
+    public synchronized void runIterator() {
+        if (link == null) {
+            throw new IllegalStateException(program + " is detached");
+        }
+        int fd = LibBpf.bpf_iter_create(LibBpf.bpf_link__fd(link));
+        if (fd < 0) {
+            throw BpfException.negative("bpf_iter_create(" + program + ")", fd);
+        }
+        try {
+            Memory buf = new Memory(4096);
+            while (true) {
+                long n = Libc.read(fd, buf, buf.size());
+                if (n == 0) {
+                    return;
+                }
+                if (n < 0) {
+                    int errno = Native.getLastError();
+                    if (errno != Libc.EINTR) {
+                        throw BpfException.errno("read(" + program + " iterator)", errno);
+                    }
+                }
+            }
+        } finally {
+            Libc.close(fd);
+        }
     }
 
     public synchronized boolean isAttached() {

@@ -83,6 +83,18 @@ public final class BpfProgram {
         return l;
     }
 
+    /** Attaches a BPF iterator program (SEC("iter/...")); run it with {@link BpfLink#runIterator()}. */
+    public synchronized BpfLink attachIterator() {
+        owner.ensureLoaded();
+        Pointer link = LibBpf.bpf_program__attach_iter(prog, null);
+        if (link == null) {
+            throw BpfException.errno("bpf_program__attach_iter(" + name + ")", Native.getLastError());
+        }
+        BpfLink l = new BpfLink(name, link);
+        links.add(l);
+        return l;
+    }
+
     /** Attaches a cgroup program (cgroup_skb, sockops) to the cgroup v2 directory at {@code cgroup}. */
     public synchronized BpfLink attachCgroup(Path cgroup) {
         owner.ensureLoaded();

@@ -69,6 +69,12 @@ final class LibBpf {
 
     static native int bpf_link__destroy(Pointer link);
 
+    static native int bpf_link__fd(Pointer link);
+
+    static native Pointer bpf_program__attach_iter(Pointer prog, Pointer opts);
+
+    static native int bpf_iter_create(int linkFd);
+
     static native String bpf_map__name(Pointer map);
 
     static native int bpf_map__fd(Pointer map);

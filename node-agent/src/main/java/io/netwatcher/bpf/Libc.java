@@ -37,6 +37,8 @@ public final class Libc {
 
     static native int close(int fd);
 
+    static native long read(int fd, Pointer buf, long count);
+
     static native int open(String path, int flags);
 
     static native int setns(int fd, int nstype);

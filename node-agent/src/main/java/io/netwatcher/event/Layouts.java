@@ -97,9 +97,10 @@ public final class Layouts {
         public static final int UID = 124;
         public static final int COMM = 128;
         public static final int T = 144;
-        public static final int ROLE = 184;
-        public static final int STATE = 185;
-        public static final int ESTABLISHED = 186;
+        public static final int NETNS = 184;
+        public static final int ROLE = 188;
+        public static final int STATE = 189;
+        public static final int ESTABLISHED = 190;
 
         private Conn() {}
     }

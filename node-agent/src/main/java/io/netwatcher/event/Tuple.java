@@ -12,12 +12,25 @@ public record Tuple(int family, long srcHi, long srcLo, int sport, long dstHi, l
 
     public static final Tuple NONE = new Tuple(0, 0, 0, 0, 0, 0, 0);
 
+    /**
+     * Reads a struct nw_tuple. An IPv6 socket talking to an IPv4 peer (both addresses
+     * IPv4-mapped) is reported as IPv4: that is the traffic on the wire.
+     */
     static Tuple read(ByteBuffer b, int off) {
-        return new Tuple(Short.toUnsignedInt(b.getShort(off + Layouts.Tuple.FAMILY)),
-                be(b, off + Layouts.Tuple.SADDR), be(b, off + Layouts.Tuple.SADDR + 8),
-                Short.toUnsignedInt(b.getShort(off + Layouts.Tuple.SPORT)),
-                be(b, off + Layouts.Tuple.DADDR), be(b, off + Layouts.Tuple.DADDR + 8),
+        int family = Short.toUnsignedInt(b.getShort(off + Layouts.Tuple.FAMILY));
+        long sHi = be(b, off + Layouts.Tuple.SADDR);
+        long sLo = be(b, off + Layouts.Tuple.SADDR + 8);
+        long dHi = be(b, off + Layouts.Tuple.DADDR);
+        long dLo = be(b, off + Layouts.Tuple.DADDR + 8);
+        if (family == AF_INET6 && isMapped(sHi, sLo) && isMapped(dHi, dLo)) {
+            family = AF_INET;
+        }
+        return new Tuple(family, sHi, sLo, Short.toUnsignedInt(b.getShort(off + Layouts.Tuple.SPORT)), dHi, dLo,
                 Short.toUnsignedInt(b.getShort(off + Layouts.Tuple.DPORT)));
+    }
+
+    static boolean isMapped(long hi, long lo) {
+        return hi == 0 && (lo >>> 32) == 0xFFFFL;
     }
 
     private static long be(ByteBuffer b, int off) {

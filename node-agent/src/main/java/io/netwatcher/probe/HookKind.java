@@ -6,7 +6,8 @@ public enum HookKind {
     CGROUP_SKB("cgroup_skb", "cgroup_skb"),
     FENTRY("fentry", "fentry"),
     FEXIT("fexit", "fexit"),
-    KPROBE("kprobe", "kprobe");
+    KPROBE("kprobe", "kprobe"),
+    ITERATOR("iterator", "iter");
 
     private final String label;
     private final String section;

@@ -80,6 +80,8 @@ public final class KernelHooks {
                     : vmlinux.has(target, Btf.KIND_FUNC) ? null : "kernel BTF has no function " + target;
             case KPROBE -> kprobeProblem != null ? "kprobes unavailable: " + kprobeProblem
                     : vmlinux.has(target, Btf.KIND_FUNC) ? null : "kernel has no function " + target;
+            case ITERATOR -> vmlinux.has("bpf_iter_" + target, Btf.KIND_FUNC) ? null
+                    : "kernel has no BPF iterator " + target + " (v5.9+)";
             case CGROUP_SKB -> cgroup2 == null ? "no cgroup v2 mount"
                     : vmlinux.has("bpf_cast_to_kern_ctx", Btf.KIND_FUNC) ? null
                     : "kernel lacks kfunc bpf_cast_to_kern_ctx (v6.2+)";

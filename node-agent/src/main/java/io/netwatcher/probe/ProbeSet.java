@@ -1,6 +1,7 @@
 package io.netwatcher.probe;
 
 import io.netwatcher.bpf.BpfException;
+import io.netwatcher.bpf.BpfLink;
 import io.netwatcher.bpf.BpfMap;
 import io.netwatcher.bpf.BpfObject;
 import io.netwatcher.bpf.BpfProgram;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,11 +35,13 @@ public final class ProbeSet implements AutoCloseable {
     private final BpfObject object;
     private final List<Attachment> attachments;
     private final KernelHooks hooks;
+    private final Map<String, BpfLink> iterators;
 
-    private ProbeSet(BpfObject object, List<Attachment> attachments, KernelHooks hooks) {
+    private ProbeSet(BpfObject object, List<Attachment> attachments, KernelHooks hooks, Map<String, BpfLink> iterators) {
         this.object = object;
         this.attachments = List.copyOf(attachments);
         this.hooks = hooks;
+        this.iterators = Map.copyOf(iterators);
     }
 
     /** Detects hooks, loads and attaches. */
@@ -62,10 +66,12 @@ public final class ProbeSet implements AutoCloseable {
                 for (BpfProgram p : obj.programs().values()) {
                     p.setAutoload(enabled.contains(p.name()));
                 }
-                configure(obj, config, cfgOffset);
+                boolean iterator = plans.get(Boundary.CONN_SNAPSHOT).kind == HookKind.ITERATOR;
+                configure(obj, config, cfgOffset, !iterator);
                 obj.load();
-                List<Attachment> attachments = attach(obj, plans, hooks);
-                return new ProbeSet(obj, attachments, hooks);
+                Map<String, BpfLink> iterators = new HashMap<>();
+                List<Attachment> attachments = attach(obj, plans, hooks, iterators);
+                return new ProbeSet(obj, attachments, hooks, iterators);
             } catch (BpfException e) {
                 String failed = obj.failedProgram().orElse(null);
                 obj.close();
@@ -122,7 +128,7 @@ public final class ProbeSet implements AutoCloseable {
         return plans;
     }
 
-    private static void configure(BpfObject obj, ProbeConfig c, int off) {
+    private static void configure(BpfObject obj, ProbeConfig c, int off, boolean snapshotOnSegments) {
         ByteBuffer ro = obj.rodata();
         ro.putInt(off + Layouts.Config.SAMPLE_EVERY, c.sampleEvery());
         ro.putInt(off + Layouts.Config.MAX_EVENTS_PER_SEC, c.maxEventsPerSec());
@@ -130,14 +136,15 @@ public final class ProbeSet implements AutoCloseable {
         ro.putShort(off + Layouts.Config.FILTER_SPORT, (short) c.sport());
         ro.putShort(off + Layouts.Config.FILTER_DPORT, (short) c.dport());
         ro.put(off + Layouts.Config.HTTP, (byte) (c.http() ? 1 : 0));
-        ro.put(off + Layouts.Config.CONN_SNAPSHOT, (byte) 1);
+        ro.put(off + Layouts.Config.CONN_SNAPSHOT, (byte) (snapshotOnSegments ? 1 : 0));
         ro.putLong(off + Layouts.Config.SNAPSHOT_NS, c.snapshotNs());
         obj.map("events").setMaxEntries(c.ringBufferBytes());
         obj.map("conns").setMaxEntries(c.maxConnections());
         obj.map("inflight").setMaxEntries(c.maxInflight());
     }
 
-    private static List<Attachment> attach(BpfObject obj, Map<Boundary, Plan> plans, KernelHooks hooks) {
+    private static List<Attachment> attach(BpfObject obj, Map<Boundary, Plan> plans, KernelHooks hooks,
+                                           Map<String, BpfLink> iterators) {
         Map<String, String> attachErrors = new HashMap<>();
         Set<String> attached = new LinkedHashSet<>();
         List<Attachment> out = new ArrayList<>();
@@ -155,6 +162,10 @@ public final class ProbeSet implements AutoCloseable {
                         BpfProgram p = obj.program(name);
                         if (plan.kind == HookKind.CGROUP_SKB) {
                             p.attachCgroup(hooks.cgroup2().orElseThrow());
+                        } else if (plan.kind == HookKind.ITERATOR) {
+                            BpfLink link = p.attachIterator();
+                            link.runIterator(); // learn what existed before the agent started
+                            iterators.put(name, link);
                         } else {
                             p.attach();
                         }
@@ -176,6 +187,14 @@ public final class ProbeSet implements AutoCloseable {
             out.add(a);
         }
         return out;
+    }
+
+    /**
+     * The it_tcp iterator when connection counters are refreshed by walking the sockets (run it
+     * in each network namespace); empty when they are refreshed on received segments instead.
+     */
+    public Optional<BpfLink> connectionIterator() {
+        return Optional.ofNullable(iterators.get("it_tcp"));
     }
 
     public List<Attachment> attachments() {

@@ -1,0 +1,90 @@
+package io.netwatcher.agent;
+
+import io.netwatcher.bpf.BpfLink;
+import io.netwatcher.bpf.BpfMap;
+import io.netwatcher.event.Layouts;
+import io.netwatcher.netns.Netns;
+import io.netwatcher.netns.NetnsRunner;
+import io.netwatcher.probe.ProbeSet;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Refreshes connection counters from the live sockets: runs the TCP socket iterator inside each
+ * network namespace that holds tracked connections (a BPF TCP iterator sees only its creator's
+ * namespace). Namespaces are found by inode; the scan is redone when an unknown one appears.
+ */
+final class ConnectionRefresher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionRefresher.class);
+    private static final long RESCAN_NS = 1_000_000_000L;
+
+    private final ProbeSet probes;
+    private final Netns netns;
+    private final NetnsRunner runner = new NetnsRunner();
+    private Map<Long, Path> known = Map.of();
+    private long lastScan = Long.MIN_VALUE / 2;
+
+    ConnectionRefresher(ProbeSet probes, Netns netns) {
+        this.probes = probes;
+        this.netns = netns;
+    }
+
+    /** Every namespace on the host: learns the connections and listeners that predate the agent. */
+    synchronized void refreshAll() {
+        BpfLink it = probes.connectionIterator().orElse(null);
+        if (it == null) {
+            return;
+        }
+        rescan();
+        run(it, known);
+    }
+
+    /** The namespaces of the connections in the conns map. */
+    synchronized void refresh() {
+        BpfLink it = probes.connectionIterator().orElse(null);
+        if (it == null) {
+            return;
+        }
+        Set<Long> wanted = namespacesOfConnections(probes.map("conns"));
+        if (!known.keySet().containsAll(wanted) && System.nanoTime() - lastScan > RESCAN_NS) {
+            rescan();
+        }
+        Map<Long, Path> targets = new HashMap<>();
+        for (long inode : wanted) {
+            Path p = known.get(inode);
+            if (p != null) {
+                targets.put(inode, p);
+            }
+        }
+        run(it, targets);
+    }
+
+    private void rescan() {
+        known = netns.scan();
+        lastScan = System.nanoTime();
+    }
+
+    private void run(BpfLink it, Map<Long, Path> targets) {
+        runner.forEach(targets, it::runIterator,
+                (path, e) -> LOG.debug("cannot refresh connections in {}: {}", path, e.getMessage()));
+    }
+
+    static Set<Long> namespacesOfConnections(BpfMap conns) {
+        BpfMap.Entries e = conns.readAll();
+        Set<Long> out = new HashSet<>();
+        for (int i = 0; i < e.count(); i++) {
+            out.add(Integer.toUnsignedLong(e.values().getInt(e.valueOffset(i) + Layouts.Conn.NETNS)));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        runner.close();
+    }
+}

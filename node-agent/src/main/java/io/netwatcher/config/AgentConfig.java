@@ -1,0 +1,39 @@
+package io.netwatcher.config;
+
+import io.netwatcher.output.EventPrinter;
+import io.netwatcher.probe.ProbeConfig;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The agent's validated configuration.
+ *
+ * @param standalone run without Kubernetes, labelling by process and cgroup
+ * @param probes     what the probes are loaded with
+ * @param intervalNs period of connection updates, flows and latency summaries
+ * @param count      stop after this many packet events (0 = never)
+ * @param durationNs stop after this long (0 = never)
+ * @param format     json or table
+ * @param all        also print closed connections
+ * @param events     event types to print
+ * @param pid        print only this process's events (0 = all)
+ */
+public record AgentConfig(boolean standalone, ProbeConfig probes, long intervalNs, long count, long durationNs,
+                          EventPrinter.Format format, boolean all, Set<String> events, int pid) {
+    public AgentConfig {
+        Objects.requireNonNull(probes, "probes");
+        Objects.requireNonNull(format, "format");
+        events = Set.copyOf(events);
+        if (intervalNs <= 0) {
+            throw new IllegalArgumentException("intervalNs must be > 0");
+        }
+        if (count < 0 || durationNs < 0 || pid < 0) {
+            throw new IllegalArgumentException("count, duration and pid must be >= 0");
+        }
+        for (String e : events) {
+            if (!EventPrinter.TYPES.contains(e)) {
+                throw new IllegalArgumentException("unknown event type " + e);
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package io.netwatcher.config;
+
+import io.netwatcher.output.EventPrinter;
+import io.netwatcher.probe.HookKind;
+import io.netwatcher.probe.ProbeConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** Command-line options. {@link #toConfig()} validates them; a bad value names its option. */
+@Command(name = "netwatcher", mixinStandardHelpOptions = true, versionProvider = AgentOptions.Version.class,
+        sortOptions = false, usageHelpWidth = 100,
+        description = "Explains where a pod's network time goes: per-layer packet latency, TCP connection health"
+                + " and errors from inside the kernel, as JSON lines on stdout.")
+public final class AgentOptions {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--standalone", description = "Run without Kubernetes: label events by process and cgroup.")
+    boolean standalone;
+
+    @Option(names = {"-s", "--sport"}, paramLabel = "PORT",
+            description = "Only sockets with this local port (1-65535).")
+    Integer sport;
+
+    @Option(names = {"-d", "--dport"}, paramLabel = "PORT",
+            description = "Only sockets with this remote port (1-65535).")
+    Integer dport;
+
+    @Option(names = "--sample", paramLabel = "N", defaultValue = "1",
+            description = "Report one packet in N (1 = every packet, 0 = no packet events). Default: ${DEFAULT-VALUE}.")
+    int sample;
+
+    @Option(names = "--max-events-per-sec", paramLabel = "N", defaultValue = "10000",
+            description = "Cap on packet events per second (0 = no cap). Default: ${DEFAULT-VALUE}.")
+    int maxEventsPerSec;
+
+    @Option(names = "--max-errors-per-sec", paramLabel = "N", defaultValue = "1000",
+            description = "Cap on retransmit/reset/drop events per second (0 = no cap). Default: ${DEFAULT-VALUE}.")
+    int maxErrorsPerSec;
+
+    @Option(names = {"-c", "--count"}, paramLabel = "N", defaultValue = "0",
+            description = "Stop after N packet events (0 = never).")
+    long count;
+
+    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Stop after this many seconds (0 = run until interrupted).")
+    double durationSeconds;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "json",
+            description = "json (one object per line) or table. Default: ${DEFAULT-VALUE}.")
+    String output;
+
+    @Option(names = {"-a", "--all"}, description = "Also report connections when they close.")
+    boolean all;
+
+    @Option(names = {"-i", "--interval"}, paramLabel = "SECONDS", defaultValue = "5",
+            description = "Period of connection updates, flow byte counts and latency summaries. Default: ${DEFAULT-VALUE}.")
+    double intervalSeconds;
+
+    @Option(names = "--events", paramLabel = "TYPES", split = ",",
+            description = "Event types to print (comma-separated): packet, connection, retransmit, reset, drop,"
+                    + " bad_checksum, receive_queue_full, buffer_limit, flow, latency. Default: all.")
+    Set<String> events;
+
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", defaultValue = "0",
+            description = "Print only events of this process (0 = all).")
+    int pid;
+
+    @Option(names = "--http", description = "Capture the first line of HTTP/1 requests and responses in packet events.")
+    boolean http;
+
+    @Option(names = "--ring-buffer-mb", paramLabel = "MIB", defaultValue = "8",
+            description = "Ring buffer size in MiB, a power of two from 1 to 512. Default: ${DEFAULT-VALUE}.")
+    int ringBufferMb;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "32768",
+            description = "Connections tracked at once (older ones are evicted first). Default: ${DEFAULT-VALUE}.")
+    int maxConnections;
+
+    @Option(names = "--prefer-hook", paramLabel = "KIND",
+            description = "Back every boundary with this hook kind where the kernel allows: tracepoint, fentry or kprobe.")
+    String preferHook;
+
+    @Option(names = "--cgroup-root", paramLabel = "PATH",
+            description = "cgroup v2 mount to attach cgroup programs to. Default: found in /proc/self/mountinfo.")
+    Path cgroupRoot;
+
+    private ParameterException bad(String option, Object value, String why) {
+        return new ParameterException(spec.commandLine(),
+                "Invalid value for option '" + option + "': " + why + " (was " + value + ")");
+    }
+
+    /** Validates the options; throws a {@link ParameterException} naming the first bad option. */
+    public AgentConfig toConfig() {
+        if (sport != null && (sport < 1 || sport > 65535)) {
+            throw bad("--sport", sport, "must be a port 1-65535");
+        }
+        if (dport != null && (dport < 1 || dport > 65535)) {
+            throw bad("--dport", dport, "must be a port 1-65535");
+        }
+        if (sample < 0) {
+            throw bad("--sample", sample, "must be >= 0");
+        }
+        if (maxEventsPerSec < 0) {
+            throw bad("--max-events-per-sec", maxEventsPerSec, "must be >= 0");
+        }
+        if (maxErrorsPerSec < 0) {
+            throw bad("--max-errors-per-sec", maxErrorsPerSec, "must be >= 0");
+        }
+        if (count < 0) {
+            throw bad("--count", count, "must be >= 0");
+        }
+        if (!(durationSeconds >= 0) || Double.isInfinite(durationSeconds)) {
+            throw bad("--duration", durationSeconds, "must be >= 0 seconds");
+        }
+        if (!(intervalSeconds >= 0.1) || intervalSeconds > 86400) {
+            throw bad("--interval", intervalSeconds, "must be between 0.1 and 86400 seconds");
+        }
+        EventPrinter.Format format = switch (output) {
+            case "json" -> EventPrinter.Format.JSON;
+            case "table" -> EventPrinter.Format.TABLE;
+            default -> throw bad("--output", output, "must be json or table");
+        };
+        Set<String> types = events == null ? EventPrinter.TYPES : new LinkedHashSet<>(events);
+        for (String t : types) {
+            if (!EventPrinter.TYPES.contains(t)) {
+                throw bad("--events", t, "unknown event type; known: " + new TreeSet<>(EventPrinter.TYPES));
+            }
+        }
+        if (pid < 0) {
+            throw bad("--pid", pid, "must be >= 0");
+        }
+        if (ringBufferMb < 1 || ringBufferMb > 512 || Integer.bitCount(ringBufferMb) != 1) {
+            throw bad("--ring-buffer-mb", ringBufferMb, "must be a power of two from 1 to 512");
+        }
+        if (maxConnections < 1 || maxConnections > 4_194_304) {
+            throw bad("--max-connections", maxConnections, "must be between 1 and 4194304");
+        }
+        Optional<HookKind> prefer = Optional.empty();
+        if (preferHook != null) {
+            prefer = switch (preferHook) {
+                case "tracepoint" -> Optional.of(HookKind.TRACEPOINT);
+                case "fentry" -> Optional.of(HookKind.FENTRY);
+                case "kprobe" -> Optional.of(HookKind.KPROBE);
+                default -> throw bad("--prefer-hook", preferHook, "must be tracepoint, fentry or kprobe");
+            };
+        }
+        if (cgroupRoot != null && !Files.isDirectory(cgroupRoot)) {
+            throw bad("--cgroup-root", cgroupRoot, "is not a directory");
+        }
+        long intervalNs = Math.round(intervalSeconds * 1e9);
+        ProbeConfig probes = new ProbeConfig(sample, maxEventsPerSec, maxErrorsPerSec, sport == null ? 0 : sport,
+                dport == null ? 0 : dport, http, Math.min(intervalNs / 2, 100_000_000L), ringBufferMb << 20,
+                maxConnections, 32768, prefer, Optional.ofNullable(cgroupRoot));
+        return new AgentConfig(standalone, probes, intervalNs, count, Math.round(durationSeconds * 1e9), format, all,
+                types, pid);
+    }
+
+    /** Version from the jar manifest. */
+    public static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = AgentOptions.class.getPackage().getImplementationVersion();
+            return new String[] {"netwatcher " + (v == null ? "dev" : v)};
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.netwatcher.event;
+
+/**
+ * One in-kernel latency histogram (struct nw_hist summed over CPUs) for a cgroup, direction and
+ * layer ({@code layer} is {@link Layouts#LAYER_TOTAL} for first-to-last boundary). Slot i counts
+ * values in [2^i, 2^(i+1)) ns; slot 0 also holds 0 ns and the last slot everything above.
+ */
+public record LayerHistogram(long cgroupId, Direction direction, int layer, long count, long sumNs, long[] slots) {
+
+    public LayerHistogram {
+        if (slots.length != Layouts.HIST_SLOTS) {
+            throw new IllegalArgumentException("slots must have " + Layouts.HIST_SLOTS + " entries");
+        }
+    }
+
+    /** The layer's name, "total" for the whole path. */
+    public String layerLabel() {
+        Layer l = Layer.of(direction, layer);
+        return l != null ? l.label() : layer == Layouts.LAYER_TOTAL ? "total" : "layer" + layer;
+    }
+
+    /** Upper bound of slot i in ns: 2^(i+1) (the last slot is open-ended). */
+    public static long upperBoundNs(int slot) {
+        return 1L << (slot + 1);
+    }
+
+    /** Lower bound of slot i in ns. */
+    public static long lowerBoundNs(int slot) {
+        return slot == 0 ? 0 : 1L << slot;
+    }
+
+    /** The slot a value falls in, as the BPF side computes it. */
+    public static int slotOf(long ns) {
+        if (ns <= 1) {
+            return 0;
+        }
+        int s = 63 - Long.numberOfLeadingZeros(ns);
+        return Math.min(s, Layouts.HIST_SLOTS - 1);
+    }
+
+    /** Estimated q-quantile (0..1) in ns, interpolating linearly inside the slot. */
+    public long quantileNs(double q) {
+        if (count == 0) {
+            return 0;
+        }
+        long total = 0;
+        for (long s : slots) {
+            total += s;
+        }
+        double rank = q * total;
+        long seen = 0;
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] == 0) {
+                continue;
+            }
+            if (seen + slots[i] >= rank) {
+                double frac = slots[i] == 0 ? 0 : (rank - seen) / slots[i];
+                long lo = lowerBoundNs(i);
+                long hi = upperBoundNs(i);
+                return lo + Math.round(frac * (hi - lo));
+            }
+            seen += slots[i];
+        }
+        return upperBoundNs(slots.length - 1);
+    }
+
+    /** This histogram minus an earlier reading of the same key (for per-interval views). */
+    public LayerHistogram minus(LayerHistogram earlier) {
+        if (earlier == null) {
+            return this;
+        }
+        long[] d = new long[slots.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = Math.max(0, slots[i] - earlier.slots[i]);
+        }
+        return new LayerHistogram(cgroupId, direction, layer, Math.max(0, count - earlier.count),
+                Math.max(0, sumNs - earlier.sumNs), d);
+    }
+
+    public Key key() {
+        return new Key(cgroupId, direction, layer);
+    }
+
+    public record Key(long cgroupId, Direction direction, int layer) {
+    }
+}

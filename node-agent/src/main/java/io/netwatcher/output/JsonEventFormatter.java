@@ -1,0 +1,216 @@
+package io.netwatcher.output;
+
+import io.netwatcher.agent.MonotonicClock;
+import io.netwatcher.event.ConnEvent;
+import io.netwatcher.event.ConnStats;
+import io.netwatcher.event.Direction;
+import io.netwatcher.event.ErrorEvent;
+import io.netwatcher.event.ErrorKind;
+import io.netwatcher.event.Event;
+import io.netwatcher.event.FlowEvent;
+import io.netwatcher.event.LatencyEvent;
+import io.netwatcher.event.Layer;
+import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.event.PacketEvent;
+import io.netwatcher.event.TcpState;
+import io.netwatcher.event.Tuple;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/** One JSON object per event, as documented in docs/events.md. */
+public final class JsonEventFormatter {
+    private static final DateTimeFormatter RFC3339 =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
+    private static final String[] CA_STATES = {"Open", "Disorder", "CWR", "Recovery", "Loss"};
+
+    private final MonotonicClock clock;
+    private final Labels labels;
+
+    public JsonEventFormatter(MonotonicClock clock, Labels labels) {
+        this.clock = clock;
+        this.labels = labels;
+    }
+
+    public String format(Event e) {
+        StringBuilder sb = new StringBuilder(384);
+        Json j = Json.object(sb);
+        if (e instanceof PacketEvent p) {
+            packet(j, p);
+        } else if (e instanceof ConnEvent c) {
+            conn(j, c);
+        } else if (e instanceof ErrorEvent x) {
+            error(j, x);
+        } else if (e instanceof FlowEvent f) {
+            flow(j, f);
+        } else if (e instanceof LatencyEvent l) {
+            latency(j, l);
+        }
+        common(j, e);
+        labels.decorate(e, j);
+        j.end();
+        return sb.toString();
+    }
+
+    public String time(long monoNs) {
+        Instant i = clock.toInstant(monoNs);
+        return RFC3339.format(i);
+    }
+
+    private void packet(Json j, PacketEvent p) {
+        Tuple t = p.tuple();
+        // The event tuple is the socket's (local first); a packet reads sender -> receiver.
+        boolean rx = p.direction() == Direction.RX;
+        j.field("type", "packet")
+                .field("time", time(p.firstStampNs() != 0 ? p.firstStampNs() : p.timeNs()))
+                .field("direction", p.direction().jsonName())
+                .field("family", t.familyName())
+                .field("src", rx ? t.dst() : t.src())
+                .field("dst", rx ? t.src() : t.dst())
+                .field("seq", p.seq())
+                .field("ack", p.ack())
+                .field("len", p.len());
+        Json layers = j.object("layers_us");
+        for (Layer l : Layer.of(p.direction())) {
+            long ns = p.layerNs(l);
+            if (ns >= 0) {
+                layers.micros(l.label(), ns);
+            }
+        }
+        layers.end();
+        j.micros("total_us", p.totalNs()).field("cookie", p.cookie());
+        if (p.http() != null) {
+            j.field("http", p.http());
+        }
+    }
+
+    private void conn(Json j, ConnEvent c) {
+        ConnStats s = c.stats();
+        Tuple t = c.tuple();
+        j.field("type", "connection")
+                .field("event", c.kind().label())
+                .field("time", time(c.timeNs()))
+                .field("family", t.familyName())
+                .field("src", t.src())
+                .field("dst", t.dst())
+                .field("role", s.role().label())
+                .field("cookie", c.cookie())
+                .field("uid", s.uid())
+                .field("state", TcpState.name(s.state()))
+                .field("established", s.established())
+                .field("srtt_us", s.srttUs())
+                .field("rttvar_us", s.rttvarUs())
+                .field("cwnd", s.cwnd())
+                .field("ssthresh", s.ssthresh())
+                .field("rwnd", s.rwnd())
+                .field("snd_wnd", s.sndWnd())
+                .field("bytes_sent", s.bytesSent())
+                .field("bytes_received", s.bytesReceived())
+                .field("app_bytes_sent", s.appBytesSent())
+                .field("app_bytes_read", s.appBytesRead())
+                .field("retransmits", s.totalRetrans())
+                .field("fast_retransmits", s.fastRetrans())
+                .field("timeout_retransmits", s.timeoutRetrans())
+                .field("other_retransmits", s.otherRetrans())
+                .field("resets", s.resets())
+                .field("backlog", s.backlog())
+                .field("max_backlog", s.maxBacklog())
+                .field("sndbuf", s.sndbuf())
+                .field("wmem_queued", s.wmemQueued())
+                .field("rcvbuf", s.rcvbuf());
+        long d = c.durationMs();
+        if (d >= 0) {
+            j.field("duration_ms", d);
+        } else {
+            j.nullField("duration_ms");
+        }
+        if (c.kind() == ConnEvent.Kind.CLOSE) {
+            j.field("previous_state", TcpState.name(c.oldState()));
+        }
+    }
+
+    private void error(Json j, ErrorEvent x) {
+        j.field("type", x.kind().jsonType()).field("time", time(x.timeNs()));
+        switch (x.kind()) {
+            case RETRANSMIT -> j.field("kind", ErrorKind.retransmitKind(x.detail()))
+                    .field("seq", x.seq())
+                    .field("state", TcpState.name(x.state()))
+                    .field("segments", Math.max(1, x.extra() >>> 8))
+                    .field("ca_state", caState((int) (x.extra() & 0xFF)));
+            case RESET -> {
+                j.field("direction", x.detail() == 0 ? "sent" : "received");
+                if (x.state() != 0) {
+                    j.field("state", TcpState.name(x.state()));
+                }
+            }
+            case DROP -> j.field("reason", labels.dropReason(x.detail()))
+                    .field("reason_code", x.detail())
+                    .field("protocol", protocol((int) x.extra()))
+                    .field("location", labels.kernelSymbol(x.location()));
+            case BAD_CHECKSUM -> j.field("seq", x.seq()).field("protocol", protocol((int) x.extra()));
+            case RECEIVE_QUEUE_FULL, BUFFER_LIMIT -> j.field("protocol", protocol(x.detail()))
+                    .field("state", TcpState.name(x.state()));
+        }
+        Tuple t = x.tuple();
+        if (t.isKnown()) {
+            j.field("family", t.familyName()).field("src", t.src()).field("dst", t.dst());
+        } else {
+            j.nullField("src").nullField("dst");
+        }
+        j.field("cookie", x.cookie());
+    }
+
+    private void flow(Json j, FlowEvent f) {
+        Tuple t = f.tuple();
+        j.field("type", "flow")
+                .field("time", time(f.timeNs()))
+                .field("family", t.familyName())
+                .field("src", t.src())
+                .field("dst", t.dst())
+                .field("interval_ms", f.intervalNs() / 1_000_000)
+                .field("tx_bytes", f.txBytes())
+                .field("rx_bytes", f.rxBytes())
+                .field("tx_total", f.txTotal())
+                .field("rx_total", f.rxTotal())
+                .field("cookie", f.cookie());
+    }
+
+    private void latency(Json j, LatencyEvent l) {
+        LayerHistogram h = l.histogram();
+        j.field("type", "latency")
+                .field("time", time(l.timeNs()))
+                .field("direction", h.direction().jsonName())
+                .field("layer", h.layerLabel())
+                .field("interval_ms", l.intervalNs() / 1_000_000)
+                .field("count", h.count())
+                .micros("mean_us", h.count() == 0 ? 0 : h.sumNs() / h.count())
+                .micros("p50_us", h.quantileNs(0.5))
+                .micros("p90_us", h.quantileNs(0.9))
+                .micros("p99_us", h.quantileNs(0.99));
+    }
+
+    private void common(Json j, Event e) {
+        if (e.pid() != 0) {
+            j.field("pid", e.pid()).field("comm", e.comm());
+        }
+        String cg = labels.cgroupPath(e.cgroupId());
+        if (cg != null) {
+            j.field("cgroup", cg);
+        }
+    }
+
+    static String caState(int ca) {
+        return ca < CA_STATES.length ? CA_STATES[ca] : Integer.toString(ca);
+    }
+
+    static String protocol(int proto) {
+        return switch (proto) {
+            case 6 -> "tcp";
+            case 17 -> "udp";
+            case 1 -> "icmp";
+            case 58 -> "icmpv6";
+            case 0 -> "unknown";
+            default -> Integer.toString(proto);
+        };
+    }
+}

@@ -1,0 +1,111 @@
+package io.netwatcher.output;
+
+import io.netwatcher.agent.MonotonicClock;
+import io.netwatcher.event.ConnEvent;
+import io.netwatcher.event.ConnStats;
+import io.netwatcher.event.Direction;
+import io.netwatcher.event.ErrorEvent;
+import io.netwatcher.event.ErrorKind;
+import io.netwatcher.event.Event;
+import io.netwatcher.event.FlowEvent;
+import io.netwatcher.event.LatencyEvent;
+import io.netwatcher.event.Layer;
+import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.event.PacketEvent;
+import io.netwatcher.event.TcpState;
+import io.netwatcher.event.Tuple;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * Human-readable lines, one per event, like the seeds' consoles (delay_analysis columns for
+ * packets; net_watcher's connection fields; flow's per-process bytes). Times are local.
+ */
+public final class TableFormatter {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
+            .withZone(ZoneId.systemDefault());
+
+    private final MonotonicClock clock;
+    private final Labels labels;
+
+    public TableFormatter(MonotonicClock clock, Labels labels) {
+        this.clock = clock;
+        this.labels = labels;
+    }
+
+    /** Column headings, printed once at start. */
+    public String header() {
+        return String.format("%-12s %-10s %-45s %-45s %s", "TIME", "TYPE", "SRC", "DST", "DETAIL");
+    }
+
+    public String format(Event e) {
+        String time = TIME.format(clock.toInstant(e.timeNs()));
+        Tuple t = e.tuple();
+        if (e instanceof PacketEvent p) {
+            boolean rx = p.direction() == Direction.RX;
+            StringBuilder d = new StringBuilder();
+            d.append(String.format("seq=%d ack=%d len=%d", p.seq(), p.ack(), p.len()));
+            for (Layer l : Layer.of(p.direction())) {
+                long ns = p.layerNs(l);
+                d.append(' ').append(l.label()).append('=').append(ns < 0 ? "-" : us(ns));
+            }
+            d.append(" total=").append(us(p.totalNs())).append("us");
+            return line(time, "packet/" + p.direction().jsonName(), rx ? t.dst() : t.src(), rx ? t.src() : t.dst(),
+                    d + proc(e));
+        }
+        if (e instanceof ConnEvent c) {
+            ConnStats s = c.stats();
+            String d = String.format("%s %s srtt=%dus cwnd=%d ssthresh=%d rwnd=%d sent=%d recv=%d retrans=%d"
+                            + " (fast %d, timeout %d) backlog=%d/%d sndbuf=%d wmem=%d dur=%s",
+                    s.role().label(), TcpState.name(s.state()), s.srttUs(), s.cwnd(), s.ssthresh(), s.rwnd(),
+                    s.bytesSent(), s.bytesReceived(), s.totalRetrans(), s.fastRetrans(), s.timeoutRetrans(),
+                    s.backlog(), s.maxBacklog(), s.sndbuf(), s.wmemQueued(),
+                    c.durationMs() < 0 ? "-" : c.durationMs() + "ms");
+            return line(time, "conn/" + c.kind().label(), t.src(), t.dst(), d + proc(e));
+        }
+        if (e instanceof ErrorEvent x) {
+            String d = switch (x.kind()) {
+                case RETRANSMIT -> ErrorKind.retransmitKind(x.detail()) + " seq=" + x.seq();
+                case RESET -> x.detail() == 0 ? "sent" : "received";
+                case DROP -> labels.dropReason(x.detail()) + " at " + labels.kernelSymbol(x.location());
+                case BAD_CHECKSUM -> "seq=" + x.seq();
+                case RECEIVE_QUEUE_FULL, BUFFER_LIMIT -> TcpState.name(x.state());
+            };
+            return line(time, x.kind().jsonType(), t.isKnown() ? t.src() : "-", t.isKnown() ? t.dst() : "-",
+                    d + proc(e));
+        }
+        if (e instanceof LatencyEvent l) {
+            LayerHistogram h = l.histogram();
+            String d = String.format("%s %-6s n=%d mean=%sus p50=%sus p99=%sus", h.direction().jsonName(),
+                    h.layerLabel(), h.count(), us(h.count() == 0 ? 0 : h.sumNs() / h.count()),
+                    us(h.quantileNs(0.5)), us(h.quantileNs(0.99)));
+            return line(time, "latency", "-", "-", d + proc(e));
+        }
+        FlowEvent f = (FlowEvent) e;
+        String d = String.format("rx=%.1fKB tx=%.1fKB rx_sum=%.1fKB tx_sum=%.1fKB", f.rxBytes() / 1024.0,
+                f.txBytes() / 1024.0, f.rxTotal() / 1024.0, f.txTotal() / 1024.0);
+        return line(time, "flow", t.src(), t.dst(), d + proc(e));
+    }
+
+    private String proc(Event e) {
+        StringBuilder sb = new StringBuilder();
+        if (e.pid() != 0) {
+            sb.append(" pid=").append(e.pid()).append(" comm=").append(e.comm());
+        }
+        String cg = labels.cgroupPath(e.cgroupId());
+        if (cg != null) {
+            sb.append(" cgroup=").append(cg);
+        }
+        return sb.toString();
+    }
+
+    private static String line(String time, String type, String src, String dst, String detail) {
+        return String.format("%-12s %-10s %-45s %-45s %s", time, type, src, dst, detail);
+    }
+
+    private static String us(long ns) {
+        StringBuilder sb = new StringBuilder();
+        Json.appendMicros(sb, ns);
+        return sb.toString();
+    }
+}
