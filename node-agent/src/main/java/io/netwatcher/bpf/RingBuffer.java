@@ -43,9 +43,31 @@ public final class RingBuffer implements AutoCloseable {
     private final ByteBuffer producer;
     private final ByteBuffer data;
     private final int epfd;
-    private final Memory epollEvents = new Memory(12 * 4);
+    private final Memory epollEvents = new Memory(16 * 4);
     private long consumerPos;
     private boolean closed;
+
+    /**
+     * A ring over memory the caller provides (tests and benchmarks): {@code consumer} and
+     * {@code producer} hold the positions at offset 0; {@code data} is the data area of
+     * {@code size} bytes followed by its second copy (size * 2 bytes). No epoll: use {@link #consume}.
+     */
+    RingBuffer(ByteBuffer consumer, ByteBuffer producer, ByteBuffer data, long size) {
+        if (Long.bitCount(size) != 1 || data.capacity() < 2 * size) {
+            throw new IllegalArgumentException("size must be a power of two and data twice that");
+        }
+        this.name = "memory";
+        this.pageSize = 0;
+        this.size = size;
+        this.mask = size - 1;
+        this.consumerMap = null;
+        this.producerMap = null;
+        this.consumer = consumer.order(ByteOrder.nativeOrder());
+        this.producer = producer.order(ByteOrder.nativeOrder());
+        this.data = data.order(ByteOrder.nativeOrder());
+        this.consumerPos = (long) LONGS.getAcquire(this.consumer, 0);
+        this.epfd = -1;
+    }
 
     /** Maps the ring buffer {@code map} (type BPF_MAP_TYPE_RINGBUF) of a loaded object. */
     public RingBuffer(BpfMap map) {
@@ -108,7 +130,7 @@ public final class RingBuffer implements AutoCloseable {
      */
     public int poll(int timeoutMs, Handler handler) {
         int n = consume(handler);
-        if (n > 0 || timeoutMs == 0) {
+        if (n > 0 || timeoutMs == 0 || epfd < 0) {
             return n;
         }
         int ret = Libc.epoll_wait(epfd, epollEvents, 4, timeoutMs);
@@ -150,15 +172,19 @@ public final class RingBuffer implements AutoCloseable {
     }
 
     private void unmap() {
-        Libc.munmap(consumerMap, pageSize);
-        Libc.munmap(producerMap, pageSize + 2 * size);
+        if (consumerMap != null) {
+            Libc.munmap(consumerMap, pageSize);
+            Libc.munmap(producerMap, pageSize + 2 * size);
+        }
     }
 
     @Override
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            Libc.close(epfd);
+            if (epfd >= 0) {
+                Libc.close(epfd);
+            }
             unmap();
         }
     }

@@ -31,6 +31,9 @@ public record LayerHistogram(long cgroupId, Direction direction, int layer, long
 
     /** The slot a value falls in, as the BPF side computes it. */
     public static int slotOf(long ns) {
+        if (ns < 0) {
+            return Layouts.HIST_SLOTS - 1; // a u64 above 2^63 on the kernel side
+        }
         if (ns <= 1) {
             return 0;
         }

@@ -24,6 +24,8 @@ public final class Layouts {
     public static final int MAX_STAMPS = 5;
     public static final int HTTP_LEN = 64;
     public static final int LAYER_TOTAL = 15;
+    /** struct nw_hist without its slots: count and sum_ns. */
+    static final int SIZE_OF_HIST_FIXED = 16;
 
     public static final class Tuple {
         public static final String STRUCT = "nw_tuple";

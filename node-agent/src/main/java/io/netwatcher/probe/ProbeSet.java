@@ -183,7 +183,8 @@ public final class ProbeSet implements AutoCloseable {
             Attachment a = ok.isEmpty()
                     ? new Attachment(e.getKey(), Attachment.Status.FAILED, plan.kind, plan.programs,
                     String.join("; ", errors))
-                    : new Attachment(e.getKey(), Attachment.Status.ATTACHED, plan.kind, ok, String.join("; ", errors));
+                    : new Attachment(e.getKey(), Attachment.Status.ATTACHED, plan.kind, ok,
+                    join(String.join("; ", errors), plan.reason.isEmpty() ? "" : "not used: " + plan.reason));
             out.add(a);
         }
         return out;
@@ -195,6 +196,10 @@ public final class ProbeSet implements AutoCloseable {
      */
     public Optional<BpfLink> connectionIterator() {
         return Optional.ofNullable(iterators.get("it_tcp"));
+    }
+
+    private static String join(String a, String b) {
+        return a.isEmpty() ? b : b.isEmpty() ? a : a + "; " + b;
     }
 
     public List<Attachment> attachments() {

@@ -42,6 +42,7 @@ public final class TcpExchange {
             throws Exception {
         InetAddress serverAddr = net.a().address(v6);
         CountDownLatch listening = new CountDownLatch(1);
+        CountDownLatch serverRead = new CountDownLatch(1);
         CountDownLatch clientDone = new CountDownLatch(1);
         Future<Void> server = net.a().submit(() -> {
             Thread.currentThread().setName(SERVER_THREAD);
@@ -51,6 +52,7 @@ public final class TcpExchange {
                 try (Socket s = ss.accept()) {
                     s.setSoTimeout(30_000);
                     readExactly(s.getInputStream(), up);
+                    serverRead.countDown();
                     writeBytes(s.getOutputStream(), down);
                     clientDone.await(30, TimeUnit.SECONDS);
                     if (s.getInputStream().read() != -1) {
@@ -71,7 +73,10 @@ public final class TcpExchange {
                 s.connect(new InetSocketAddress(serverAddr, port), 10_000);
                 writeBytes(s.getOutputStream(), up);
                 readExactly(s.getInputStream(), down);
-                Thread.sleep(200); // let the last ACKs land on both sides
+                if (!serverRead.await(60, TimeUnit.SECONDS)) {
+                    throw new IOException("server did not read everything");
+                }
+                Thread.sleep(300); // let the last ACKs land on both sides
                 int local = s.getLocalPort();
                 SsSocket mine = find(net.b().ss(), local);
                 SsSocket theirs = find(net.a().ss(), port, local);

@@ -1,0 +1,117 @@
+package io.netwatcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netwatcher.testing.Kernel;
+import io.netwatcher.testing.TcpExchange;
+import io.netwatcher.testing.TestNet;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged agent as a user runs it: `java -jar netwatcher-agent.jar --standalone ...`, JSON
+ * lines on stdout with the documented fields, stopping after --count packet events.
+ */
+class StandaloneCliIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void preconditions() {
+        Kernel.requireRootKernel();
+    }
+
+    static Path jar() {
+        Path jar = Path.of(System.getProperty("netwatcher.jar", "target/netwatcher-agent.jar"));
+        Kernel.require(Files.isRegularFile(jar), "packaged agent " + jar + " (mvn package)");
+        return jar;
+    }
+
+    private static Process launch(Path out, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar().toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectOutput(out.toFile())
+                .redirectError(new File(out + ".err")).start();
+    }
+
+    @Test
+    void countStopsAfterNPacketEventsWithTheDocumentedFields() throws Exception {
+        int port = 24620;
+        Path out = Files.createTempFile("nw-cli", ".jsonl");
+        try (TestNet net = TestNet.create()) {
+            Process agent = launch(out, "--standalone", "--count", "25", "--dport", Integer.toString(port),
+                    "--duration", "60", "--all", "--interval", "0.5");
+            waitForStart(out);
+            // IPv6 traffic to `port`: the client socket's remote port, so its packets pass the filter.
+            TcpExchange.run(net, true, port, 2_000_000, 100_000);
+            assertTrue(agent.waitFor(40, TimeUnit.SECONDS), "agent stops by itself after --count");
+            assertEquals(0, agent.exitValue(), Files.readString(Path.of(out + ".err")));
+
+            List<JsonNode> events = new ArrayList<>();
+            for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
+                events.add(JSON.readTree(line)); // every line is one JSON object
+            }
+            List<JsonNode> packets = events.stream().filter(e -> e.get("type").asText().equals("packet")).toList();
+            assertEquals(25, packets.size(), "exactly --count packet events");
+            for (JsonNode p : packets) {
+                for (String f : List.of("time", "direction", "family", "src", "dst", "seq", "ack", "len", "layers_us",
+                        "total_us", "cookie")) {
+                    assertTrue(p.has(f), "packet field " + f + ": " + p);
+                }
+                assertEquals("ipv6", p.get("family").asText());
+                assertTrue(p.get("src").asText().startsWith("[2001:db8:"), p.toString());
+                assertTrue(p.get("time").asText().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z"));
+                String local = p.get("direction").asText().equals("tx") ? p.get("dst").asText() : p.get("src").asText();
+                assertTrue(local.endsWith("]:" + port), "--dport keeps the client socket's traffic: " + p);
+            }
+            List<JsonNode> conns = events.stream().filter(e -> e.get("type").asText().equals("connection")).toList();
+            assertFalse(conns.isEmpty(), "connection events");
+            for (JsonNode c : conns) {
+                for (String f : List.of("event", "src", "dst", "role", "cookie", "srtt_us", "cwnd", "ssthresh", "rwnd",
+                        "bytes_sent", "bytes_received", "retransmits", "fast_retransmits", "timeout_retransmits",
+                        "backlog", "max_backlog", "sndbuf", "wmem_queued", "duration_ms")) {
+                    assertTrue(c.has(f), "connection field " + f + ": " + c);
+                }
+            }
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(Path.of(out + ".err"));
+        }
+    }
+
+    @Test
+    void tableOutputAndDurationStopTheAgent() throws Exception {
+        Path out = Files.createTempFile("nw-cli", ".txt");
+        try {
+            Process agent = launch(out, "--standalone", "--output", "table", "--duration", "2");
+            assertTrue(agent.waitFor(30, TimeUnit.SECONDS), "--duration stops the agent");
+            assertEquals(0, agent.exitValue(), Files.readString(Path.of(out + ".err")));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(Path.of(out + ".err"));
+        }
+    }
+
+    private static void waitForStart(Path out) throws Exception {
+        Path err = Path.of(out + ".err");
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(err) && Files.readString(err).contains("netwatcher running")) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("agent did not start: " + (Files.exists(err) ? Files.readString(err) : ""));
+    }
+}

@@ -1,0 +1,82 @@
+package io.netwatcher.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netwatcher.Main;
+import io.netwatcher.output.EventPrinter;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Bad values exit with status 2 and one line naming the option; good ones become a config. */
+class CliTest {
+    private record Run(int status, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--sport|0|--sport", "--sport|70000|--sport", "--dport|-1|--dport", "--dport|http|--dport",
+        "--sample|-1|--sample", "--sample|x|--sample", "--count|-5|--count", "--duration|-1|--duration",
+        "--duration|soon|--duration", "--output|xml|--output", "--interval|0|--interval",
+        "--events|packet,bogus|--events", "--ring-buffer-mb|3|--ring-buffer-mb", "--ring-buffer-mb|1024|--ring-buffer-mb",
+        "--max-connections|0|--max-connections", "--prefer-hook|uprobe|--prefer-hook",
+        "--cgroup-root|/nonexistent/cg|--cgroup-root", "--max-events-per-sec|-2|--max-events-per-sec",
+        "--pid|-3|--pid"})
+    void aBadValueExitsWithStatus2AndOneLineNamingTheOption(String option, String value, String named) {
+        Run r = run("--standalone", option, value);
+        assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+        assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+        assertTrue(r.err().contains(named), "names the option: " + r.err());
+        assertTrue(r.out().isEmpty(), "nothing on stdout");
+    }
+
+    @Test
+    void anUnknownOptionIsAUsageError() {
+        Run r = run("--standalone", "--frobnicate");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("--frobnicate"), r.err());
+        assertEquals(1, r.err().lines().count());
+    }
+
+    @Test
+    void helpAndVersionExitZero() {
+        Run help = run("--help");
+        assertEquals(0, help.status());
+        assertTrue(help.out().contains("--sample"));
+        assertEquals(0, run("--version").status());
+    }
+
+    @Test
+    void goodValuesBecomeTheConfig() {
+        AgentOptions o = new AgentOptions();
+        new CommandLine(o).parseArgs("--standalone", "-s", "8080", "-d", "5201", "--sample", "10", "--count", "3",
+                "--duration", "1.5", "-o", "table", "-a", "-i", "0.5", "--events", "packet,drop", "--ring-buffer-mb",
+                "16", "--prefer-hook", "fentry");
+        AgentConfig c = o.toConfig();
+        assertTrue(c.standalone());
+        assertEquals(8080, c.probes().sport());
+        assertEquals(5201, c.probes().dport());
+        assertEquals(10, c.probes().sampleEvery());
+        assertEquals(3, c.count());
+        assertEquals(1_500_000_000L, c.durationNs());
+        assertEquals(EventPrinter.Format.TABLE, c.format());
+        assertTrue(c.all());
+        assertEquals(500_000_000L, c.intervalNs());
+        assertEquals(java.util.Set.of("packet", "drop"), c.events());
+        assertEquals(16 << 20, c.probes().ringBufferBytes());
+        assertEquals("FENTRY", c.probes().preferHook().orElseThrow().name());
+    }
+}

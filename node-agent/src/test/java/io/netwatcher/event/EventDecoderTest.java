@@ -1,0 +1,157 @@
+package io.netwatcher.event;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class EventDecoderTest {
+    private final EventDecoder decoder = new EventDecoder();
+
+    /** Writes a struct nw_tuple: IPv4 given as 4 bytes is stored IPv4-mapped, as the BPF side does. */
+    static void tuple(ByteBuffer b, int off, int family, byte[] src, int sport, byte[] dst, int dport) {
+        byte[] s = new byte[16];
+        byte[] d = new byte[16];
+        if (src.length == 4) {
+            s[10] = s[11] = d[10] = d[11] = (byte) 0xff;
+            System.arraycopy(src, 0, s, 12, 4);
+            System.arraycopy(dst, 0, d, 12, 4);
+        } else {
+            s = src;
+            d = dst;
+        }
+        b.put(off + Layouts.Tuple.SADDR, s);
+        b.put(off + Layouts.Tuple.DADDR, d);
+        b.putShort(off + Layouts.Tuple.SPORT, (short) sport);
+        b.putShort(off + Layouts.Tuple.DPORT, (short) dport);
+        b.putShort(off + Layouts.Tuple.FAMILY, (short) family);
+    }
+
+    static void header(ByteBuffer b, int type, int pid, long ts, long cookie, long cg) {
+        b.putShort(Layouts.EventHdr.TYPE, (short) type);
+        b.putInt(Layouts.EventHdr.PID, pid);
+        b.putLong(Layouts.EventHdr.TS_NS, ts);
+        b.putLong(Layouts.EventHdr.COOKIE, cookie);
+        b.putLong(Layouts.EventHdr.CGROUP_ID, cg);
+    }
+
+    static ByteBuffer buf(int size) {
+        return ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
+    }
+
+    static final byte[] A4 = {(byte) 198, 18, 0, 1};
+    static final byte[] B4 = {(byte) 198, 18, 0, 2};
+
+    @Test
+    void decodesAPacketRecord() {
+        ByteBuffer b = buf(Layouts.PacketEvent.SIZE);
+        header(b, Layouts.EV_PACKET, 42, 1000, 7, 99);
+        tuple(b, Layouts.EventHdr.T, Tuple.AF_INET, A4, 5201, B4, 40000);
+        b.putInt(Layouts.PacketEvent.SEQ, 0xFFFFFFF0);
+        b.putInt(Layouts.PacketEvent.ACK, 5);
+        b.putInt(Layouts.PacketEvent.LEN, 1448);
+        b.put(Layouts.PacketEvent.DIRECTION, (byte) 0);
+        long[] stamps = {100, 250, 0, 700, 1000};
+        for (int i = 0; i < 5; i++) {
+            b.putLong(Layouts.PacketEvent.STAMPS + 8 * i, stamps[i]);
+        }
+        b.put(Layouts.PacketEvent.COMM, "iperf3".getBytes(StandardCharsets.US_ASCII));
+        PacketEvent p = (PacketEvent) decoder.decode(b, 0, b.capacity());
+        assertEquals(Direction.RX, p.direction());
+        assertEquals(0xFFFFFFF0L, p.seq(), "sequence numbers are unsigned");
+        assertEquals(1448, p.len());
+        assertEquals(42, p.pid());
+        assertEquals("iperf3", p.comm());
+        assertEquals(7, p.cookie());
+        assertEquals(99, p.cgroupId());
+        assertEquals("198.18.0.1:5201", p.tuple().src());
+        assertEquals("198.18.0.2:40000", p.tuple().dst());
+        assertEquals("ipv4", p.tuple().familyName());
+        assertEquals(150, p.layerNs(Layer.RX_LINK));
+        assertEquals(-1, p.layerNs(Layer.RX_IP), "a missing boundary leaves its layers unknown");
+        assertEquals(-1, p.layerNs(Layer.RX_TCP));
+        assertEquals(300, p.layerNs(Layer.RX_SOCKET));
+        assertEquals(900, p.totalNs());
+        assertNull(p.http());
+    }
+
+    @Test
+    void anIpv6SocketTalkingIpv4IsReportedAsIpv4() {
+        ByteBuffer b = buf(Layouts.ConnEvent.SIZE);
+        header(b, Layouts.EV_CONN, 1, 1, 1, 1);
+        tuple(b, Layouts.EventHdr.T, Tuple.AF_INET6, A4, 80, B4, 1234); // mapped addresses, AF_INET6
+        b.put(Layouts.ConnEvent.EVENT, (byte) 1);
+        ConnEvent c = (ConnEvent) decoder.decode(b, 0, b.capacity());
+        assertEquals("ipv4", c.tuple().familyName());
+        assertEquals("198.18.0.1:80", c.tuple().src());
+    }
+
+    @Test
+    void decodesIpv6AndConnectionStats() {
+        ByteBuffer b = buf(Layouts.ConnEvent.SIZE);
+        header(b, Layouts.EV_CONN, 5, 5_000_000_000L, 11, 3);
+        byte[] s = new byte[16];
+        byte[] d = new byte[16];
+        s[0] = 0x20;
+        s[1] = 0x01;
+        s[2] = 0x0d;
+        s[3] = (byte) 0xb8;
+        s[15] = 1;
+        System.arraycopy(s, 0, d, 0, 16);
+        d[15] = 2;
+        tuple(b, Layouts.EventHdr.T, Tuple.AF_INET6, s, 443, d, 50000);
+        b.put(Layouts.ConnEvent.EVENT, (byte) 2);
+        b.put(Layouts.ConnEvent.OLDSTATE, (byte) 9);
+        int c = Layouts.ConnEvent.C;
+        b.putLong(c + Layouts.Conn.START_NS, 2_000_000_000L);
+        b.putLong(c + Layouts.Conn.BYTES_ACKED, 1L << 40);
+        b.putInt(c + Layouts.Conn.SRTT_US, 1234);
+        b.putInt(c + Layouts.Conn.CWND, 10);
+        b.putInt(c + Layouts.Conn.SSTHRESH, -1);
+        b.putInt(c + Layouts.Conn.FAST_RETRANS, 3);
+        b.put(c + Layouts.Conn.ROLE, (byte) 2);
+        b.put(c + Layouts.Conn.STATE, (byte) 7);
+        b.put(c + Layouts.Conn.ESTABLISHED, (byte) 1);
+        ConnEvent e = (ConnEvent) decoder.decode(b, 0, b.capacity());
+        assertEquals(ConnEvent.Kind.CLOSE, e.kind());
+        assertEquals("[2001:db8::1]:443", e.tuple().src());
+        assertEquals("[2001:db8::2]:50000", e.tuple().dst());
+        assertEquals(1L << 40, e.stats().bytesSent());
+        assertEquals(4294967295L, e.stats().ssthresh(), "u32 fields are unsigned");
+        assertEquals(Role.SERVER, e.stats().role());
+        assertEquals("CLOSE", TcpState.name(e.stats().state()));
+        assertEquals("LAST_ACK", TcpState.name(e.oldState()));
+        assertEquals(3000, e.durationMs());
+        assertTrue(e.stats().established());
+    }
+
+    @Test
+    void decodesErrorRecords() {
+        ByteBuffer b = buf(Layouts.ErrorEvent.SIZE);
+        header(b, Layouts.EV_DROP, 0, 1, 0, 0);
+        b.putInt(Layouts.ErrorEvent.DETAIL, 12);
+        b.putInt(Layouts.ErrorEvent.EXTRA, 6);
+        b.putLong(Layouts.ErrorEvent.LOCATION, 0xffffffff81000000L);
+        ErrorEvent e = (ErrorEvent) decoder.decode(b, 0, b.capacity());
+        assertEquals(ErrorKind.DROP, e.kind());
+        assertEquals(12, e.detail());
+        assertFalse(e.tuple().isKnown(), "no tuple when the headers were not parsed");
+        assertEquals(0xffffffff81000000L, e.location());
+    }
+
+    @Test
+    void rejectsShortAndUnknownRecords() {
+        ByteBuffer b = buf(Layouts.PacketEvent.SIZE);
+        header(b, Layouts.EV_PACKET, 0, 0, 0, 0);
+        assertThrows(IllegalArgumentException.class, () -> decoder.decode(b, 0, 40));
+        assertThrows(IllegalArgumentException.class, () -> decoder.decode(b, 0, Layouts.PacketEvent.SIZE - 8));
+        header(b, 77, 0, 0, 0, 0);
+        assertThrows(IllegalArgumentException.class, () -> decoder.decode(b, 0, b.capacity()));
+    }
+}

@@ -1,0 +1,34 @@
+package io.netwatcher.event;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KernelSymbolsTest {
+    @Test
+    void namesAddressesAsSymbolPlusOffset(@TempDir Path dir) throws Exception {
+        Path k = dir.resolve("kallsyms");
+        Files.writeString(k, String.join("\n",
+                "ffffffff81000000 T _stext",
+                "ffffffff81a00000 t nf_hook_slow",
+                "ffffffff81a00200 T tcp_v4_rcv",
+                "ffffffff82000000 D some_data",
+                "ffffffffc0001000 t veth_xmit\t[veth]", ""));
+        KernelSymbols s = KernelSymbols.load(k);
+        assertEquals(4, s.size(), "text symbols only");
+        assertEquals("nf_hook_slow+0x9c", s.describe(0xffffffff81a0009cL));
+        assertEquals("tcp_v4_rcv+0x0", s.describe(0xffffffff81a00200L));
+        assertEquals("veth_xmit+0x10", s.describe(0xffffffffc0001010L));
+        assertEquals("0x1000", s.describe(0x1000));
+    }
+
+    @Test
+    void withoutPrivilegeAddressesStayHex(@TempDir Path dir) throws Exception {
+        Path k = dir.resolve("kallsyms");
+        Files.writeString(k, "0000000000000000 T _stext\n0000000000000000 t nf_hook_slow\n");
+        assertEquals("0xffffffff81a0009c", KernelSymbols.load(k).describe(0xffffffff81a0009cL));
+    }
+}

@@ -1,0 +1,82 @@
+package io.netwatcher.output;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netwatcher.agent.MonotonicClock;
+import io.netwatcher.event.ConnEvent;
+import io.netwatcher.event.ConnStats;
+import io.netwatcher.event.Direction;
+import io.netwatcher.event.ErrorEvent;
+import io.netwatcher.event.ErrorKind;
+import io.netwatcher.event.Event;
+import io.netwatcher.event.PacketEvent;
+import io.netwatcher.event.Role;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class EventPrinterTest {
+    private final MonotonicClock clock = new MonotonicClock(0);
+    private final Labels labels = new StandaloneLabels(null, new io.netwatcher.event.DropReasons(java.util.Map.of()));
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    private final AtomicInteger limits = new AtomicInteger();
+
+    private EventPrinter printer(Set<String> types, boolean all, int pid, long max) {
+        return new EventPrinter(EventPrinter.Format.JSON, new JsonEventFormatter(clock, labels),
+                new TableFormatter(clock, labels), out, types, all, pid, max, limits::incrementAndGet);
+    }
+
+    private static PacketEvent packet(int pid) {
+        return new PacketEvent(1, 1, 0, pid, "x", JsonEventFormatterTest.LOCAL_FIRST, Direction.TX, 0, 0, 1,
+                new long[] {1, 2, 3, 4, 0}, null);
+    }
+
+    private static ConnEvent conn(ConnEvent.Kind kind) {
+        ConnStats s = new ConnStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, "x",
+                Role.CLIENT, 1, true);
+        return new ConnEvent(kind, 1, 1, JsonEventFormatterTest.LOCAL_FIRST, 1, s);
+    }
+
+    private long lines() {
+        return bytes.toString(StandardCharsets.UTF_8).lines().count();
+    }
+
+    @Test
+    void countStopsAfterNPacketsAndSignalsOnce() {
+        EventPrinter p = printer(EventPrinter.TYPES, true, 0, 3);
+        for (int i = 0; i < 10; i++) {
+            p.onEvent(packet(1));
+        }
+        assertEquals(3, lines());
+        assertEquals(1, limits.get());
+    }
+
+    @Test
+    void closedConnectionsOnlyWithAll() {
+        printer(EventPrinter.TYPES, false, 0, 0).onEvent(conn(ConnEvent.Kind.CLOSE));
+        assertEquals(0, lines());
+        printer(EventPrinter.TYPES, true, 0, 0).onEvent(conn(ConnEvent.Kind.CLOSE));
+        assertEquals(1, lines());
+        printer(EventPrinter.TYPES, false, 0, 0).onEvent(conn(ConnEvent.Kind.OPEN));
+        assertEquals(2, lines());
+    }
+
+    @Test
+    void typeAndPidFilters() {
+        EventPrinter p = printer(Set.of("drop"), true, 0, 0);
+        Event drop = new ErrorEvent(ErrorKind.DROP, 0, 0, 0, 0, "", JsonEventFormatterTest.LOCAL_FIRST, 2, 0, 0, 6, 0);
+        p.onEvent(packet(1));
+        p.onEvent(drop);
+        assertEquals(1, lines());
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("\"type\":\"drop\""));
+        EventPrinter q = printer(EventPrinter.TYPES, true, 7, 0);
+        q.onEvent(packet(8));
+        q.onEvent(conn(ConnEvent.Kind.OPEN)); // pid 7
+        assertEquals(2, lines());
+    }
+}

@@ -1,0 +1,123 @@
+package io.netwatcher.output;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netwatcher.agent.MonotonicClock;
+import io.netwatcher.event.ConnEvent;
+import io.netwatcher.event.ConnStats;
+import io.netwatcher.event.Direction;
+import io.netwatcher.event.ErrorEvent;
+import io.netwatcher.event.ErrorKind;
+import io.netwatcher.event.PacketEvent;
+import io.netwatcher.event.Role;
+import io.netwatcher.event.Tuple;
+import org.junit.jupiter.api.Test;
+
+class JsonEventFormatterTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** 2026-01-01T00:00:00Z at monotonic 0. */
+    private static final MonotonicClock CLOCK = new MonotonicClock(1_767_225_600_000_000_000L);
+    private static final Labels LABELS = new Labels() {
+        @Override
+        public String cgroupPath(long id) {
+            return id == 5 ? "/kubepods.slice/x" : null;
+        }
+
+        @Override
+        public String dropReason(int reason) {
+            return reason == 12 ? "NETFILTER_DROP" : "REASON_" + reason;
+        }
+
+        @Override
+        public String kernelSymbol(long address) {
+            return "nf_hook_slow+0x10";
+        }
+    };
+    private final JsonEventFormatter f = new JsonEventFormatter(CLOCK, LABELS);
+
+    /** local 198.18.0.1:5201, remote 198.18.0.2:40000 */
+    static final Tuple LOCAL_FIRST = new Tuple(Tuple.AF_INET, 0, 0x0000FFFFC6120001L, 5201, 0, 0x0000FFFFC6120002L,
+            40000);
+
+    private JsonNode parse(String s) throws Exception {
+        assertFalse(s.contains("\n"), "one line");
+        return JSON.readTree(s);
+    }
+
+    @Test
+    void aReceivedPacketReadsFromSenderToReceiverWithLayersInMicroseconds() throws Exception {
+        PacketEvent p = new PacketEvent(0, 77, 5, 9, "srv", LOCAL_FIRST, Direction.RX, 1, 2, 1448,
+                new long[] {1_000, 2_500, 0, 4_000, 10_000}, null);
+        JsonNode j = parse(f.format(p));
+        assertEquals("packet", j.get("type").asText());
+        assertEquals("2026-01-01T00:00:00.000001Z", j.get("time").asText(), "time of the first boundary");
+        assertEquals("rx", j.get("direction").asText());
+        assertEquals("198.18.0.2:40000", j.get("src").asText(), "the sender");
+        assertEquals("198.18.0.1:5201", j.get("dst").asText());
+        assertEquals(1.5, j.get("layers_us").get("link").asDouble());
+        assertFalse(j.get("layers_us").has("ip"), "unknown layers are left out");
+        assertEquals(6.0, j.get("layers_us").get("socket").asDouble());
+        assertEquals(9.0, j.get("total_us").asDouble());
+        assertEquals(77, j.get("cookie").asLong());
+        assertEquals(9, j.get("pid").asInt());
+        assertEquals("srv", j.get("comm").asText());
+        assertEquals("/kubepods.slice/x", j.get("cgroup").asText());
+    }
+
+    @Test
+    void connectionEventsCarryTheStatsAndDuration() throws Exception {
+        ConnStats s = new ConnStats(1_000_000_000L, 0, 0, 100, 200, 100, 200, 150, 20, 10, 4294967295L, 65535, 64000,
+                3, 2, 1, 0, 0, 128, 87040, 0, 131072, 0, 123, 1000, "curl", Role.CLIENT, 7, true);
+        ConnEvent c = new ConnEvent(ConnEvent.Kind.CLOSE, 3_500_000_000L, 5, LOCAL_FIRST, 9, s);
+        JsonNode j = parse(f.format(c));
+        assertEquals("connection", j.get("type").asText());
+        assertEquals("close", j.get("event").asText());
+        assertEquals("198.18.0.1:5201", j.get("src").asText(), "local first");
+        assertEquals("client", j.get("role").asText());
+        assertEquals(2500, j.get("duration_ms").asLong());
+        assertEquals(100, j.get("bytes_sent").asLong());
+        assertEquals(3, j.get("retransmits").asLong());
+        assertEquals(2, j.get("fast_retransmits").asLong());
+        assertEquals(1, j.get("timeout_retransmits").asLong());
+        assertEquals("CLOSE", j.get("state").asText());
+        assertEquals("LAST_ACK", j.get("previous_state").asText());
+        assertEquals("curl", j.get("comm").asText());
+        assertTrue(j.get("ssthresh").isNumber());
+    }
+
+    @Test
+    void errorEventsNameTheirKind() throws Exception {
+        ErrorEvent drop = new ErrorEvent(ErrorKind.DROP, 0, 0, 0, 0, "", LOCAL_FIRST.reversed(), 12, 0, 9, 6, 0x1);
+        JsonNode j = parse(f.format(drop));
+        assertEquals("drop", j.get("type").asText());
+        assertEquals("NETFILTER_DROP", j.get("reason").asText());
+        assertEquals("tcp", j.get("protocol").asText());
+        assertEquals("nf_hook_slow+0x10", j.get("location").asText());
+        assertEquals("198.18.0.2:40000", j.get("src").asText());
+
+        ErrorEvent rt = new ErrorEvent(ErrorKind.RETRANSMIT, 0, 1, 0, 0, "", LOCAL_FIRST, 2, 1, 99, 4 | (3 << 8), 0);
+        j = parse(f.format(rt));
+        assertEquals("retransmit", j.get("type").asText());
+        assertEquals("timeout", j.get("kind").asText());
+        assertEquals("Loss", j.get("ca_state").asText());
+        assertEquals(3, j.get("segments").asInt());
+
+        ErrorEvent rst = new ErrorEvent(ErrorKind.RESET, 0, 1, 0, 0, "", LOCAL_FIRST, 1, 2, 0, 0, 0);
+        assertEquals("received", parse(f.format(rst)).get("direction").asText());
+        ErrorEvent none = new ErrorEvent(ErrorKind.DROP, 0, 0, 0, 0, "", Tuple.NONE, 2, 0, 0, 0, 0);
+        assertTrue(parse(f.format(none)).get("src").isNull());
+    }
+
+    @Test
+    void stringsAreEscaped() throws Exception {
+        ConnStats s = new ConnStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0,
+                "a\"b\\c\n\u0001", Role.UNKNOWN, 1, true);
+        JsonNode j = parse(f.format(new ConnEvent(ConnEvent.Kind.UPDATE, 0, 1, LOCAL_FIRST, 1, s)));
+        assertEquals("a\"b\\c\n\u0001", j.get("comm").asText());
+        assertTrue(j.get("duration_ms").isNull(), "start unknown");
+    }
+}
