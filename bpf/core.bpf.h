@@ -59,9 +59,10 @@ struct nw_inflight {
 	__u32 len;
 	__u32 sampled;
 	__u32 pid;             /* TX: the sending process */
-	__u32 pad;
+	__u32 http_len;        /* TX: bytes valid in http[] (--http) */
 	struct nw_tuple t;     /* TX: the socket's tuple, local first */
 	__u8 comm[NW_COMM_LEN];
+	__u8 http[NW_HTTP_LEN];
 };
 
 struct {
@@ -94,6 +95,20 @@ struct {
 	__type(key, int);
 	__type(value, struct nw_rx_fifo);
 } rx_fifo SEC(".maps");
+
+/* --http: the start of the last sampled received segment that looked like HTTP/1. */
+struct nw_rx_http {
+	__u32 end_seq;
+	__u32 len;
+	__u8 data[NW_HTTP_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nw_rx_http);
+} rx_http SEC(".maps");
 
 /* Connections by socket cookie. */
 struct {
@@ -290,6 +305,20 @@ static __always_inline void nw_count_n(__u64 cgroup_id, __u16 kind, __u32 detail
 static __always_inline void nw_count(__u64 cgroup_id, __u16 kind, __u32 detail)
 {
 	nw_count_n(cgroup_id, kind, detail, 1);
+}
+
+#define NW_WORD(a, b, c, d) ((__u32)(a) | ((__u32)(b) << 8) | ((__u32)(c) << 16) | ((__u32)(d) << 24))
+
+/* Do these bytes start an HTTP/1 request or response? */
+static __always_inline bool nw_is_http(const __u8 *b)
+{
+	__u32 w = NW_WORD(b[0], b[1], b[2], b[3]);
+
+	return w == NW_WORD('G', 'E', 'T', ' ') || w == NW_WORD('P', 'O', 'S', 'T') ||
+	       w == NW_WORD('P', 'U', 'T', ' ') || w == NW_WORD('H', 'E', 'A', 'D') ||
+	       w == NW_WORD('D', 'E', 'L', 'E') || w == NW_WORD('P', 'A', 'T', 'C') ||
+	       w == NW_WORD('O', 'P', 'T', 'I') || w == NW_WORD('C', 'O', 'N', 'N') ||
+	       w == NW_WORD('T', 'R', 'A', 'C') || w == NW_WORD('H', 'T', 'T', 'P');
 }
 
 /* Is a before b in sequence space? */

@@ -61,9 +61,14 @@ int BPF_PROG(tp_netif_receive_skb, struct sk_buff *skb)
 SEC("cgroup_skb/ingress")
 int cg_ingress(struct __sk_buff *ctx)
 {
-	if (bpf_cast_to_kern_ctx)
-		nw_rx_stamp((__u64)bpf_cast_to_kern_ctx(ctx), NW_RX_TRANSPORT);
-	return 1;
+	struct nw_inflight *v;
+
+	if (!bpf_cast_to_kern_ctx)
+		return 1;
+	v = nw_rx_stamp((__u64)bpf_cast_to_kern_ctx(ctx), NW_RX_TRANSPORT);
+	if (v && targ_cfg.http && v->sampled)
+		nw_rx_http_from_ctx(ctx, v);
+	return 1; /* never drops: observation only */
 }
 
 SEC("fentry/tcp_v4_rcv")
@@ -179,21 +184,21 @@ int BPF_PROG(tp_tcp_sendmsg_locked, const struct sock *sk, const struct msghdr *
 	if (skb && BPF_CORE_READ(skb, len) < (__u32)size_goal)
 		return 0;
 	nw_tx_begin(sk, BPF_CORE_READ((const struct tcp_sock *)sk, write_seq),
-		    bpf_get_socket_cookie((void *)sk));
+		    bpf_get_socket_cookie((void *)sk), msg);
 	return 0;
 }
 
 SEC("fentry/tcp_sendmsg")
 int BPF_PROG(fe_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
 {
-	nw_tx_begin(sk, BPF_CORE_READ((struct tcp_sock *)sk, write_seq), bpf_get_socket_cookie(sk));
+	nw_tx_begin(sk, BPF_CORE_READ((struct tcp_sock *)sk, write_seq), bpf_get_socket_cookie(sk), msg);
 	return 0;
 }
 
 SEC("kprobe/tcp_sendmsg")
 int BPF_KPROBE(kp_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
 {
-	nw_tx_begin(sk, BPF_CORE_READ((struct tcp_sock *)sk, write_seq), nw_cookie_probe(sk));
+	nw_tx_begin(sk, BPF_CORE_READ((struct tcp_sock *)sk, write_seq), nw_cookie_probe(sk), 0);
 	return 0;
 }
 

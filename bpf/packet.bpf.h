@@ -88,16 +88,18 @@ static __always_inline void nw_rx_begin(const struct sk_buff *skb, __u32 stamp)
 		nw_stat(NW_STAT_INFLIGHT_FULL);
 }
 
-static __always_inline void nw_rx_stamp(__u64 skb, __u32 stamp)
+static __always_inline struct nw_inflight *nw_rx_stamp(__u64 skb, __u32 stamp)
 {
 	struct nw_inflight_key k = { .id = skb, .kind = NW_KEY_RX_SKB };
 	struct nw_inflight *v;
 
 	if (stamp >= NW_MAX_STAMPS)
-		return;
+		return 0;
 	v = bpf_map_lookup_elem(&inflight, &k);
-	if (v && !v->stamps[stamp])
-		v->stamps[stamp] = bpf_ktime_get_ns();
+	if (!v || v->stamps[stamp])
+		return 0;
+	v->stamps[stamp] = bpf_ktime_get_ns();
+	return v;
 }
 
 static __always_inline void nw_fill_packet(struct nw_packet_event *e, const struct sock *sk, __u64 cookie,
@@ -107,6 +109,51 @@ static __always_inline void nw_fill_packet(struct nw_packet_event *e, const stru
 	nw_fill_hdr(&e->h, NW_EV_PACKET, cookie, cg);
 	nw_tuple_from_sk(sk, &e->h.t);
 	e->direction = dir;
+}
+
+/*
+ * --http: keep the start of a sampled received segment if it looks like HTTP/1. Read at the
+ * cgroup_skb ingress hook, where bpf_skb_load_bytes also reaches paged data (offset 0 is the
+ * IP header there).
+ */
+static __always_inline void nw_rx_http_from_ctx(struct __sk_buff *ctx, struct nw_inflight *v)
+{
+	__u8 b0, doff;
+	__u32 l4, off, len;
+
+	if (bpf_skb_load_bytes(ctx, 0, &b0, 1))
+		return;
+	if ((b0 >> 4) == 4)
+		l4 = (b0 & 0xf) * 4;
+	else if ((b0 >> 4) == 6)
+		l4 = 40;
+	else
+		return;
+	if (bpf_skb_load_bytes(ctx, l4 + 12, &doff, 1))
+		return;
+	off = l4 + (doff >> 4) * 4;
+	if (ctx->len <= off)
+		return;
+	len = ctx->len - off;
+	if (len > NW_HTTP_LEN)
+		len = NW_HTTP_LEN;
+	if (len < 4)
+		return;
+	if (bpf_skb_load_bytes(ctx, off, v->http, len) || !nw_is_http(v->http))
+		return;
+	v->http_len = len;
+}
+
+/* Move a captured HTTP line to the socket, for the event emitted when it is read. */
+static __always_inline void nw_rx_http_keep(struct sock *sk, const struct nw_inflight *v, __u32 end_seq)
+{
+	struct nw_rx_http *h = bpf_sk_storage_get(&rx_http, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+
+	if (!h)
+		return;
+	h->end_seq = end_seq;
+	h->len = v->http_len;
+	__builtin_memcpy(h->data, v->http, NW_HTTP_LEN);
 }
 
 /* TCP processed the segment: time link and ip, park it in the socket's FIFO. */
@@ -144,6 +191,8 @@ static __always_inline void nw_rx_tcp(struct sock *sk, const struct sk_buff *skb
 	e->len = v->len;
 	e->sampled = v->sampled;
 	f->tail += 1;
+	if (targ_cfg.http && v->http_len)
+		nw_rx_http_keep(sk, v, e->end_seq);
 	bpf_map_delete_elem(&inflight, &k);
 }
 
@@ -209,6 +258,14 @@ static __always_inline void nw_rx_read(const struct sock *sk, struct nw_rx_fifo 
 				ev->ack = e->ack;
 				ev->len = e->len;
 				__builtin_memcpy(ev->stamps, s, sizeof(s));
+				if (targ_cfg.http) {
+					struct nw_rx_http *h = bpf_sk_storage_get(&rx_http, (struct sock *)sk, 0, 0);
+
+					if (h && h->end_seq == e->end_seq && h->len <= NW_HTTP_LEN) {
+						ev->http_len = h->len;
+						__builtin_memcpy(ev->http, h->data, NW_HTTP_LEN);
+					}
+				}
 				bpf_ringbuf_submit(ev, 0);
 			}
 		}
@@ -219,8 +276,42 @@ static __always_inline void nw_rx_read(const struct sock *sk, struct nw_rx_fifo 
 
 /* --- TX ------------------------------------------------------------------ */
 
+/*
+ * Peek at the application's next bytes in a sendmsg (for --http): user memory behind the
+ * msghdr's iov_iter (ITER_UBUF or ITER_IOVEC; kernels with iov_iter.ubuf, v6.4+).
+ */
+static __always_inline __u32 nw_msg_peek(const struct msghdr *msg, __u8 *buf)
+{
+	const struct iov_iter *it = &msg->msg_iter;
+	const __u8 *base;
+	__u64 off, count;
+	__u8 type;
+	__u32 len;
+
+	if (!bpf_core_field_exists(it->ubuf) || !bpf_core_field_exists(it->__iov))
+		return 0;
+	type = BPF_CORE_READ(it, iter_type);
+	off = BPF_CORE_READ(it, iov_offset);
+	count = BPF_CORE_READ(it, count);
+	if (type == bpf_core_enum_value(enum iter_type, ITER_UBUF)) {
+		base = BPF_CORE_READ(it, ubuf);
+	} else if (type == bpf_core_enum_value(enum iter_type, ITER_IOVEC)) {
+		const struct iovec *iov = BPF_CORE_READ(it, __iov);
+
+		base = BPF_CORE_READ(iov, iov_base);
+	} else {
+		return 0;
+	}
+	len = count < NW_HTTP_LEN ? count : NW_HTTP_LEN;
+	if (len < 4 || len > NW_HTTP_LEN)
+		return 0;
+	if (bpf_probe_read_user(buf, len, base + off))
+		return 0;
+	return nw_is_http(buf) ? len : 0;
+}
+
 /* The application's bytes starting at `seq` enter a new segment on `sk`. */
-static __always_inline void nw_tx_begin(const struct sock *sk, __u32 seq, __u64 cookie)
+static __always_inline void nw_tx_begin(const struct sock *sk, __u32 seq, __u64 cookie, const struct msghdr *msg)
 {
 	struct nw_inflight_key k = { .id = (__u64)sk, .seq = seq, .kind = NW_KEY_TX_SOCK };
 	struct nw_inflight n = {};
@@ -235,6 +326,8 @@ static __always_inline void nw_tx_begin(const struct sock *sk, __u32 seq, __u64 
 	n.pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(n.comm, sizeof(n.comm));
 	nw_tuple_from_sk(sk, &n.t);
+	if (targ_cfg.http && msg && n.sampled)
+		n.http_len = nw_msg_peek(msg, n.http);
 	/* Keep the oldest: later sends that append to the same segment do not reset it. */
 	if (bpf_map_update_elem(&inflight, &k, &n, BPF_NOEXIST) == -7 /* E2BIG */)
 		nw_stat(NW_STAT_INFLIGHT_FULL);
@@ -309,6 +402,10 @@ static __always_inline void nw_tx_done(const struct sk_buff *skb)
 			ev->h.pid = v->pid;
 			ev->h.t = v->t;
 			__builtin_memcpy(ev->comm, v->comm, NW_COMM_LEN);
+			if (v->http_len && v->http_len <= NW_HTTP_LEN) {
+				ev->http_len = v->http_len;
+				__builtin_memcpy(ev->http, v->http, NW_HTTP_LEN);
+			}
 			ev->direction = NW_DIR_TX;
 			ev->seq = v->seq;
 			ev->ack = v->ack;

@@ -42,7 +42,11 @@ public final class EventDecoder {
         if (httpLen > 0) {
             byte[] h = new byte[httpLen];
             b.get(off + Layouts.PacketEvent.HTTP, h);
-            http = new String(h, StandardCharsets.ISO_8859_1);
+            int end = 0;
+            while (end < h.length && h[end] != '\r' && h[end] != '\n') {
+                end++;
+            }
+            http = new String(h, 0, end, StandardCharsets.ISO_8859_1); // the first line only
         }
         return new PacketEvent(b.getLong(off + Layouts.EventHdr.TS_NS), b.getLong(off + Layouts.EventHdr.COOKIE),
                 b.getLong(off + Layouts.EventHdr.CGROUP_ID), b.getInt(off + Layouts.EventHdr.PID),
