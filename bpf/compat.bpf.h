@@ -24,6 +24,13 @@ struct sock___old_proto {
 static __always_inline __u16 nw_sk_protocol(const struct sock *sk)
 {
 	if (bpf_core_field_size(sk->sk_protocol) == 2)
+		return sk->sk_protocol;
+	return BPF_CORE_READ_BITFIELD((struct sock___old_proto *)sk, sk_protocol);
+}
+
+static __always_inline __u16 nw_sk_protocol_probe(const struct sock *sk)
+{
+	if (bpf_core_field_size(sk->sk_protocol) == 2)
 		return BPF_CORE_READ(sk, sk_protocol);
 	return BPF_CORE_READ_BITFIELD_PROBED((struct sock___old_proto *)sk, sk_protocol);
 }
@@ -37,22 +44,27 @@ static __always_inline __u16 nw_sk_protocol(const struct sock *sk)
 static __always_inline __u64 nw_sk_cgroup_id(const struct sock *sk)
 {
 	if (bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
+		return sk->sk_cgrp_data.cgroup->kn->id;
+	return 0;
+}
+
+static __always_inline __u64 nw_sk_cgroup_id_probe(const struct sock *sk)
+{
+	if (bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
 		return BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
 	return 0;
 }
 
 /* icsk_ca_state is a 5-bit field (v5.4+: "__u8 icsk_ca_state:5"). */
-static __always_inline __u8 nw_ca_state(const struct sock *sk)
+static __always_inline __u8 nw_ca_state(const struct inet_connection_sock *icsk)
 {
-	const struct inet_connection_sock *icsk = (const struct inet_connection_sock *)sk;
-
-	return BPF_CORE_READ_BITFIELD_PROBED(icsk, icsk_ca_state);
+	return BPF_CORE_READ_BITFIELD(icsk, icsk_ca_state);
 }
 
 /* tcp_sock.snd_cwnd: plain field on every kernel we support (accessor since v5.19). */
 static __always_inline __u32 nw_snd_cwnd(const struct tcp_sock *tp)
 {
-	return BPF_CORE_READ(tp, snd_cwnd);
+	return tp->snd_cwnd;
 }
 
 /* sk_shutdown: a 2-bit field until v6.4 (e3ae2365efc1 "net: sock: add sk_shutdown
@@ -64,8 +76,8 @@ struct sock___old_shutdown {
 static __always_inline __u8 nw_sk_shutdown(const struct sock *sk)
 {
 	if (bpf_core_field_size(sk->sk_shutdown) == 1)
-		return BPF_CORE_READ(sk, sk_shutdown);
-	return BPF_CORE_READ_BITFIELD_PROBED((struct sock___old_shutdown *)sk, sk_shutdown);
+		return sk->sk_shutdown;
+	return BPF_CORE_READ_BITFIELD((struct sock___old_shutdown *)sk, sk_shutdown);
 }
 
 #endif /* NW_COMPAT_BPF_H */

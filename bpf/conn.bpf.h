@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * TCP connections by socket cookie: lifecycle (inet_sock_set_state), a snapshot of
- * the tcp_sock counters (refreshed on received segments and at close), the
- * owning process, and per-process byte counts (the seed `flow`).
+ * TCP connections by socket cookie: lifecycle (inet_sock_set_state), a snapshot of the
+ * tcp_sock counters (refreshed by the agent's socket iterator, and at close), and the
+ * owning process (the last one to send or receive, kept in socket storage). Per-process
+ * byte rates (the seed `flow`) are the agent's per-interval deltas of these snapshots.
  */
 #ifndef NW_CONN_BPF_H
 #define NW_CONN_BPF_H
@@ -12,24 +13,63 @@
 #define NW_RCV_SHUTDOWN 1
 #define NW_SEND_SHUTDOWN 2
 
+/* The owner of a socket, as the last process that sent or received on it. */
+static __always_inline void nw_owner_copy(const struct sock *sk, struct nw_conn *c)
+{
+	struct nw_owner *o = bpf_sk_storage_get(&owners, (struct sock *)sk, 0, 0);
+
+	if (o && o->pid) {
+		c->pid = o->pid;
+		c->uid = o->uid;
+		__builtin_memcpy(c->comm, o->comm, NW_COMM_LEN);
+	}
+}
+
+/* Process context on `sk` (connect, send, receive): remember who owns it. */
+static __always_inline void nw_owner_set(const struct sock *sk)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct nw_cpu *c = nw_cpu();
+	struct nw_owner *o;
+
+	if (c && c->owner_sk == (__u64)sk && c->owner_pid == tgid)
+		return;
+	o = bpf_sk_storage_get(&owners, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o)
+		return;
+	if (c) {
+		c->owner_sk = (__u64)sk;
+		c->owner_pid = tgid;
+	}
+	if (o->pid == tgid)
+		return;
+	o->pid = tgid;
+	o->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(o->comm, sizeof(o->comm));
+}
+
 /*
  * Refresh the tcp_sock counters. bytes_acked counts the SYN and, once acknowledged,
  * our FIN; bytes_received counts the peer's FIN. Both are reported as payload bytes.
  */
 static __always_inline void nw_conn_snapshot(const struct sock *sk, struct nw_conn *c, __u64 now)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-	__u64 acked = BPF_CORE_READ(tp, bytes_acked);
-	__u64 received = BPF_CORE_READ(tp, bytes_received);
-	__u8 shut = nw_sk_shutdown(sk);
-	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	struct tcp_sock *tp = nw_tcp_sk(sk);
+	__u64 acked, received;
+	__u8 shut, state;
+
+	if (!tp)
+		return;
+	acked = tp->bytes_acked;
+	received = tp->bytes_received;
+	shut = nw_sk_shutdown(sk);
+	state = sk->__sk_common.skc_state;
 
 	/* The SYN (client) or SYN-ACK (server) is acknowledged once established. */
 	if (acked > 0 && c->role == NW_ROLE_CLIENT)
 		acked -= 1;
 	/* Our FIN is queued (SEND_SHUTDOWN) and acknowledged when snd_una reached write_seq. */
-	if ((shut & NW_SEND_SHUTDOWN) && acked > 0 &&
-	    BPF_CORE_READ(tp, snd_una) == BPF_CORE_READ(tp, write_seq))
+	if ((shut & NW_SEND_SHUTDOWN) && acked > 0 && tp->snd_una == tp->write_seq)
 		acked -= 1;
 	/* The peer's FIN advanced rcv_nxt by one. */
 	if ((shut & NW_RCV_SHUTDOWN) && received > 0)
@@ -38,23 +78,26 @@ static __always_inline void nw_conn_snapshot(const struct sock *sk, struct nw_co
 	c->update_ns = now;
 	c->bytes_acked = acked;
 	c->bytes_received = received;
-	c->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
-	c->rttvar_us = BPF_CORE_READ(tp, mdev_us) >> 2;
+	c->bytes_retrans = bpf_core_field_exists(tp->bytes_retrans) ? tp->bytes_retrans : 0;
+	c->segs_out = tp->segs_out;
+	c->srtt_us = tp->srtt_us >> 3;
+	c->rttvar_us = tp->mdev_us >> 2;
 	c->cwnd = nw_snd_cwnd(tp);
-	c->ssthresh = BPF_CORE_READ(tp, snd_ssthresh);
-	c->rwnd = BPF_CORE_READ(tp, rcv_wnd);
-	c->snd_wnd = BPF_CORE_READ(tp, snd_wnd);
-	c->total_retrans = BPF_CORE_READ(tp, total_retrans);
+	c->ssthresh = tp->snd_ssthresh;
+	c->rwnd = tp->rcv_wnd;
+	c->snd_wnd = tp->snd_wnd;
+	c->total_retrans = tp->total_retrans;
 	if (c->role != NW_ROLE_SERVER) {
-		c->backlog = BPF_CORE_READ(sk, sk_ack_backlog);
-		c->max_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
+		c->backlog = sk->sk_ack_backlog;
+		c->max_backlog = sk->sk_max_ack_backlog;
 	}
-	c->sndbuf = BPF_CORE_READ(sk, sk_sndbuf);
-	c->wmem_queued = BPF_CORE_READ(sk, sk_wmem_queued);
-	c->rcvbuf = BPF_CORE_READ(sk, sk_rcvbuf);
+	c->sndbuf = sk->sk_sndbuf;
+	c->wmem_queued = sk->sk_wmem_queued;
+	c->rcvbuf = sk->sk_rcvbuf;
 	c->state = state;
 	if (c->t.sport == 0)
 		nw_tuple_from_sk(sk, &c->t);
+	nw_owner_copy(sk, c);
 }
 
 static __always_inline void nw_conn_current(struct nw_conn *c)
@@ -81,7 +124,7 @@ static __always_inline void nw_conn_emit(const struct sock *sk, const struct nw_
 	e->event = event;
 	e->oldstate = oldstate;
 	bpf_probe_read_kernel(&e->c, sizeof(e->c), c);
-	bpf_ringbuf_submit(e, 0);
+	nw_submit(e);
 }
 
 static __always_inline struct nw_conn *nw_conn_create(const struct sock *sk, __u64 cookie, __u8 role, __u64 start)
@@ -139,6 +182,7 @@ static __always_inline void nw_state_change(const struct sock *sk, int oldstate,
 		c = nw_conn_create(sk, cookie, NW_ROLE_CLIENT, now);
 		if (c)
 			nw_conn_current(c);
+		nw_owner_set(sk);
 		return;
 	}
 	if (newstate == TCP_ESTABLISHED) {
@@ -247,39 +291,11 @@ static __always_inline void nw_conn_touch(const struct sock *sk, __u64 cookie)
 	nw_conn_snapshot(sk, c, now);
 }
 
-/* send()/recv() returned `ret` bytes in process context: per-process bytes and owner. */
-static __always_inline void nw_app_io(const struct sock *sk, int ret, bool tx, __u64 cookie)
+/* send()/recv() on a TCP socket in process context (BTF-typed `sk`): its owner. */
+static __always_inline void nw_app_io(const struct sock *sk, int ret)
 {
-	struct nw_flow_key fk = { .cookie = cookie };
-	struct nw_flow *f;
-	struct nw_conn *c;
-	__u32 tgid;
-
-	if (ret <= 0 || !nw_sk_is_tcp(sk))
-		return;
-	tgid = bpf_get_current_pid_tgid() >> 32;
-	c = bpf_map_lookup_elem(&conns, &cookie);
-	if (c) {
-		__sync_fetch_and_add(tx ? &c->app_bytes_sent : &c->app_bytes_read, ret);
-		if (c->pid != tgid)
-			nw_conn_current(c);
-	}
-	if (!nw_sk_match(sk))
-		return;
-	fk.pid = tgid;
-	f = bpf_map_lookup_elem(&flows, &fk);
-	if (!f) {
-		struct nw_flow n = {};
-
-		n.cgroup_id = nw_sk_cgroup_id(sk);
-		nw_tuple_from_sk(sk, &n.t);
-		bpf_get_current_comm(n.comm, sizeof(n.comm));
-		bpf_map_update_elem(&flows, &fk, &n, BPF_NOEXIST);
-		f = bpf_map_lookup_elem(&flows, &fk);
-		if (!f)
-			return;
-	}
-	__sync_fetch_and_add(tx ? &f->tx_bytes : &f->rx_bytes, ret);
+	if (ret > 0 && nw_sk_is_tcp(sk))
+		nw_owner_set(sk);
 }
 
 #endif /* NW_CONN_BPF_H */

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Maps, configuration and small helpers shared by every probe group.
- * Handlers read kernel memory with BPF_CORE_READ so the same body serves the
- * tp_btf, fentry and kprobe shims in netwatcher.bpf.c.
+ *
+ * Access to kernel structures: handlers called from BTF-typed programs (tp_btf, fentry,
+ * iter) load fields directly (a plain load with a CO-RE relocation, faults caught by the
+ * kernel); helpers ending in _probe use BPF_CORE_READ (bpf_probe_read_kernel) for the kprobe
+ * twins, where pointers are untyped.
  */
 #ifndef NW_CORE_BPF_H
 #define NW_CORE_BPF_H
@@ -37,40 +40,70 @@ struct {
 	__uint(max_entries, 4 * 1024 * 1024);
 } events SEC(".maps");
 
-/* In-flight packets between two hooks. Keyed by skb address or by (socket, seq). */
-enum nw_inflight_kind {
-	NW_KEY_RX_SKB = 1,
-	NW_KEY_TX_SOCK = 2,
-	NW_KEY_TX_SKB = 3,
+/*
+ * RX driver -> stack: a per-CPU FIFO of (skb, time). A CPU's backlog is processed in the
+ * order packets were queued, so the stack boundary finds its packet at the head (skipping
+ * packets that left the backlog otherwise, e.g. merged by GRO or dropped).
+ */
+#define NW_RX_RING 64
+
+struct nw_rx_ring {
+	__u32 head;
+	__u32 tail;
+	struct {
+		__u64 skb;
+		__u64 t;
+	} e[NW_RX_RING];
 };
 
-struct nw_inflight_key {
-	__u64 id;      /* skb or sock address */
-	__u32 seq;     /* TX_SOCK: sequence number of the segment's first byte */
-	__u32 kind;    /* enum nw_inflight_kind */
+/* RX stack -> transport: processed synchronously in one softirq, one packet at a time per CPU. */
+struct nw_rx_cur {
+	__u64 skb;
+	__u64 stamps[NW_RX_TRANSPORT + 1];   /* driver, stack, transport */
+	__u32 seq;
+	__u32 end_seq;
+	__u32 ack;
+	__u32 len;
+	__u32 sampled;
+	__u32 pad;
 };
 
-struct nw_inflight {
-	__u64 stamps[NW_MAX_STAMPS];
-	__u64 cookie;          /* TX: the sending socket */
-	__u64 cgroup_id;       /* TX: the sending socket's cgroup */
+/* TX device queue -> driver done: per CPU, matched by skb (a qdisc may hold several). */
+#define NW_TX_DEV 16
+
+struct nw_tx_dev {
+	__u64 skb;
+	__u64 stamps[NW_TX_STAMPS];
+	__u64 cookie;
+	__u64 cgroup_id;
 	__u32 seq;
 	__u32 ack;
 	__u32 len;
 	__u32 sampled;
-	__u32 pid;             /* TX: the sending process */
-	__u32 http_len;        /* TX: bytes valid in http[] (--http) */
-	struct nw_tuple t;     /* TX: the socket's tuple, local first */
+	__u32 pid;
+	__u32 http_len;
+	struct nw_tuple t;
 	__u8 comm[NW_COMM_LEN];
 	__u8 http[NW_HTTP_LEN];
 };
 
+struct nw_cpu {
+	__u64 owner_sk;     /* the socket whose owner this CPU last confirmed ... */
+	__u32 owner_pid;    /* ... and that owner: repeated sends/receives skip the lookup */
+	__u32 pad;
+	struct nw_rx_ring rx;
+	struct nw_rx_cur cur;
+	struct nw_tx_dev tx[NW_TX_DEV];
+	__u32 tx_next;      /* next slot to fill, round robin */
+	__u32 tx_cur;       /* slot of the skb in the driver now, NW_TX_DEV if none */
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 32768);
-	__type(key, struct nw_inflight_key);
-	__type(value, struct nw_inflight);
-} inflight SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nw_cpu);
+} cpu_state SEC(".maps");
 
 /* Segments queued on a socket and not yet read (socket layer timing). */
 struct nw_rx_pending {
@@ -110,6 +143,50 @@ struct {
 	__type(value, struct nw_rx_http);
 } rx_http SEC(".maps");
 
+/*
+ * TX send -> device: segments the application started on a socket, in sequence order.
+ * First transmissions leave in order, so the device boundary pops entries older than the
+ * segment it sees (they were merged or split) and takes the one that matches.
+ */
+#define NW_TX_FIFO 8
+
+struct nw_tx_pending {
+	__u64 t_send;
+	__u32 seq;
+	__u32 sampled;
+	__u32 pid;
+	__u32 http_len;
+	__u8 comm[NW_COMM_LEN];
+	__u8 http[NW_HTTP_LEN];
+};
+
+struct nw_tx_fifo {
+	__u32 head;
+	__u32 tail;
+	struct nw_tx_pending e[NW_TX_FIFO];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nw_tx_fifo);
+} tx_fifo SEC(".maps");
+
+/* The process that last sent or received on a socket (its owner, for servers and flows). */
+struct nw_owner {
+	__u32 pid;
+	__u32 uid;
+	__u8 comm[NW_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nw_owner);
+} owners SEC(".maps");
+
 /* Connections by socket cookie. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -142,9 +219,9 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 8192);
 	__type(key, struct nw_hist_key);
-	__type(value, struct nw_hist);
+	__type(value, struct nw_hists);
 } hists SEC(".maps");
 
 struct {
@@ -153,13 +230,6 @@ struct {
 	__type(key, struct nw_counter_key);
 	__type(value, __u64);
 } counters SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 32768);
-	__type(key, struct nw_flow_key);
-	__type(value, struct nw_flow);
-} flows SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -182,8 +252,14 @@ struct {
 	__type(value, struct nw_budget);
 } budget SEC(".maps");
 
-static const struct nw_hist zero_hist;
-static const struct nw_rx_fifo zero_fifo;
+static const struct nw_hists zero_hists;
+
+static __always_inline struct nw_cpu *nw_cpu(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_state, &zero);
+}
 
 static __always_inline void nw_stat(__u32 idx)
 {
@@ -203,15 +279,23 @@ static __always_inline bool nw_ports_match(__u16 local, __u16 remote)
 	return true;
 }
 
-static __always_inline bool nw_sample(void)
+/*
+ * Sample this packet for an event? One in sample_every, and not when this second's event
+ * budget is already spent (a plain read: the budget is only taken when an event is emitted).
+ */
+static __always_inline bool nw_sample(__u64 now)
 {
-	__u32 n = targ_cfg.sample_every;
+	__u32 n = targ_cfg.sample_every, cap = targ_cfg.max_events_per_sec, zero = 0;
+	struct nw_budget *b;
 
 	if (n == 0)
 		return false;
-	if (n == 1)
+	if (n > 1 && bpf_get_prandom_u32() % n != 0)
+		return false;
+	if (cap == 0)
 		return true;
-	return bpf_get_prandom_u32() % n == 0;
+	b = bpf_map_lookup_elem(&budget, &zero);
+	return !b || b->second != now / 1000000000ULL || b->packets < cap;
 }
 
 /* Take one event from this second's budget; false (and counted) when it is spent. */
@@ -253,6 +337,19 @@ static __always_inline void *nw_reserve(__u64 size)
 	return e;
 }
 
+/*
+ * Commit an event without waking the reader (a wakeup costs microseconds per event); the agent
+ * polls every 100 ms, and is woken at once when the ring is an eighth full.
+ */
+static __always_inline void nw_submit(void *e)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 8)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
 static __always_inline __u32 nw_log2(__u64 v)
 {
 	__u32 r, shift;
@@ -266,27 +363,37 @@ static __always_inline __u32 nw_log2(__u64 v)
 	return r;
 }
 
-static __always_inline void nw_hist_add(__u64 cgroup_id, __u8 dir, __u8 layer, __u64 delta_ns)
+/* The histograms of one cgroup and direction, created on first use. */
+static __always_inline struct nw_hists *nw_hists_get(__u64 cgroup_id, __u8 dir)
 {
-	struct nw_hist_key k = { .cgroup_id = cgroup_id, .direction = dir, .layer = layer };
-	struct nw_hist *h;
-	__u32 slot;
+	struct nw_hist_key k = { .cgroup_id = cgroup_id, .direction = dir };
+	struct nw_hists *h;
 
 	h = bpf_map_lookup_elem(&hists, &k);
-	if (!h) {
-		bpf_map_update_elem(&hists, &k, &zero_hist, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, &k);
-		if (!h) {
-			nw_stat(NW_STAT_HIST_FULL);
-			return;
-		}
-	}
+	if (h)
+		return h;
+	bpf_map_update_elem(&hists, &k, &zero_hists, BPF_NOEXIST);
+	h = bpf_map_lookup_elem(&hists, &k);
+	if (!h)
+		nw_stat(NW_STAT_HIST_FULL);
+	return h;
+}
+
+/* Per-CPU values: plain increments (a rare nested program on the same CPU may lose one). */
+static __always_inline void nw_hist_put(struct nw_hists *h, __u32 layer, __u64 delta_ns)
+{
+	struct nw_hist *l;
+	__u32 slot;
+
+	if (layer >= NW_HIST_LAYERS)
+		return;
+	l = &h->layer[layer];
 	slot = nw_log2(delta_ns);
 	if (slot >= NW_HIST_SLOTS)
 		slot = NW_HIST_SLOTS - 1;
-	h->count += 1;
-	h->sum_ns += delta_ns;
-	h->slots[slot & (NW_HIST_SLOTS - 1)] += 1;
+	l->count += 1;
+	l->sum_ns += delta_ns;
+	l->slots[slot & (NW_HIST_SLOTS - 1)] += 1;
 }
 
 static __always_inline void nw_count_n(__u64 cgroup_id, __u16 kind, __u32 detail, __u64 n)
@@ -327,11 +434,11 @@ static __always_inline bool nw_before(__u32 a, __u32 b)
 	return (__s32)(a - b) < 0;
 }
 
-/* --- sockets ------------------------------------------------------------- */
+/* --- sockets (typed pointers) ------------------------------------------- */
 
 static __always_inline __u16 nw_sk_family(const struct sock *sk)
 {
-	return BPF_CORE_READ(sk, __sk_common.skc_family);
+	return sk->__sk_common.skc_family;
 }
 
 static __always_inline bool nw_sk_is_tcp(const struct sock *sk)
@@ -345,21 +452,36 @@ static __always_inline bool nw_sk_is_tcp(const struct sock *sk)
 
 static __always_inline void nw_tuple_from_common(const struct sock_common *c, struct nw_tuple *t)
 {
-	__u16 fam = BPF_CORE_READ(c, skc_family);
+	__u16 fam = c->skc_family;
 
 	t->family = fam;
-	t->sport = BPF_CORE_READ(c, skc_num);
-	t->dport = bpf_ntohs(BPF_CORE_READ(c, skc_dport));
+	t->sport = c->skc_num;
+	t->dport = bpf_ntohs(c->skc_dport);
 	if (fam == AF_INET) {
+		__u32 s = c->skc_rcv_saddr, d = c->skc_daddr;
+
+		__builtin_memset(t->saddr, 0, 10);
+		__builtin_memset(t->daddr, 0, 10);
 		t->saddr[10] = 0xff;
 		t->saddr[11] = 0xff;
 		t->daddr[10] = 0xff;
 		t->daddr[11] = 0xff;
-		bpf_core_read(&t->saddr[12], 4, &c->skc_rcv_saddr);
-		bpf_core_read(&t->daddr[12], 4, &c->skc_daddr);
+		__builtin_memcpy(&t->saddr[12], &s, 4);
+		__builtin_memcpy(&t->daddr[12], &d, 4);
 	} else {
-		bpf_core_read(t->saddr, 16, &c->skc_v6_rcv_saddr);
-		bpf_core_read(t->daddr, 16, &c->skc_v6_daddr);
+		__u32 a0 = c->skc_v6_rcv_saddr.in6_u.u6_addr32[0], a1 = c->skc_v6_rcv_saddr.in6_u.u6_addr32[1];
+		__u32 a2 = c->skc_v6_rcv_saddr.in6_u.u6_addr32[2], a3 = c->skc_v6_rcv_saddr.in6_u.u6_addr32[3];
+		__u32 b0 = c->skc_v6_daddr.in6_u.u6_addr32[0], b1 = c->skc_v6_daddr.in6_u.u6_addr32[1];
+		__u32 b2 = c->skc_v6_daddr.in6_u.u6_addr32[2], b3 = c->skc_v6_daddr.in6_u.u6_addr32[3];
+
+		__builtin_memcpy(&t->saddr[0], &a0, 4);
+		__builtin_memcpy(&t->saddr[4], &a1, 4);
+		__builtin_memcpy(&t->saddr[8], &a2, 4);
+		__builtin_memcpy(&t->saddr[12], &a3, 4);
+		__builtin_memcpy(&t->daddr[0], &b0, 4);
+		__builtin_memcpy(&t->daddr[4], &b1, 4);
+		__builtin_memcpy(&t->daddr[8], &b2, 4);
+		__builtin_memcpy(&t->daddr[12], &b3, 4);
 	}
 }
 
@@ -370,22 +492,69 @@ static __always_inline void nw_tuple_from_sk(const struct sock *sk, struct nw_tu
 
 static __always_inline __u16 nw_sk_lport(const struct sock *sk)
 {
-	return BPF_CORE_READ(sk, __sk_common.skc_num);
+	return sk->__sk_common.skc_num;
 }
 
 static __always_inline __u16 nw_sk_rport(const struct sock *sk)
 {
-	return bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	return bpf_ntohs(sk->__sk_common.skc_dport);
 }
 
 static __always_inline bool nw_sk_match(const struct sock *sk)
 {
+	if (!targ_cfg.filter_sport && !targ_cfg.filter_dport)
+		return true;
 	return nw_ports_match(nw_sk_lport(sk), nw_sk_rport(sk));
+}
+
+/* The tcp_sock of a typed socket pointer (NULL if it is not a full TCP socket). */
+static __always_inline struct tcp_sock *nw_tcp_sk(const struct sock *sk)
+{
+	return bpf_skc_to_tcp_sock((void *)sk);
 }
 
 static __always_inline __u32 nw_sk_netns(const struct sock *sk)
 {
-	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	return sk->__sk_common.skc_net.net->ns.inum;
+}
+
+/* --- sockets (untyped pointers, for kprobe twins) --------------------------- */
+
+static __always_inline void nw_tuple_from_sk_probe(const struct sock *sk, struct nw_tuple *t)
+{
+	__u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	t->family = fam;
+	t->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	t->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (fam == AF_INET) {
+		t->saddr[10] = 0xff;
+		t->saddr[11] = 0xff;
+		t->daddr[10] = 0xff;
+		t->daddr[11] = 0xff;
+		bpf_core_read(&t->saddr[12], 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(&t->daddr[12], 4, &sk->__sk_common.skc_daddr);
+	} else {
+		bpf_core_read(t->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(t->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+static __always_inline bool nw_sk_is_tcp_probe(const struct sock *sk)
+{
+	__u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (fam != AF_INET && fam != AF_INET6)
+		return false;
+	return nw_sk_protocol_probe(sk) == IPPROTO_TCP;
+}
+
+static __always_inline bool nw_sk_match_probe(const struct sock *sk)
+{
+	if (!targ_cfg.filter_sport && !targ_cfg.filter_dport)
+		return true;
+	return nw_ports_match(BPF_CORE_READ(sk, __sk_common.skc_num),
+			      bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)));
 }
 
 /* --- packets ------------------------------------------------------------- */
@@ -411,10 +580,35 @@ static __always_inline int nw_parse_l3(const unsigned char *nh, __u16 eth_proto,
 	__u16 totlen;
 
 	if (eth_proto == bpf_htons(ETH_P_IP)) {
+		struct {
+			struct iphdr ip;
+			struct tcphdr th;   /* valid when the IP header has no options */
+		} __attribute__((packed)) hdrs;
 		struct iphdr ip;
 
-		if (bpf_probe_read_kernel(&ip, sizeof(ip), nh))
+		if (bpf_probe_read_kernel(&hdrs, sizeof(hdrs), nh))
 			return -1;
+		ip = hdrs.ip;
+		if (ip.ihl == 5 && ip.protocol == IPPROTO_TCP) {
+			__u32 hl = hdrs.th.doff * 4;
+
+			p->proto = IPPROTO_TCP;
+			p->t.family = AF_INET;
+			p->t.saddr[10] = 0xff;
+			p->t.saddr[11] = 0xff;
+			p->t.daddr[10] = 0xff;
+			p->t.daddr[11] = 0xff;
+			__builtin_memcpy(&p->t.saddr[12], &ip.saddr, 4);
+			__builtin_memcpy(&p->t.daddr[12], &ip.daddr, 4);
+			totlen = bpf_ntohs(ip.tot_len);
+			p->t.sport = bpf_ntohs(hdrs.th.source);
+			p->t.dport = bpf_ntohs(hdrs.th.dest);
+			p->seq = bpf_ntohl(hdrs.th.seq);
+			p->ack = bpf_ntohl(hdrs.th.ack_seq);
+			p->flags = ((__u8 *)&hdrs.th)[13];
+			p->payload = totlen > 20 + hl ? totlen - 20 - hl : 0;
+			return 0;
+		}
 		if ((ip.ihl) < 5)
 			return -1;
 		l4off = ip.ihl * 4;
@@ -473,12 +667,11 @@ static __always_inline int nw_parse_l3(const unsigned char *nh, __u16 eth_proto,
 /* Parse from the skb's recorded network header (set once IP has seen the packet). */
 static __always_inline int nw_parse_skb_nh(const struct sk_buff *skb, struct nw_pkt *p)
 {
-	__u16 nhoff = BPF_CORE_READ(skb, network_header);
-	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nhoff = skb->network_header;
 
 	if (nhoff == (__u16)~0U)
 		return -1;
-	return nw_parse_l3(head + nhoff, BPF_CORE_READ(skb, protocol), p);
+	return nw_parse_l3(skb->head + nhoff, skb->protocol, p);
 }
 
 /* Flip a wire tuple (sender first) to the receiving socket's view (local first). */

@@ -72,8 +72,10 @@ static __always_inline void nw_retransmit(const struct sock *sk, const struct sk
 			segs = 1;
 	}
 
-	state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	ca = nw_ca_state(sk);
+	struct tcp_sock *tp = nw_tcp_sk(sk);
+
+	state = sk->__sk_common.skc_state;
+	ca = tp ? nw_ca_state(&tp->inet_conn) : 0;
 	if (state == TCP_SYN_SENT)
 		kind = NW_RETRANS_SYN;
 	else if (ca == TCP_CA_Loss)
@@ -105,7 +107,7 @@ static __always_inline void nw_retransmit(const struct sock *sk, const struct sk
 	if (skb)
 		e->seq = BPF_CORE_READ((const struct tcp_skb_cb *)&skb->cb[0], seq);
 	e->extra = ca | (segs << 8);
-	bpf_ringbuf_submit(e, 0);
+	nw_submit(e);
 }
 
 /* A listener retransmitted a SYN-ACK for a request socket. */
@@ -125,7 +127,7 @@ static __always_inline void nw_retransmit_synack(const struct sock *sk, const st
 	e->h.t = t;
 	e->detail = NW_RETRANS_SYNACK;
 	e->state = TCP_SYN_RECV;
-	bpf_ringbuf_submit(e, 0);
+	nw_submit(e);
 }
 
 /*
@@ -170,7 +172,7 @@ static __always_inline void nw_reset_sent(const struct sock *sk, const struct sk
 	e->state = state;
 	e->seq = p.ack;
 	e->extra = reason;
-	bpf_ringbuf_submit(e, 0);
+	nw_submit(e);
 }
 
 static __always_inline void nw_reset_received(const struct sock *sk, __u64 cookie)
@@ -192,7 +194,7 @@ static __always_inline void nw_reset_received(const struct sock *sk, __u64 cooki
 	nw_tuple_from_sk(sk, &e->h.t);
 	e->detail = 1;
 	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	bpf_ringbuf_submit(e, 0);
+	nw_submit(e);
 }
 
 /* A packet-only error (bad checksum): tuple from the segment, reversed to the receiver's view. */
@@ -214,7 +216,7 @@ static __always_inline void nw_bad_csum(const struct sk_buff *skb)
 	e->h.t = t;
 	e->seq = p.seq;
 	e->extra = p.proto;
-	bpf_ringbuf_submit(e, 0);
+	nw_submit(e);
 }
 
 /*
@@ -228,7 +230,7 @@ static __always_inline void nw_drop(const struct sk_buff *skb, __u64 location, _
 	struct nw_error_event *e;
 	struct nw_pkt p = {};
 	const struct sock *sk = rx_sk;
-	__u16 proto = BPF_CORE_READ(skb, protocol);
+	__u16 proto = skb->protocol;
 	__u64 cookie = 0, cg = 0;
 	int parsed;
 
@@ -238,9 +240,9 @@ static __always_inline void nw_drop(const struct sk_buff *skb, __u64 location, _
 	if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6))
 		return;
 	if (!sk)
-		sk = BPF_CORE_READ(skb, sk);
+		sk = skb->sk;
 	if (sk && nw_sk_fullsock(sk) && nw_sk_is_tcp(sk)) {
-		cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+		cookie = sk->__sk_common.skc_cookie.counter;
 		cg = nw_cg_of(sk, cookie);
 	}
 	nw_count(cg, NW_CNT_DROP, reason);
@@ -258,7 +260,7 @@ static __always_inline void nw_drop(const struct sk_buff *skb, __u64 location, _
 	e->seq = p.seq;
 	e->extra = p.proto;
 	e->location = location;
-	bpf_ringbuf_submit(e, 0);
+	nw_submit(e);
 }
 
 /* The receive queue was full (rmem) or the socket hit its memory limit. */
@@ -270,7 +272,7 @@ static __always_inline void nw_sock_pressure(const struct sock *sk, __u16 type, 
 
 	if (fam != AF_INET && fam != AF_INET6)
 		return;
-	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	cookie = sk->__sk_common.skc_cookie.counter;
 	cg = nw_cg_of(sk, cookie);
 	nw_count(cg, kind, nw_sk_protocol(sk));
 	if (!nw_sk_match(sk))
@@ -282,12 +284,12 @@ static __always_inline void nw_sock_pressure(const struct sock *sk, __u16 type, 
 	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	e->detail = nw_sk_protocol(sk);
 	e->extra = extra;
-	bpf_ringbuf_submit(e, 0);
+	nw_submit(e);
 }
 
 static __always_inline void nw_icmp_sent(const struct sk_buff *skb, int type, int code)
 {
-	const struct sock *sk = BPF_CORE_READ(skb, sk);
+	const struct sock *sk = skb->sk;
 	__u64 cg = 0;
 
 	if (sk && nw_sk_fullsock(sk))

@@ -18,41 +18,33 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* v6.2+ (fd264ca02094 "bpf: Add a kfunc to type cast from bpf uapi ctx to kernel ctx"). */
 extern void *bpf_cast_to_kern_ctx(void *) __ksym __weak;
 
-/* Socket cookie in kprobe programs: the stored one, or the socket address if none yet. */
-static __always_inline __u64 nw_cookie_probe(const struct sock *sk)
-{
-	__u64 c = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-
-	return c ? c : (__u64)sk;
-}
-
 /* ==== RX: driver -> stack ================================================= */
 
 SEC("tp_btf/netif_rx")
 int BPF_PROG(tp_netif_rx, struct sk_buff *skb)
 {
-	nw_rx_begin(skb, NW_RX_DRIVER);
+	nw_rx_driver(skb);
 	return 0;
 }
 
 SEC("tp_btf/napi_gro_receive_entry")
 int BPF_PROG(tp_napi_gro_receive_entry, const struct sk_buff *skb)
 {
-	nw_rx_begin(skb, NW_RX_DRIVER);
+	nw_rx_driver(skb);
 	return 0;
 }
 
 SEC("tp_btf/netif_receive_skb_entry")
 int BPF_PROG(tp_netif_receive_skb_entry, const struct sk_buff *skb)
 {
-	nw_rx_begin(skb, NW_RX_DRIVER);
+	nw_rx_driver(skb);
 	return 0;
 }
 
 SEC("tp_btf/netif_receive_skb")
 int BPF_PROG(tp_netif_receive_skb, struct sk_buff *skb)
 {
-	nw_rx_begin(skb, NW_RX_STACK);
+	nw_rx_stack(skb);
 	return 0;
 }
 
@@ -61,53 +53,52 @@ int BPF_PROG(tp_netif_receive_skb, struct sk_buff *skb)
 SEC("cgroup_skb/ingress")
 int cg_ingress(struct __sk_buff *ctx)
 {
-	struct nw_inflight *v;
-
-	if (!bpf_cast_to_kern_ctx)
-		return 1;
-	v = nw_rx_stamp((__u64)bpf_cast_to_kern_ctx(ctx), NW_RX_TRANSPORT);
-	if (v && targ_cfg.http && v->sampled)
-		nw_rx_http_from_ctx(ctx, v);
+	if (bpf_cast_to_kern_ctx)
+		nw_rx_transport_cg(ctx, (__u64)bpf_cast_to_kern_ctx(ctx));
 	return 1; /* never drops: observation only */
 }
 
 SEC("fentry/tcp_v4_rcv")
 int BPF_PROG(fe_tcp_v4_rcv, struct sk_buff *skb)
 {
-	nw_rx_stamp((__u64)skb, NW_RX_TRANSPORT);
+	nw_rx_transport_stamp((__u64)skb);
 	return 0;
 }
 
 SEC("fentry/tcp_v6_rcv")
 int BPF_PROG(fe_tcp_v6_rcv, struct sk_buff *skb)
 {
-	nw_rx_stamp((__u64)skb, NW_RX_TRANSPORT);
+	nw_rx_transport_stamp((__u64)skb);
 	return 0;
 }
 
 SEC("kprobe/tcp_v4_rcv")
 int BPF_KPROBE(kp_tcp_v4_rcv, struct sk_buff *skb)
 {
-	nw_rx_stamp((__u64)skb, NW_RX_TRANSPORT);
+	nw_rx_transport_stamp((__u64)skb);
 	return 0;
 }
 
 SEC("kprobe/tcp_v6_rcv")
 int BPF_KPROBE(kp_tcp_v6_rcv, struct sk_buff *skb)
 {
-	nw_rx_stamp((__u64)skb, NW_RX_TRANSPORT);
+	nw_rx_transport_stamp((__u64)skb);
 	return 0;
 }
 
 /* ==== RX: TCP processed, queued, read ===================================== */
 
+/*
+ * tcp_probe parks packets when the transport boundary has no socket (fentry/kprobe backing)
+ * and refreshes connection snapshots when there is no socket iterator.
+ */
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(tp_tcp_probe, struct sock *sk, const struct sk_buff *skb)
 {
-	__u64 cookie = bpf_get_socket_cookie(sk);
-
-	nw_conn_touch(sk, cookie);
-	nw_rx_tcp(sk, skb, cookie);
+	if (targ_cfg.conn_snapshot)
+		nw_conn_touch(sk, bpf_get_socket_cookie(sk));
+	if (targ_cfg.rx_park_at_tcp)
+		nw_rx_tcp(sk, skb);
 	return 0;
 }
 
@@ -135,15 +126,13 @@ SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
 {
 	struct nw_rx_fifo *f;
-	__u64 cookie;
 
 	if (ret <= 0 || !nw_sk_is_tcp(sk))
 		return 0;
-	cookie = bpf_get_socket_cookie(sk);
-	nw_app_io(sk, ret, false, cookie);
+	nw_owner_set(sk);
 	f = bpf_sk_storage_get(&rx_fifo, sk, 0, 0);
 	if (f)
-		nw_rx_read(sk, f, cookie);
+		nw_rx_read(sk, f, 0);
 	return 0;
 }
 
@@ -152,22 +141,13 @@ SEC("fentry/tcp_cleanup_rbuf")
 int BPF_PROG(fe_tcp_cleanup_rbuf, struct sock *sk, int copied)
 {
 	struct nw_rx_fifo *f;
-	__u64 cookie;
 
 	if (copied <= 0)
 		return 0;
-	cookie = bpf_get_socket_cookie(sk);
-	nw_app_io(sk, copied, false, cookie);
+	nw_owner_set(sk);
 	f = bpf_sk_storage_get(&rx_fifo, sk, 0, 0);
 	if (f)
-		nw_rx_read(sk, f, cookie);
-	return 0;
-}
-
-SEC("kprobe/tcp_cleanup_rbuf")
-int BPF_KPROBE(kp_tcp_cleanup_rbuf, struct sock *sk, int copied)
-{
-	nw_app_io(sk, copied, false, nw_cookie_probe(sk));
+		nw_rx_read(sk, f, 0);
 	return 0;
 }
 
@@ -178,43 +158,33 @@ int BPF_KPROBE(kp_tcp_cleanup_rbuf, struct sock *sk, int copied)
  * write queue's tail cannot take more (no tail, or full).
  */
 SEC("tp_btf/tcp_sendmsg_locked")
-int BPF_PROG(tp_tcp_sendmsg_locked, const struct sock *sk, const struct msghdr *msg,
+int BPF_PROG(tp_tcp_sendmsg_locked, struct sock *sk, const struct msghdr *msg,
 	     const struct sk_buff *skb, int size_goal)
 {
-	if (skb && BPF_CORE_READ(skb, len) < (__u32)size_goal)
+	if (skb && skb->len < (__u32)size_goal)
 		return 0;
-	nw_tx_begin(sk, BPF_CORE_READ((const struct tcp_sock *)sk, write_seq),
-		    bpf_get_socket_cookie((void *)sk), msg);
+	nw_tx_send(sk, msg);
 	return 0;
 }
 
 SEC("fentry/tcp_sendmsg")
 int BPF_PROG(fe_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
 {
-	nw_tx_begin(sk, BPF_CORE_READ((struct tcp_sock *)sk, write_seq), bpf_get_socket_cookie(sk), msg);
-	return 0;
-}
-
-SEC("kprobe/tcp_sendmsg")
-int BPF_KPROBE(kp_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
-{
-	nw_tx_begin(sk, BPF_CORE_READ((struct tcp_sock *)sk, write_seq), nw_cookie_probe(sk), 0);
+	nw_tx_send(sk, msg);
 	return 0;
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tp_sock_send_length, struct sock *sk, int ret, int flags)
 {
-	if (ret <= 0 || !nw_sk_is_tcp(sk))
-		return 0;
-	nw_app_io(sk, ret, true, bpf_get_socket_cookie(sk));
+	nw_app_io(sk, ret);
 	return 0;
 }
 
 SEC("fexit/tcp_sendmsg")
 int BPF_PROG(fx_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size, int ret)
 {
-	nw_app_io(sk, ret, true, bpf_get_socket_cookie(sk));
+	nw_app_io(sk, ret);
 	return 0;
 }
 
@@ -228,7 +198,7 @@ int BPF_PROG(tp_net_dev_queue, struct sk_buff *skb)
 SEC("tp_btf/net_dev_start_xmit")
 int BPF_PROG(tp_net_dev_start_xmit, const struct sk_buff *skb, const struct net_device *dev)
 {
-	nw_tx_stamp(skb, NW_TX_XMIT);
+	nw_tx_xmit(skb);
 	return 0;
 }
 
@@ -244,8 +214,7 @@ int BPF_PROG(tp_net_dev_xmit, struct sk_buff *skb, int rc)
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tp_inet_sock_set_state, const struct sock *sk, int oldstate, int newstate)
 {
-	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_INET &&
-	    BPF_CORE_READ(sk, __sk_common.skc_family) != AF_INET6)
+	if (sk->__sk_common.skc_family != AF_INET && sk->__sk_common.skc_family != AF_INET6)
 		return 0;
 	nw_state_change(sk, oldstate, newstate, bpf_get_socket_cookie((void *)sk));
 	return 0;
@@ -335,7 +304,7 @@ int BPF_PROG(tp_kfree_skb_rx_sk, struct sk_buff *skb, void *location, enum skb_d
 SEC("tp_btf/sock_rcvqueue_full")
 int BPF_PROG(tp_sock_rcvqueue_full, struct sock *sk, struct sk_buff *skb)
 {
-	nw_sock_pressure(sk, NW_EV_RCVQ_FULL, NW_CNT_RCVQ_FULL, BPF_CORE_READ(sk, sk_backlog.rmem_alloc.counter));
+	nw_sock_pressure(sk, NW_EV_RCVQ_FULL, NW_CNT_RCVQ_FULL, sk->sk_backlog.rmem_alloc.counter);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #define NW_MAX_STAMPS 5
 #define NW_RX_FIFO 16         /* per-socket queued segments timed for the socket layer */
 #define NW_HTTP_LEN 64        /* bytes of an HTTP/1 first line kept when --http is on */
+#define NW_HIST_LAYERS 5      /* per direction: up to 4 layers, then the total */
 
 /* Event types: the first __u16 of every ring-buffer record. */
 enum nw_event_type {
@@ -58,7 +59,7 @@ enum nw_tx_stamp {
 	NW_TX_DONE = 3,       /* driver transmit returned */
 };
 
-/* Layers, the histogram key: RX layers 0..3, TX layers 0..2 (stamp i -> i+1). */
+/* Layers, the index into struct nw_hists: RX layers 0..3, TX layers 0..2 (stamp i -> i+1). */
 enum nw_layer {
 	NW_LAYER_RX_LINK = 0,
 	NW_LAYER_RX_IP = 1,
@@ -67,7 +68,7 @@ enum nw_layer {
 	NW_LAYER_TX_TCP_IP = 0,
 	NW_LAYER_TX_QDISC = 1,
 	NW_LAYER_TX_DRIVER = 2,
-	NW_LAYER_TOTAL = 15,  /* first present boundary -> last present boundary */
+	NW_LAYER_TOTAL = 4,   /* first present boundary -> last present boundary */
 };
 
 enum nw_role {
@@ -107,8 +108,8 @@ enum nw_stat {
 	NW_STAT_RINGBUF_LOST = 0,     /* bpf_ringbuf_reserve failed: record lost */
 	NW_STAT_SAMPLE_CAPPED = 1,    /* sampled packet events over the per-second cap */
 	NW_STAT_ERR_CAPPED = 2,       /* error events over the per-second cap */
-	NW_STAT_RX_UNTRACKED = 3,     /* socket layer not timed: per-socket FIFO full */
-	NW_STAT_INFLIGHT_FULL = 4,    /* in-flight packet map update failed */
+	NW_STAT_RX_UNTRACKED = 3,     /* socket layer not timed: per-socket RX FIFO full */
+	NW_STAT_TX_UNTRACKED = 4,     /* TX segment not timed: per-socket TX FIFO full */
 	NW_STAT_CONN_FULL = 5,        /* connection map update failed */
 	NW_STAT_HIST_FULL = 6,        /* histogram map update failed */
 	NW_STAT_MAX = 8,
@@ -154,10 +155,10 @@ struct nw_conn {
 	__u64 start_ns;          /* connect() or accept completion, CLOCK_MONOTONIC ns */
 	__u64 update_ns;         /* last snapshot of the tcp_sock fields below */
 	__u64 cgroup_id;
-	__u64 bytes_acked;       /* tcp_sock.bytes_acked: bytes sent and acknowledged */
-	__u64 bytes_received;    /* tcp_sock.bytes_received */
-	__u64 app_bytes_sent;    /* bytes the application handed to send/write */
-	__u64 app_bytes_read;    /* bytes the application read */
+	__u64 bytes_acked;       /* payload bytes sent and acknowledged (tcp_sock.bytes_acked less SYN/FIN) */
+	__u64 bytes_received;    /* payload bytes received in order (tcp_sock.bytes_received less FIN) */
+	__u64 bytes_retrans;     /* tcp_sock.bytes_retrans: payload bytes retransmitted */
+	__u64 segs_out;          /* tcp_sock.segs_out: segments sent, retransmits included */
 	__u32 srtt_us;           /* smoothed RTT, us */
 	__u32 rttvar_us;         /* RTT variation, us */
 	__u32 cwnd;              /* congestion window, segments */
@@ -204,12 +205,11 @@ struct nw_error_event {
 	__u8 comm[NW_COMM_LEN];
 };
 
-/* Key of the layer histograms (per-CPU hash). */
+/* Key of the layer histograms (per-CPU hash): one value per cgroup and direction. */
 struct nw_hist_key {
 	__u64 cgroup_id;
 	__u8 direction;          /* enum nw_direction */
-	__u8 layer;              /* enum nw_layer */
-	__u8 pad[6];
+	__u8 pad[7];
 };
 
 struct nw_hist {
@@ -218,27 +218,17 @@ struct nw_hist {
 	__u64 slots[NW_HIST_SLOTS];   /* slot i counts values in [2^i, 2^(i+1)) ns; slot 0 also holds 0 */
 };
 
+/* All layers of one cgroup and direction, so a hook updates several with one lookup. */
+struct nw_hists {
+	struct nw_hist layer[NW_HIST_LAYERS];   /* index: enum nw_layer */
+};
+
 /* Key of the per-cgroup event counters (per-CPU hash, value __u64). */
 struct nw_counter_key {
 	__u64 cgroup_id;
 	__u16 kind;              /* enum nw_counter_kind */
 	__u16 pad;
 	__u32 detail;
-};
-
-/* Key of the per-process byte counters (the seed `flow`): bytes per socket and process. */
-struct nw_flow_key {
-	__u64 cookie;
-	__u32 pid;
-	__u32 pad;
-};
-
-struct nw_flow {
-	__u64 tx_bytes;          /* bytes the process sent on the socket (send/write return) */
-	__u64 rx_bytes;          /* bytes the process read from the socket */
-	__u64 cgroup_id;
-	struct nw_tuple t;
-	__u8 comm[NW_COMM_LEN];
 };
 
 /*
@@ -252,7 +242,8 @@ struct nw_config {
 	__u16 filter_dport;      /* socket's remote port, 0 = any */
 	__u8 http;               /* 1 = capture HTTP/1 first lines into packet events */
 	__u8 conn_snapshot;      /* 1 = refresh connection stats on received segments (no iterator) */
-	__u8 pad[6];
+	__u8 rx_park_at_tcp;     /* 1 = tcp_probe parks RX packets (transport hook has no socket) */
+	__u8 pad[5];
 	__u64 snapshot_ns;       /* minimum time between two snapshots of one connection */
 };
 

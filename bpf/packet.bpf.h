@@ -3,10 +3,16 @@
  * Per-layer packet latency. RX: driver -> stack -> transport -> queued -> read.
  * TX: send -> device queue -> driver start -> driver done.
  *
- * Only TCP segments with payload are timed. An RX packet is keyed by its skb until
- * TCP has processed it, then it waits in a per-socket FIFO (socket local storage)
- * until the application has read past its last byte. A TX segment is keyed by
- * (socket, first sequence number) from send until the device layer, then by skb.
+ * Only TCP segments with payload are timed, and no hash map is touched per packet:
+ *  RX  driver -> stack      per-CPU FIFO ring (a CPU's backlog is FIFO)
+ *      stack -> transport   per-CPU current packet (one softirq, one packet at a time)
+ *      transport -> read    per-socket FIFO in socket storage, finished when the
+ *                           application has read past the segment's last byte
+ *  TX  send -> device       per-socket FIFO in socket storage, in sequence order
+ *      device -> done       per-CPU table matched by skb
+ * Histograms take one per-CPU hash lookup per packet: RX every layer when the segment is
+ * read (or, if the socket FIFO is full, link and ip at transport); TX when the segment leaves.
+ * Event fields (process, tuple, HTTP line) are gathered only for sampled packets.
  */
 #ifndef NW_PACKET_BPF_H
 #define NW_PACKET_BPF_H
@@ -14,9 +20,11 @@
 #include "core.bpf.h"
 
 #define NW_TCP_SKB_CB(skb) ((const struct tcp_skb_cb *)&((skb)->cb[0]))
+#define NW_TCP_FIN 0x01
+#define NW_TCP_SYN 0x02
 
-/* Histograms for every layer whose two boundaries are both present in s[from..to]. */
-static __always_inline void nw_hist_layers(__u64 cg, __u8 dir, const __u64 *s, int from, int to)
+/* Layer i = s[i+1] - s[i] for i in [from, to) when both are present. */
+static __always_inline void nw_hist_layers(struct nw_hists *h, const __u64 *s, int from, int to)
 {
 	int i;
 
@@ -25,11 +33,12 @@ static __always_inline void nw_hist_layers(__u64 cg, __u8 dir, const __u64 *s, i
 		if (i < from || i >= to)
 			continue;
 		if (s[i] && s[i + 1] && s[i + 1] >= s[i])
-			nw_hist_add(cg, dir, i, s[i + 1] - s[i]);
+			nw_hist_put(h, i, s[i + 1] - s[i]);
 	}
 }
 
-static __always_inline void nw_hist_total(__u64 cg, __u8 dir, const __u64 *s, int n)
+/* First present boundary to last present boundary among s[0..n). */
+static __always_inline void nw_hist_total(struct nw_hists *h, const __u64 *s, int n)
 {
 	__u64 first = 0, last = 0;
 	int i;
@@ -44,71 +53,87 @@ static __always_inline void nw_hist_total(__u64 cg, __u8 dir, const __u64 *s, in
 			last = s[i];
 	}
 	if (first && last > first)
-		nw_hist_add(cg, dir, NW_LAYER_TOTAL, last - first);
+		nw_hist_put(h, NW_LAYER_TOTAL, last - first);
 }
 
 /* --- RX ------------------------------------------------------------------ */
 
-/*
- * First sight of a received packet (driver or stack boundary). `nh` is the network
- * header: skb->data once the driver has pulled the Ethernet header.
- */
-static __always_inline void nw_rx_begin(const struct sk_buff *skb, __u32 stamp)
+/* A driver hands a packet up: remember when, in this CPU's backlog order. */
+static __always_inline void nw_rx_driver(const struct sk_buff *skb)
 {
-	struct nw_inflight_key k = { .id = (__u64)skb, .kind = NW_KEY_RX_SKB };
-	struct nw_inflight *v;
-	struct nw_pkt p = {};
-	__u64 now = bpf_ktime_get_ns();
+	struct nw_cpu *c = nw_cpu();
+	__u32 i;
 
-	if (stamp >= NW_MAX_STAMPS)
+	if (!c)
 		return;
-	if (stamp != NW_RX_DRIVER) {
-		v = bpf_map_lookup_elem(&inflight, &k);
-		/* A set stamp means a stale entry from an earlier packet in the same skb. */
-		if (v && !v->stamps[stamp]) {
-			v->stamps[stamp] = now;
-			return;
+	i = c->rx.tail & (NW_RX_RING - 1);
+	c->rx.e[i].skb = (__u64)skb;
+	c->rx.e[i].t = bpf_ktime_get_ns();
+	c->rx.tail += 1;
+	if (c->rx.tail - c->rx.head > NW_RX_RING)
+		c->rx.head = c->rx.tail - NW_RX_RING; /* overwritten: the oldest are forgotten */
+}
+
+/* The time the driver handed `skb` up, 0 if unknown; consumes it from the ring. */
+static __always_inline __u64 nw_rx_driver_time(struct nw_cpu *c, const struct sk_buff *skb)
+{
+	__u32 head = c->rx.head, tail = c->rx.tail, i;
+	__u64 t = 0;
+
+#pragma unroll
+	for (i = 0; i < 8; i++) {
+		__u32 j = head & (NW_RX_RING - 1);
+
+		if (head == tail)
+			break;
+		head++;
+		if (c->rx.e[j].skb == (__u64)skb) {
+			t = c->rx.e[j].t;
+			break;
 		}
 	}
-	if (nw_parse_l3(BPF_CORE_READ(skb, data), BPF_CORE_READ(skb, protocol), &p) != 0)
+	/* Only consume when found: a packet from another path must not drain the ring. */
+	if (t)
+		c->rx.head = head;
+	return t;
+}
+
+/*
+ * Core stack dispatch: the network header is at skb->data. Starts timing a TCP segment
+ * with payload as this CPU's current packet.
+ */
+static __always_inline void nw_rx_stack(const struct sk_buff *skb)
+{
+	struct nw_cpu *c = nw_cpu();
+	struct nw_pkt p = {};
+	__u64 now, t0;
+
+	if (!c)
+		return;
+	t0 = nw_rx_driver_time(c, skb);
+	c->cur.skb = 0;
+	if (nw_parse_l3(skb->data, skb->protocol, &p) != 0)
 		return;
 	if (p.proto != IPPROTO_TCP || p.payload == 0)
 		return;
 	if (!nw_ports_match(p.t.dport, p.t.sport))
 		return;
-
-	struct nw_inflight n = {};
-
-	n.stamps[stamp] = now;
-	n.seq = p.seq;
-	n.ack = p.ack;
-	n.len = p.payload;
-	n.sampled = nw_sample();
-	if (bpf_map_update_elem(&inflight, &k, &n, BPF_ANY))
-		nw_stat(NW_STAT_INFLIGHT_FULL);
+	now = bpf_ktime_get_ns();
+	c->cur.skb = (__u64)skb;
+	c->cur.stamps[NW_RX_DRIVER] = t0;
+	c->cur.stamps[NW_RX_STACK] = now;
+	c->cur.stamps[NW_RX_TRANSPORT] = 0;
+	c->cur.seq = p.seq;
+	c->cur.end_seq = p.seq + p.payload + ((p.flags & NW_TCP_FIN) ? 1 : 0) + ((p.flags & NW_TCP_SYN) ? 1 : 0);
+	c->cur.ack = p.ack;
+	c->cur.len = p.payload;
+	c->cur.sampled = nw_sample(now);
 }
 
-static __always_inline struct nw_inflight *nw_rx_stamp(__u64 skb, __u32 stamp)
+/* This CPU's current packet if it is `skb`. */
+static __always_inline struct nw_rx_cur *nw_rx_current(struct nw_cpu *c, __u64 skb)
 {
-	struct nw_inflight_key k = { .id = skb, .kind = NW_KEY_RX_SKB };
-	struct nw_inflight *v;
-
-	if (stamp >= NW_MAX_STAMPS)
-		return 0;
-	v = bpf_map_lookup_elem(&inflight, &k);
-	if (!v || v->stamps[stamp])
-		return 0;
-	v->stamps[stamp] = bpf_ktime_get_ns();
-	return v;
-}
-
-static __always_inline void nw_fill_packet(struct nw_packet_event *e, const struct sock *sk, __u64 cookie,
-					   __u64 cg, __u8 dir)
-{
-	__builtin_memset(e, 0, sizeof(*e));
-	nw_fill_hdr(&e->h, NW_EV_PACKET, cookie, cg);
-	nw_tuple_from_sk(sk, &e->h.t);
-	e->direction = dir;
+	return c->cur.skb && c->cur.skb == skb ? &c->cur : 0;
 }
 
 /*
@@ -116,8 +141,10 @@ static __always_inline void nw_fill_packet(struct nw_packet_event *e, const stru
  * cgroup_skb ingress hook, where bpf_skb_load_bytes also reaches paged data (offset 0 is the
  * IP header there).
  */
-static __always_inline void nw_rx_http_from_ctx(struct __sk_buff *ctx, struct nw_inflight *v)
+static __always_inline void nw_rx_http_from_ctx(struct __sk_buff *ctx, struct bpf_sock *sk, __u32 end_seq)
 {
+	struct nw_rx_http *h;
+	__u8 buf[NW_HTTP_LEN] = {};
 	__u8 b0, doff;
 	__u32 l4, off, len;
 
@@ -139,69 +166,129 @@ static __always_inline void nw_rx_http_from_ctx(struct __sk_buff *ctx, struct nw
 		len = NW_HTTP_LEN;
 	if (len < 4)
 		return;
-	if (bpf_skb_load_bytes(ctx, off, v->http, len) || !nw_is_http(v->http))
+	if (bpf_skb_load_bytes(ctx, off, buf, len) || !nw_is_http(buf))
 		return;
-	v->http_len = len;
-}
-
-/* Move a captured HTTP line to the socket, for the event emitted when it is read. */
-static __always_inline void nw_rx_http_keep(struct sock *sk, const struct nw_inflight *v, __u32 end_seq)
-{
-	struct nw_rx_http *h = bpf_sk_storage_get(&rx_http, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-
+	h = bpf_sk_storage_get(&rx_http, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!h)
 		return;
 	h->end_seq = end_seq;
-	h->len = v->http_len;
-	__builtin_memcpy(h->data, v->http, NW_HTTP_LEN);
+	h->len = len;
+	__builtin_memcpy(h->data, buf, NW_HTTP_LEN);
 }
 
-/* TCP processed the segment: time link and ip, park it in the socket's FIFO. */
-static __always_inline void nw_rx_tcp(struct sock *sk, const struct sk_buff *skb, __u64 cookie)
+/* Not timed past transport (FIFO full): keep what is known (link, ip) in the histograms. */
+static __always_inline void nw_rx_untracked(const struct nw_rx_cur *r, __u64 cg)
 {
-	struct nw_inflight_key k = { .id = (__u64)skb, .kind = NW_KEY_RX_SKB };
-	struct nw_inflight *v;
-	struct nw_rx_fifo *f;
+	struct nw_hists *h = nw_hists_get(cg, NW_DIR_RX);
+
+	if (h)
+		nw_hist_layers(h, r->stamps, NW_RX_DRIVER, NW_RX_TRANSPORT);
+	nw_stat(NW_STAT_RX_UNTRACKED);
+}
+
+/* Park a timed segment in the socket's FIFO until it is readable and read; false if full. */
+static __always_inline bool nw_rx_park(struct nw_rx_fifo *f, const struct nw_rx_cur *r)
+{
 	struct nw_rx_pending *e;
-	__u64 cg;
-	__u32 idx;
 
-	v = bpf_map_lookup_elem(&inflight, &k);
-	if (!v)
-		return;
-	cg = nw_sk_cgroup_id(sk);
-	nw_hist_layers(cg, NW_DIR_RX, v->stamps, NW_RX_DRIVER, NW_RX_TRANSPORT);
-
-	f = bpf_sk_storage_get(&rx_fifo, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!f || f->tail - f->head >= NW_RX_FIFO) {
-		nw_stat(NW_STAT_RX_UNTRACKED);
-		bpf_map_delete_elem(&inflight, &k);
-		return;
-	}
-	/* Single producer (under the socket lock); the reader only advances head. */
-	idx = f->tail & (NW_RX_FIFO - 1);
-	e = &f->e[idx];
-	e->stamps[NW_RX_DRIVER] = v->stamps[NW_RX_DRIVER];
-	e->stamps[NW_RX_STACK] = v->stamps[NW_RX_STACK];
-	e->stamps[NW_RX_TRANSPORT] = v->stamps[NW_RX_TRANSPORT];
+	if (f->tail - f->head >= NW_RX_FIFO)
+		return false;
+	/* Single producer (under the socket lock or in its softirq); the reader only advances head. */
+	e = &f->e[f->tail & (NW_RX_FIFO - 1)];
+	e->stamps[NW_RX_DRIVER] = r->stamps[NW_RX_DRIVER];
+	e->stamps[NW_RX_STACK] = r->stamps[NW_RX_STACK];
+	e->stamps[NW_RX_TRANSPORT] = r->stamps[NW_RX_TRANSPORT];
 	e->stamps[NW_RX_QUEUED] = 0;
-	e->seq = v->seq;
-	e->end_seq = BPF_CORE_READ(NW_TCP_SKB_CB(skb), end_seq);
-	e->ack = v->ack;
-	e->len = v->len;
-	e->sampled = v->sampled;
+	e->seq = r->seq;
+	e->end_seq = r->end_seq;
+	e->ack = r->ack;
+	e->len = r->len;
+	e->sampled = r->sampled;
 	f->tail += 1;
-	if (targ_cfg.http && v->http_len)
-		nw_rx_http_keep(sk, v, e->end_seq);
-	bpf_map_delete_elem(&inflight, &k);
+	return true;
+}
+
+/*
+ * Transport entry (cgroup_skb ingress, after the socket lookup): stamp, then move the
+ * packet to its socket's FIFO; from here it is timed even if it waits in the socket backlog.
+ */
+static __always_inline void nw_rx_transport_cg(struct __sk_buff *ctx, __u64 skb)
+{
+	struct nw_cpu *c = nw_cpu();
+	struct nw_rx_cur *r;
+	struct bpf_sock *sk;
+	struct nw_rx_fifo *f;
+
+	if (!c)
+		return;
+	r = nw_rx_current(c, skb);
+	if (!r)
+		return;
+	r->stamps[NW_RX_TRANSPORT] = bpf_ktime_get_ns();
+	c->cur.skb = 0;
+	sk = ctx->sk;
+	if (!sk)
+		return;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return;
+	f = bpf_sk_storage_get(&rx_fifo, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!f)
+		return;
+	if (!nw_rx_park(f, r))
+		nw_rx_untracked(r, bpf_skb_cgroup_id(ctx));
+	if (targ_cfg.http && r->sampled)
+		nw_rx_http_from_ctx(ctx, sk, r->end_seq);
+}
+
+/* Transport entry where the socket is not known yet (fentry/kprobe on tcp_v[46]_rcv). */
+static __always_inline void nw_rx_transport_stamp(__u64 skb)
+{
+	struct nw_cpu *c = nw_cpu();
+	struct nw_rx_cur *r;
+
+	if (!c)
+		return;
+	r = nw_rx_current(c, skb);
+	if (r)
+		r->stamps[NW_RX_TRANSPORT] = bpf_ktime_get_ns();
+}
+
+/*
+ * TCP processing of an established socket (tcp_probe): parks the current packet when the
+ * transport boundary could not (no cgroup_skb backing). A packet that waited in the socket
+ * backlog has left this CPU's current slot by now and is not timed past transport.
+ */
+static __always_inline void nw_rx_tcp(struct sock *sk, const struct sk_buff *skb)
+{
+	struct nw_cpu *c = nw_cpu();
+	struct nw_rx_cur *r;
+	struct nw_rx_fifo *f;
+
+	if (!c)
+		return;
+	r = nw_rx_current(c, (__u64)skb);
+	if (!r)
+		return;
+	c->cur.skb = 0;
+	f = bpf_sk_storage_get(&rx_fifo, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (f && !nw_rx_park(f, r))
+		nw_rx_untracked(r, nw_sk_cgroup_id(sk));
 }
 
 /* Data is readable: every parked segment now below rcv_nxt is in the receive queue. */
 static __always_inline void nw_rx_queued(const struct sock *sk, struct nw_rx_fifo *f)
 {
-	__u32 rcv_nxt = BPF_CORE_READ((const struct tcp_sock *)sk, rcv_nxt);
-	__u64 now = bpf_ktime_get_ns(), cg = 0;
-	__u32 head = f->head, tail = f->tail, i;
+	struct tcp_sock *tp;
+	__u32 head = f->head, tail = f->tail, i, rcv_nxt;
+	__u64 now = 0;
+
+	if (head == tail)
+		return;
+	tp = nw_tcp_sk(sk);
+	if (!tp)
+		return;
+	rcv_nxt = tp->rcv_nxt;
 
 #pragma unroll
 	for (i = 0; i < NW_RX_FIFO; i++) {
@@ -212,22 +299,26 @@ static __always_inline void nw_rx_queued(const struct sock *sk, struct nw_rx_fif
 		e = &f->e[(head + i) & (NW_RX_FIFO - 1)];
 		if (e->stamps[NW_RX_QUEUED] || nw_before(rcv_nxt, e->end_seq))
 			continue;
+		if (!now)
+			now = bpf_ktime_get_ns();
 		e->stamps[NW_RX_QUEUED] = now;
-		if (e->stamps[NW_RX_TRANSPORT]) {
-			if (!cg)
-				cg = nw_sk_cgroup_id(sk);
-			nw_hist_add(cg, NW_DIR_RX, NW_LAYER_RX_TCP, now - e->stamps[NW_RX_TRANSPORT]);
-		}
 	}
 }
 
 /* The application read: finish every segment whose last byte has been copied. */
 static __always_inline void nw_rx_read(const struct sock *sk, struct nw_rx_fifo *f, __u64 cookie)
 {
-	__u32 copied = BPF_CORE_READ((const struct tcp_sock *)sk, copied_seq);
-	__u64 now = bpf_ktime_get_ns();
-	__u64 cg = nw_sk_cgroup_id(sk);
-	__u32 head = f->head, tail = f->tail, i;
+	struct tcp_sock *tp;
+	__u32 head = f->head, tail = f->tail, i, copied;
+	struct nw_hists *h = 0;
+	__u64 now = 0, cg = 0;
+
+	if (head == tail)
+		return;
+	tp = nw_tcp_sk(sk);
+	if (!tp)
+		return;
+	copied = tp->copied_seq;
 
 #pragma unroll
 	for (i = 0; i < NW_RX_FIFO; i++) {
@@ -239,19 +330,28 @@ static __always_inline void nw_rx_read(const struct sock *sk, struct nw_rx_fifo 
 		e = &f->e[head & (NW_RX_FIFO - 1)];
 		if (nw_before(copied, e->end_seq))
 			break;
+		if (!now) {
+			now = bpf_ktime_get_ns();
+			cg = nw_sk_cgroup_id(sk);
+			h = nw_hists_get(cg, NW_DIR_RX);
+		}
 		s[0] = e->stamps[0];
 		s[1] = e->stamps[1];
 		s[2] = e->stamps[2];
 		s[3] = e->stamps[3];
 		s[4] = now;
-		if (s[3])
-			nw_hist_add(cg, NW_DIR_RX, NW_LAYER_RX_SOCKET, now - s[3]);
-		nw_hist_total(cg, NW_DIR_RX, s, NW_RX_STAMPS);
+		if (h) {
+			nw_hist_layers(h, s, NW_RX_DRIVER, NW_RX_READ);
+			nw_hist_total(h, s, NW_RX_STAMPS);
+		}
 		if (e->sampled && nw_budget_take(true)) {
 			struct nw_packet_event *ev = nw_reserve(sizeof(*ev));
 
 			if (ev) {
-				nw_fill_packet(ev, sk, cookie, cg, NW_DIR_RX);
+				__builtin_memset(ev, 0, sizeof(*ev));
+				nw_fill_hdr(&ev->h, NW_EV_PACKET, cookie ? cookie : bpf_get_socket_cookie((void *)sk), cg);
+				nw_tuple_from_sk(sk, &ev->h.t);
+				ev->direction = NW_DIR_RX;
 				ev->h.pid = bpf_get_current_pid_tgid() >> 32;
 				bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 				ev->seq = e->seq;
@@ -259,14 +359,14 @@ static __always_inline void nw_rx_read(const struct sock *sk, struct nw_rx_fifo 
 				ev->len = e->len;
 				__builtin_memcpy(ev->stamps, s, sizeof(s));
 				if (targ_cfg.http) {
-					struct nw_rx_http *h = bpf_sk_storage_get(&rx_http, (struct sock *)sk, 0, 0);
+					struct nw_rx_http *hh = bpf_sk_storage_get(&rx_http, (struct sock *)sk, 0, 0);
 
-					if (h && h->end_seq == e->end_seq && h->len <= NW_HTTP_LEN) {
-						ev->http_len = h->len;
-						__builtin_memcpy(ev->http, h->data, NW_HTTP_LEN);
+					if (hh && hh->end_seq == e->end_seq && hh->len <= NW_HTTP_LEN) {
+						ev->http_len = hh->len;
+						__builtin_memcpy(ev->http, hh->data, NW_HTTP_LEN);
 					}
 				}
-				bpf_ringbuf_submit(ev, 0);
+				nw_submit(ev);
 			}
 		}
 		head++;
@@ -310,114 +410,180 @@ static __always_inline __u32 nw_msg_peek(const struct msghdr *msg, __u8 *buf)
 	return nw_is_http(buf) ? len : 0;
 }
 
-/* The application's bytes starting at `seq` enter a new segment on `sk`. */
-static __always_inline void nw_tx_begin(const struct sock *sk, __u32 seq, __u64 cookie, const struct msghdr *msg)
+/*
+ * The application's bytes starting at `seq` enter a new segment of `sk` (a BTF-typed socket):
+ * queue it in the socket's TX FIFO. A full FIFO forgets its oldest entry: fresh ones matter.
+ */
+static __always_inline void nw_tx_send(struct sock *sk, const struct msghdr *msg)
 {
-	struct nw_inflight_key k = { .id = (__u64)sk, .seq = seq, .kind = NW_KEY_TX_SOCK };
-	struct nw_inflight n = {};
+	struct tcp_sock *tp = nw_tcp_sk(sk);
+	struct nw_tx_pending *e;
+	struct nw_tx_fifo *f;
+	__u64 now;
 
-	if (!nw_sk_match(sk))
+	if (!tp || !nw_sk_match(sk))
 		return;
-	n.stamps[NW_TX_SEND] = bpf_ktime_get_ns();
-	n.cookie = cookie;
-	n.cgroup_id = nw_sk_cgroup_id(sk);
-	n.seq = seq;
-	n.sampled = nw_sample();
-	n.pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(n.comm, sizeof(n.comm));
-	nw_tuple_from_sk(sk, &n.t);
-	if (targ_cfg.http && msg && n.sampled)
-		n.http_len = nw_msg_peek(msg, n.http);
-	/* Keep the oldest: later sends that append to the same segment do not reset it. */
-	if (bpf_map_update_elem(&inflight, &k, &n, BPF_NOEXIST) == -7 /* E2BIG */)
-		nw_stat(NW_STAT_INFLIGHT_FULL);
+	f = bpf_sk_storage_get(&tx_fifo, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!f)
+		return;
+	if (f->tail - f->head >= NW_TX_FIFO) {
+		f->head += 1;
+		nw_stat(NW_STAT_TX_UNTRACKED);
+	}
+	now = bpf_ktime_get_ns();
+	e = &f->e[f->tail & (NW_TX_FIFO - 1)];
+	e->t_send = now;
+	e->seq = tp->write_seq;
+	e->sampled = nw_sample(now);
+	e->http_len = 0;
+	if (e->sampled) {
+		e->pid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+		if (targ_cfg.http && msg)
+			e->http_len = nw_msg_peek(msg, e->http);
+	}
+	f->tail += 1;
 }
 
-/* Segment reaches dev_queue_xmit: find it by (socket, seq), re-key it by skb. */
+/*
+ * The segment reaches dev_queue_xmit: pop the socket's older entries, and when the first
+ * byte matches a queued send, move it to this CPU's device table keyed by skb.
+ */
 static __always_inline void nw_tx_devq(const struct sk_buff *skb)
 {
-	struct nw_inflight_key k = { .kind = NW_KEY_TX_SOCK };
-	struct nw_inflight *v;
+	struct sock *sk = skb->sk;
+	struct nw_tx_pending *e = 0;
+	struct nw_tx_fifo *f;
+	struct nw_tx_dev *d;
+	struct nw_cpu *c;
 	struct tcphdr th;
-	struct sock *sk;
-	unsigned char *head;
+	__u32 head, tail, i, seq;
 	__u16 thoff;
 
-	sk = BPF_CORE_READ(skb, sk);
 	if (!sk)
 		return;
-	thoff = BPF_CORE_READ(skb, transport_header);
-	if (thoff == (__u16)~0U)
+	f = bpf_sk_storage_get(&tx_fifo, sk, 0, 0);
+	if (!f || f->head == f->tail)
 		return;
-	head = BPF_CORE_READ(skb, head);
-	if (bpf_probe_read_kernel(&th, sizeof(th), head + thoff))
+	thoff = skb->transport_header;
+	if (thoff == (__u16)~0U || bpf_probe_read_kernel(&th, sizeof(th), skb->head + thoff))
 		return;
-	k.id = (__u64)sk;
-	k.seq = bpf_ntohl(th.seq);
-	v = bpf_map_lookup_elem(&inflight, &k);
-	if (!v)
-		return;
+	seq = bpf_ntohl(th.seq);
+	head = f->head;
+	tail = f->tail;
+#pragma unroll
+	for (i = 0; i < NW_TX_FIFO; i++) {
+		struct nw_tx_pending *x;
 
-	struct nw_inflight_key k2 = { .id = (__u64)skb, .kind = NW_KEY_TX_SKB };
-	__u32 datalen = BPF_CORE_READ(skb, len) - (thoff - (BPF_CORE_READ(skb, data) - head)) - th.doff * 4;
-
-	v->stamps[NW_TX_DEVQ] = bpf_ktime_get_ns();
-	v->ack = bpf_ntohl(th.ack_seq);
-	v->len = datalen;
-	if (bpf_map_update_elem(&inflight, &k2, v, BPF_ANY))
-		nw_stat(NW_STAT_INFLIGHT_FULL);
-	bpf_map_delete_elem(&inflight, &k);
+		if (head == tail)
+			break;
+		x = &f->e[head & (NW_TX_FIFO - 1)];
+		if (!nw_before(x->seq, seq)) {
+			if (x->seq == seq) {
+				e = x;
+				head++;
+			}
+			break; /* a later segment: keep it */
+		}
+		head++;   /* sent without a match of its own (merged or split): forget it */
+	}
+	f->head = head;
+	if (!e)
+		return;
+	c = nw_cpu();
+	if (!c)
+		return;
+	d = &c->tx[c->tx_next & (NW_TX_DEV - 1)];
+	c->tx_next += 1;
+	d->skb = (__u64)skb;
+	d->stamps[NW_TX_SEND] = e->t_send;
+	d->stamps[NW_TX_DEVQ] = bpf_ktime_get_ns();
+	d->stamps[NW_TX_XMIT] = 0;
+	d->stamps[NW_TX_DONE] = 0;
+	d->cgroup_id = nw_sk_cgroup_id(sk);
+	d->seq = seq;
+	d->sampled = e->sampled;
+	if (e->sampled) {
+		/* skb->data is at the MAC header here (dev_queue_xmit resets it). */
+		d->len = skb->len - (thoff - skb->mac_header) - th.doff * 4;
+		d->ack = bpf_ntohl(th.ack_seq);
+		d->cookie = sk->__sk_common.skc_cookie.counter; /* made at connect/accept (conn.state) */
+		d->pid = e->pid;
+		__builtin_memcpy(d->comm, e->comm, NW_COMM_LEN);
+		d->http_len = e->http_len;
+		if (e->http_len)
+			__builtin_memcpy(d->http, e->http, NW_HTTP_LEN);
+		nw_tuple_from_sk(sk, &d->t);
+	}
 }
 
-static __always_inline void nw_tx_stamp(const struct sk_buff *skb, __u32 stamp)
+/* The driver starts transmitting `skb` (after any qdisc): find it in this CPU's table. */
+static __always_inline void nw_tx_xmit(const struct sk_buff *skb)
 {
-	struct nw_inflight_key k = { .id = (__u64)skb, .kind = NW_KEY_TX_SKB };
-	struct nw_inflight *v;
+	struct nw_cpu *c = nw_cpu();
+	__u32 i;
 
-	if (stamp >= NW_MAX_STAMPS)
+	if (!c)
 		return;
-	v = bpf_map_lookup_elem(&inflight, &k);
-	if (v)
-		v->stamps[stamp] = bpf_ktime_get_ns();
+	c->tx_cur = NW_TX_DEV;
+#pragma unroll
+	for (i = 0; i < NW_TX_DEV; i++) {
+		if (c->tx[i].skb == (__u64)skb) {
+			c->tx[i].stamps[NW_TX_XMIT] = bpf_ktime_get_ns();
+			c->tx_cur = i;
+			return;
+		}
+	}
 }
 
-/* Driver returned: the segment has left; record and (if sampled) report it. */
+/* The driver returned: the segment has left; record and (if sampled) report it. */
 static __always_inline void nw_tx_done(const struct sk_buff *skb)
 {
-	struct nw_inflight_key k = { .id = (__u64)skb, .kind = NW_KEY_TX_SKB };
-	struct nw_inflight *v;
+	struct nw_cpu *c = nw_cpu();
+	struct nw_tx_dev *d;
+	struct nw_hists *h;
+	__u32 i;
 
-	v = bpf_map_lookup_elem(&inflight, &k);
-	if (!v)
+	if (!c)
 		return;
-	v->stamps[NW_TX_DONE] = bpf_ktime_get_ns();
-	nw_hist_layers(v->cgroup_id, NW_DIR_TX, v->stamps, NW_TX_SEND, NW_TX_DONE);
-	nw_hist_total(v->cgroup_id, NW_DIR_TX, v->stamps, NW_TX_STAMPS);
-	if (v->sampled && nw_budget_take(true)) {
+	i = c->tx_cur;
+	if (i >= NW_TX_DEV)
+		return;
+	d = &c->tx[i];
+	c->tx_cur = NW_TX_DEV;
+	if (d->skb != (__u64)skb)
+		return;
+	d->skb = 0;
+	d->stamps[NW_TX_DONE] = bpf_ktime_get_ns();
+	h = nw_hists_get(d->cgroup_id, NW_DIR_TX);
+	if (h) {
+		nw_hist_layers(h, d->stamps, NW_TX_SEND, NW_TX_DONE);
+		nw_hist_total(h, d->stamps, NW_TX_STAMPS);
+	}
+	if (d->sampled && nw_budget_take(true)) {
 		struct nw_packet_event *ev = nw_reserve(sizeof(*ev));
 
 		if (ev) {
 			__builtin_memset(ev, 0, sizeof(*ev));
-			nw_fill_hdr(&ev->h, NW_EV_PACKET, v->cookie, v->cgroup_id);
-			ev->h.pid = v->pid;
-			ev->h.t = v->t;
-			__builtin_memcpy(ev->comm, v->comm, NW_COMM_LEN);
-			if (v->http_len && v->http_len <= NW_HTTP_LEN) {
-				ev->http_len = v->http_len;
-				__builtin_memcpy(ev->http, v->http, NW_HTTP_LEN);
+			nw_fill_hdr(&ev->h, NW_EV_PACKET, d->cookie, d->cgroup_id);
+			ev->h.pid = d->pid;
+			ev->h.t = d->t;
+			__builtin_memcpy(ev->comm, d->comm, NW_COMM_LEN);
+			if (d->http_len && d->http_len <= NW_HTTP_LEN) {
+				ev->http_len = d->http_len;
+				__builtin_memcpy(ev->http, d->http, NW_HTTP_LEN);
 			}
 			ev->direction = NW_DIR_TX;
-			ev->seq = v->seq;
-			ev->ack = v->ack;
-			ev->len = v->len;
-			ev->stamps[0] = v->stamps[0];
-			ev->stamps[1] = v->stamps[1];
-			ev->stamps[2] = v->stamps[2];
-			ev->stamps[3] = v->stamps[3];
-			bpf_ringbuf_submit(ev, 0);
+			ev->seq = d->seq;
+			ev->ack = d->ack;
+			ev->len = d->len;
+			ev->stamps[0] = d->stamps[0];
+			ev->stamps[1] = d->stamps[1];
+			ev->stamps[2] = d->stamps[2];
+			ev->stamps[3] = d->stamps[3];
+			nw_submit(ev);
 		}
 	}
-	bpf_map_delete_elem(&inflight, &k);
 }
 
 #endif /* NW_PACKET_BPF_H */

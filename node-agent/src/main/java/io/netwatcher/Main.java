@@ -31,8 +31,17 @@ public final class Main {
 
     private Main() {}
 
+    /** Set by the shutdown hook (SIGTERM, SIGINT): main must then return instead of System.exit. */
+    private static volatile boolean shuttingDown;
+    /** Counted down when main has detached the probes and flushed its output. */
+    private static final java.util.concurrent.CountDownLatch FINISHED = new java.util.concurrent.CountDownLatch(1);
+
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        int status = run(args, System.out, System.err);
+        FINISHED.countDown();
+        if (!shuttingDown) {
+            System.exit(status);
+        }
     }
 
     /** Runs the agent until it stops; returns the exit status. */
@@ -87,28 +96,66 @@ public final class Main {
                 new TableFormatter(clock, labels), sink, config.events(), config.all(), config.pid(), config.count(),
                 agent::stop);
         agent.addListener(printer);
-        Thread hook = new Thread(agent::close, "nw-shutdown");
+        Thread hook = new Thread(() -> {
+            // SIGTERM/SIGINT: stop, and let main detach and flush before the JVM exits.
+            shuttingDown = true;
+            agent.stop();
+            try {
+                FINISHED.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "nw-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        int statsFd = -1;
         try {
+            if (config.bpfStats()) {
+                statsFd = BpfObject.enableStats();
+            }
             agent.start();
             log.info("netwatcher running{}", config.durationNs() > 0
                     ? " for " + config.durationNs() / 1e9 + " s" : "");
             agent.awaitStop(config.durationNs() / 1_000_000);
             agent.pollNow();
+            log.info("netwatcher stopping: {}", agent.stats().summary());
+            if (config.bpfStats()) {
+                printRunStats(agent.probes().runStats(), err);
+            }
             return 0;
         } catch (Exception e) {
             err.println("netwatcher: cannot start: " + e.getMessage().lines().findFirst().orElse(e.toString()));
             log.debug("start failure", e);
             return EXIT_START;
         } finally {
+            if (statsFd >= 0) {
+                BpfObject.closeFd(statsFd);
+            }
             agent.close();
             sink.flush();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ignored) {
-                // already shutting down
+            log.info("netwatcher stopped: probes detached");
+            if (!shuttingDown) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ignored) {
+                    // shutdown began meanwhile
+                }
             }
         }
+    }
+
+    /** Average run time per invocation of each BPF program, as bpf_stats counted it. */
+    static void printRunStats(java.util.Map<String, io.netwatcher.probe.ProbeSet.RunStats> stats, PrintStream err) {
+        err.printf("%-28s %14s %16s %10s%n", "BPF PROGRAM", "RUNS", "RUN TIME (ns)", "AVG (ns)");
+        long runs = 0;
+        long time = 0;
+        for (var e : stats.entrySet()) {
+            long n = e.getValue().runCount();
+            long t = e.getValue().runTimeNs();
+            runs += n;
+            time += t;
+            err.printf("%-28s %14d %16d %10s%n", e.getKey(), n, t, n == 0 ? "-" : String.format("%.1f", (double) t / n));
+        }
+        err.printf("%-28s %14d %16d %10s%n", "(all)", runs, time, runs == 0 ? "-" : String.format("%.1f", (double) time / runs));
     }
 
     /** Why the agent cannot run on this host, or null. */

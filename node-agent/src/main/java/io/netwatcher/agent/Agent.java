@@ -149,7 +149,7 @@ public final class Agent implements AutoCloseable {
 
     private void dispatch(Event e) {
         if (e instanceof ConnEvent c && c.kind() == ConnEvent.Kind.CLOSE && poller != null) {
-            poller.connectionClosed(c.cookie());
+            poller.connectionClosed(c);
         }
         synchronized (dispatchLock) {
             for (EventListener l : listeners) {

@@ -26,6 +26,16 @@ public final class AgentStats {
         return kernel[KernelMaps.STAT_RINGBUF_LOST];
     }
 
+    /** One line for logs: what was read, lost, capped and untracked. */
+    public String summary() {
+        return String.format("records read %d, undecodable %d, lost in the kernel %d, packet events over the cap %d,"
+                        + " error events over the cap %d, rx untracked %d, tx untracked %d, connection map full %d,"
+                        + " histogram map full %d", recordsRead(), decodeErrors(), kernelStat(KernelMaps.STAT_RINGBUF_LOST),
+                kernelStat(KernelMaps.STAT_SAMPLE_CAPPED), kernelStat(KernelMaps.STAT_ERR_CAPPED),
+                kernelStat(KernelMaps.STAT_RX_UNTRACKED), kernelStat(KernelMaps.STAT_TX_UNTRACKED),
+                kernelStat(KernelMaps.STAT_CONN_FULL), kernelStat(KernelMaps.STAT_HIST_FULL));
+    }
+
     /** Kernel-side statistics by enum nw_stat index, as of the last poll. */
     public long kernelStat(int index) {
         long[] k = kernel;

@@ -14,31 +14,39 @@ import java.util.Map;
 public final class KernelMaps {
     private KernelMaps() {}
 
-    /** Every (cgroup, direction, layer) histogram of the per-CPU {@code hists} map. */
+    /**
+     * Every (cgroup, direction, layer) histogram of the per-CPU {@code hists} map (one value per
+     * cgroup and direction holding all its layers); layers that never counted anything are left out.
+     */
     public static List<LayerHistogram> histograms(BpfMap hists) {
         BpfMap.Entries e = hists.readAll();
         int stride = hists.valueStride();
         int cpus = hists.lookupSize() / stride;
+        int histSize = Layouts.Hist.SIZE;
         ByteBuffer k = e.keys();
         ByteBuffer v = e.values();
-        List<LayerHistogram> out = new ArrayList<>(e.count());
+        List<LayerHistogram> out = new ArrayList<>(e.count() * 4);
         for (int i = 0; i < e.count(); i++) {
             int ko = e.keyOffset(i);
             int vo = e.valueOffset(i);
-            long count = 0;
-            long sum = 0;
-            long[] slots = new long[Layouts.HIST_SLOTS];
-            for (int c = 0; c < cpus; c++) {
-                int base = vo + c * stride;
-                count += v.getLong(base + Layouts.Hist.COUNT);
-                sum += v.getLong(base + Layouts.Hist.SUM_NS);
-                for (int s = 0; s < slots.length; s++) {
-                    slots[s] += v.getLong(base + Layouts.Hist.SLOTS + 8 * s);
+            long cgroup = k.getLong(ko + Layouts.HistKey.CGROUP_ID);
+            Direction dir = Direction.of(k.get(ko + Layouts.HistKey.DIRECTION));
+            for (int layer = 0; layer < Layouts.HIST_LAYERS; layer++) {
+                long count = 0;
+                long sum = 0;
+                long[] slots = new long[Layouts.HIST_SLOTS];
+                for (int c = 0; c < cpus; c++) {
+                    int base = vo + c * stride + Layouts.Hists.LAYER + layer * histSize;
+                    count += v.getLong(base + Layouts.Hist.COUNT);
+                    sum += v.getLong(base + Layouts.Hist.SUM_NS);
+                    for (int s = 0; s < slots.length; s++) {
+                        slots[s] += v.getLong(base + Layouts.Hist.SLOTS + 8 * s);
+                    }
+                }
+                if (count > 0) {
+                    out.add(new LayerHistogram(cgroup, dir, layer, count, sum, slots));
                 }
             }
-            out.add(new LayerHistogram(k.getLong(ko + Layouts.HistKey.CGROUP_ID),
-                    Direction.of(k.get(ko + Layouts.HistKey.DIRECTION)), k.get(ko + Layouts.HistKey.LAYER), count,
-                    sum, slots));
         }
         return out;
     }
@@ -90,7 +98,7 @@ public final class KernelMaps {
     public static final int STAT_SAMPLE_CAPPED = 1;
     public static final int STAT_ERR_CAPPED = 2;
     public static final int STAT_RX_UNTRACKED = 3;
-    public static final int STAT_INFLIGHT_FULL = 4;
+    public static final int STAT_TX_UNTRACKED = 4;
     public static final int STAT_CONN_FULL = 5;
     public static final int STAT_HIST_FULL = 6;
 

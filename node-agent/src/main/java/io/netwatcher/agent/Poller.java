@@ -3,6 +3,7 @@ package io.netwatcher.agent;
 import io.netwatcher.bpf.BpfMap;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
+import io.netwatcher.event.Event;
 import io.netwatcher.event.EventDecoder;
 import io.netwatcher.event.FlowEvent;
 import io.netwatcher.event.LatencyEvent;
@@ -20,47 +21,43 @@ import java.util.function.Consumer;
 
 /**
  * Periodic reads of the kernel's maps: connection updates (connections whose counters changed
- * since the last read), per-process byte deltas (flow), and per-interval latency summaries.
- * Called from one thread.
+ * since the last read), per-connection byte deltas with the owning process (flow), and
+ * per-interval latency summaries. A connection's last deltas are reported when it closes.
  */
 final class Poller {
     private final ProbeSet probes;
     private final ConnectionRefresher refresher;
     private final EventDecoder decoder = new EventDecoder();
-    private final Consumer<io.netwatcher.event.Event> sink;
+    private final Consumer<Event> sink;
     private final Map<Long, Long> lastUpdate = new HashMap<>();
-    private final Map<FlowKey, long[]> flowTotals = new HashMap<>();
-    private final Set<Long> closed = new HashSet<>();
+    private final Map<Long, long[]> flowTotals = new HashMap<>();
     private final Map<LayerHistogram.Key, LayerHistogram> lastHist = new HashMap<>();
     private long lastPollNs;
 
-    Poller(ProbeSet probes, ConnectionRefresher refresher, Consumer<io.netwatcher.event.Event> sink, long nowNs) {
+    Poller(ProbeSet probes, ConnectionRefresher refresher, Consumer<Event> sink, long nowNs) {
         this.probes = probes;
         this.refresher = refresher;
         this.sink = sink;
         this.lastPollNs = nowNs;
     }
 
-    private record FlowKey(long cookie, int pid) {
-    }
-
-    /** A connection closed: its flow entries are reported one last time, then deleted. */
-    synchronized void connectionClosed(long cookie) {
-        closed.add(cookie);
+    /** A connection closed: report its bytes since the last poll and forget it. */
+    synchronized void connectionClosed(ConnEvent close) {
+        flow(close.cookie(), close.stats(), close.tuple(), close.timeNs(), close.timeNs() - lastPollNs);
+        flowTotals.remove(close.cookie());
+        lastUpdate.remove(close.cookie());
     }
 
     synchronized void poll(long nowNs) {
         long interval = nowNs - lastPollNs;
         lastPollNs = nowNs;
-        pollConnections(nowNs);
-        pollFlows(nowNs, interval);
+        pollConnections(nowNs, interval);
         pollLatency(nowNs, interval);
     }
 
-    private void pollConnections(long nowNs) {
+    private void pollConnections(long nowNs, long interval) {
         refresher.refresh();
-        BpfMap conns = probes.map("conns");
-        BpfMap.Entries e = conns.readAll();
+        BpfMap.Entries e = probes.map("conns").readAll();
         ByteBuffer k = e.keys();
         ByteBuffer v = e.values();
         Set<Long> live = new HashSet<>(e.count() * 2);
@@ -74,44 +71,27 @@ final class Poller {
                 continue;
             }
             ConnStats s = decoder.stats(v, off);
-            if (!s.established() || closed.contains(cookie)) {
+            if (!s.established()) {
                 continue;
             }
             Tuple t = decoder.tuple(v, off + Layouts.Conn.T);
+            flow(cookie, s, t, nowNs, interval);
             sink.accept(new ConnEvent(ConnEvent.Kind.UPDATE, nowNs, cookie, t, s.state(), s));
         }
         lastUpdate.keySet().retainAll(live);
+        flowTotals.keySet().retainAll(live);
     }
 
-    private void pollFlows(long nowNs, long interval) {
-        BpfMap flows = probes.map("flows");
-        BpfMap.Entries e = flows.readAll();
-        ByteBuffer k = e.keys();
-        ByteBuffer v = e.values();
-        Set<FlowKey> seen = new HashSet<>(e.count() * 2);
-        for (int i = 0; i < e.count(); i++) {
-            int ko = e.keyOffset(i);
-            int vo = e.valueOffset(i);
-            FlowKey key = new FlowKey(k.getLong(ko + Layouts.FlowKey.COOKIE), k.getInt(ko + Layouts.FlowKey.PID));
-            seen.add(key);
-            long tx = v.getLong(vo + Layouts.Flow.TX_BYTES);
-            long rx = v.getLong(vo + Layouts.Flow.RX_BYTES);
-            long[] prev = flowTotals.getOrDefault(key, new long[2]);
-            long dtx = tx - prev[0];
-            long drx = rx - prev[1];
-            if (dtx > 0 || drx > 0) {
-                sink.accept(new FlowEvent(nowNs, key.cookie(), v.getLong(vo + Layouts.Flow.CGROUP_ID), key.pid(),
-                        decoder.comm(v, vo + Layouts.Flow.COMM), decoder.tuple(v, vo + Layouts.Flow.T), interval,
-                        dtx, drx, tx, rx));
-            }
-            flowTotals.put(key, new long[] {tx, rx});
-            if (closed.contains(key.cookie())) {
-                flows.delete(e.key(i));
-                flowTotals.remove(key);
-            }
+    /** Bytes since the last report of this connection, attributed to its owning process. */
+    private void flow(long cookie, ConnStats s, Tuple t, long nowNs, long interval) {
+        long[] prev = flowTotals.getOrDefault(cookie, new long[2]);
+        long tx = s.bytesSent() - prev[0];
+        long rx = s.bytesReceived() - prev[1];
+        flowTotals.put(cookie, new long[] {s.bytesSent(), s.bytesReceived()});
+        if (tx > 0 || rx > 0) {
+            sink.accept(new FlowEvent(nowNs, cookie, s.cgroupId(), s.pid(), s.comm(), t, interval, Math.max(0, tx),
+                    Math.max(0, rx), s.bytesSent(), s.bytesReceived()));
         }
-        flowTotals.keySet().retainAll(seen);
-        closed.clear();
     }
 
     private void pollLatency(long nowNs, long interval) {

@@ -17,9 +17,10 @@ import java.util.Set;
  * @param all        also print closed connections
  * @param events     event types to print
  * @param pid        print only this process's events (0 = all)
+ * @param bpfStats   count BPF program run time and print it at exit
  */
 public record AgentConfig(boolean standalone, ProbeConfig probes, long intervalNs, long count, long durationNs,
-                          EventPrinter.Format format, boolean all, Set<String> events, int pid) {
+                          EventPrinter.Format format, boolean all, Set<String> events, int pid, boolean bpfStats) {
     public AgentConfig {
         Objects.requireNonNull(probes, "probes");
         Objects.requireNonNull(format, "format");

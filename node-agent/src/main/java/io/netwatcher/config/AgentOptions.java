@@ -40,7 +40,7 @@ public final class AgentOptions {
             description = "Report one packet in N (1 = every packet, 0 = no packet events). Default: ${DEFAULT-VALUE}.")
     int sample;
 
-    @Option(names = "--max-events-per-sec", paramLabel = "N", defaultValue = "10000",
+    @Option(names = "--max-events-per-sec", paramLabel = "N", defaultValue = "1000",
             description = "Cap on packet events per second (0 = no cap). Default: ${DEFAULT-VALUE}.")
     int maxEventsPerSec;
 
@@ -90,6 +90,10 @@ public final class AgentOptions {
     @Option(names = "--prefer-hook", paramLabel = "KIND",
             description = "Back every boundary with this hook kind where the kernel allows: tracepoint, fentry or kprobe.")
     String preferHook;
+
+    @Option(names = "--bpf-stats", description = "Count the run time of every BPF program while running"
+            + " (BPF_ENABLE_STATS) and print the average per invocation at exit.")
+    boolean bpfStats;
 
     @Option(names = "--cgroup-root", paramLabel = "PATH",
             description = "cgroup v2 mount to attach cgroup programs to. Default: found in /proc/self/mountinfo.")
@@ -161,9 +165,9 @@ public final class AgentOptions {
         long intervalNs = Math.round(intervalSeconds * 1e9);
         ProbeConfig probes = new ProbeConfig(sample, maxEventsPerSec, maxErrorsPerSec, sport == null ? 0 : sport,
                 dport == null ? 0 : dport, http, Math.min(intervalNs / 2, 100_000_000L), ringBufferMb << 20,
-                maxConnections, 32768, prefer, Optional.ofNullable(cgroupRoot));
+                maxConnections, prefer, Optional.ofNullable(cgroupRoot));
         return new AgentConfig(standalone, probes, intervalNs, count, Math.round(durationSeconds * 1e9), format, all,
-                types, pid);
+                types, pid, bpfStats);
     }
 
     /** Version from the jar manifest. */

@@ -69,8 +69,8 @@ public final class EventDecoder {
     public ConnStats stats(ByteBuffer b, int c) {
         return new ConnStats(b.getLong(c + Layouts.Conn.START_NS), b.getLong(c + Layouts.Conn.UPDATE_NS),
                 b.getLong(c + Layouts.Conn.CGROUP_ID), b.getLong(c + Layouts.Conn.BYTES_ACKED),
-                b.getLong(c + Layouts.Conn.BYTES_RECEIVED), b.getLong(c + Layouts.Conn.APP_BYTES_SENT),
-                b.getLong(c + Layouts.Conn.APP_BYTES_READ), u32(b, c + Layouts.Conn.SRTT_US),
+                b.getLong(c + Layouts.Conn.BYTES_RECEIVED), b.getLong(c + Layouts.Conn.BYTES_RETRANS),
+                b.getLong(c + Layouts.Conn.SEGS_OUT), u32(b, c + Layouts.Conn.SRTT_US),
                 u32(b, c + Layouts.Conn.RTTVAR_US), u32(b, c + Layouts.Conn.CWND), u32(b, c + Layouts.Conn.SSTHRESH),
                 u32(b, c + Layouts.Conn.RWND), u32(b, c + Layouts.Conn.SND_WND),
                 u32(b, c + Layouts.Conn.TOTAL_RETRANS), u32(b, c + Layouts.Conn.FAST_RETRANS),

@@ -23,7 +23,8 @@ public final class Layouts {
     public static final int HIST_SLOTS = 32;
     public static final int MAX_STAMPS = 5;
     public static final int HTTP_LEN = 64;
-    public static final int LAYER_TOTAL = 15;
+    public static final int LAYER_TOTAL = 4;
+    public static final int HIST_LAYERS = 5;
     /** struct nw_hist without its slots: count and sum_ns. */
     static final int SIZE_OF_HIST_FIXED = 16;
 
@@ -77,8 +78,8 @@ public final class Layouts {
         public static final int CGROUP_ID = 16;
         public static final int BYTES_ACKED = 24;
         public static final int BYTES_RECEIVED = 32;
-        public static final int APP_BYTES_SENT = 40;
-        public static final int APP_BYTES_READ = 48;
+        public static final int BYTES_RETRANS = 40;
+        public static final int SEGS_OUT = 48;
         public static final int SRTT_US = 56;
         public static final int RTTVAR_US = 60;
         public static final int CWND = 64;
@@ -137,9 +138,17 @@ public final class Layouts {
         public static final int SIZE = 16;
         public static final int CGROUP_ID = 0;
         public static final int DIRECTION = 8;
-        public static final int LAYER = 9;
 
         private HistKey() {}
+    }
+
+    /** All layers of one cgroup and direction: HIST_LAYERS struct nw_hist, indexed by layer. */
+    public static final class Hists {
+        public static final String STRUCT = "nw_hists";
+        public static final int SIZE = 1360;
+        public static final int LAYER = 0;
+
+        private Hists() {}
     }
 
     public static final class Hist {
@@ -162,27 +171,6 @@ public final class Layouts {
         private CounterKey() {}
     }
 
-    public static final class FlowKey {
-        public static final String STRUCT = "nw_flow_key";
-        public static final int SIZE = 16;
-        public static final int COOKIE = 0;
-        public static final int PID = 8;
-
-        private FlowKey() {}
-    }
-
-    public static final class Flow {
-        public static final String STRUCT = "nw_flow";
-        public static final int SIZE = 80;
-        public static final int TX_BYTES = 0;
-        public static final int RX_BYTES = 8;
-        public static final int CGROUP_ID = 16;
-        public static final int T = 24;
-        public static final int COMM = 64;
-
-        private Flow() {}
-    }
-
     public static final class Config {
         public static final String STRUCT = "nw_config";
         public static final int SIZE = 32;
@@ -193,6 +181,7 @@ public final class Layouts {
         public static final int FILTER_DPORT = 14;
         public static final int HTTP = 16;
         public static final int CONN_SNAPSHOT = 17;
+        public static final int RX_PARK_AT_TCP = 18;
         public static final int SNAPSHOT_NS = 24;
 
         private Config() {}

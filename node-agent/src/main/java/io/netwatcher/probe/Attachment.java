@@ -11,11 +11,18 @@ public record Attachment(Boundary boundary, Status status, HookKind kind, List<S
         /** A backing was chosen but none of its programs attached. */
         FAILED,
         /** No backing of this boundary is possible on this kernel. */
-        UNAVAILABLE
+        UNAVAILABLE,
+        /** Not needed with the backings chosen for other boundaries (see detail). */
+        UNUSED
     }
 
     public boolean attached() {
         return status == Status.ATTACHED;
+    }
+
+    /** Attached, or not needed: nothing is missing. */
+    public boolean ok() {
+        return status == Status.ATTACHED || status == Status.UNUSED;
     }
 
     @Override
@@ -25,6 +32,7 @@ public record Attachment(Boundary boundary, Status status, HookKind kind, List<S
                     + (detail.isEmpty() ? "" : " (" + detail + ")");
             case FAILED -> boundary.id() + " FAILED via " + kind.label() + " " + programs + ": " + detail;
             case UNAVAILABLE -> boundary.id() + " UNAVAILABLE: " + detail;
+            case UNUSED -> boundary.id() + " not needed: " + detail;
         };
     }
 }

@@ -15,12 +15,11 @@ import java.util.Optional;
  * @param snapshotNs       minimum time between two refreshes of one connection's counters
  * @param ringBufferBytes  ring buffer size, a power of two, at least one page
  * @param maxConnections   entries of the connection map (LRU)
- * @param maxInflight      entries of the in-flight packet map (LRU)
  * @param preferHook       try this hook kind first for every boundary (empty = the default order)
  * @param cgroupRoot       the cgroup v2 mount to attach cgroup programs to (empty = found in mountinfo)
  */
 public record ProbeConfig(int sampleEvery, int maxEventsPerSec, int maxErrorsPerSec, int sport, int dport,
-                          boolean http, long snapshotNs, int ringBufferBytes, int maxConnections, int maxInflight,
+                          boolean http, long snapshotNs, int ringBufferBytes, int maxConnections,
                           Optional<HookKind> preferHook, Optional<Path> cgroupRoot) {
 
     public ProbeConfig {
@@ -36,7 +35,7 @@ public record ProbeConfig(int sampleEvery, int maxEventsPerSec, int maxErrorsPer
         if (ringBufferBytes < 4096 || Integer.bitCount(ringBufferBytes) != 1 || ringBufferBytes > (1 << 29)) {
             throw new IllegalArgumentException("ring buffer size must be a power of two between 4 KiB and 512 MiB");
         }
-        if (maxConnections < 1 || maxInflight < 1) {
+        if (maxConnections < 1) {
             throw new IllegalArgumentException("map sizes must be >= 1");
         }
         if (snapshotNs < 0) {
@@ -44,9 +43,9 @@ public record ProbeConfig(int sampleEvery, int maxEventsPerSec, int maxErrorsPer
         }
     }
 
-    /** Defaults: every packet sampled, capped at 10,000 packet and 1,000 error events per second. */
+    /** Defaults: every packet sampled, capped at 1,000 packet and 1,000 error events per second. */
     public static ProbeConfig defaults() {
-        return new ProbeConfig(1, 10_000, 1_000, 0, 0, false, 100_000_000L, 8 << 20, 32768, 32768,
+        return new ProbeConfig(1, 1_000, 1_000, 0, 0, false, 100_000_000L, 8 << 20, 32768,
                 Optional.empty(), Optional.empty());
     }
 }

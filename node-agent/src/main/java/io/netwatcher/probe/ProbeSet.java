@@ -61,13 +61,18 @@ public final class ProbeSet implements AutoCloseable {
             BpfObject obj = BpfObject.open("netwatcher", elf);
             try {
                 Map<Boundary, Plan> plans = plan(obj, hooks, config, rejected);
+                boolean cgroupTransport = plans.get(Boundary.RX_TRANSPORT).kind == HookKind.CGROUP_SKB;
+                boolean iterator = plans.get(Boundary.CONN_SNAPSHOT).kind == HookKind.ITERATOR;
+                if (cgroupTransport && iterator) {
+                    plans.put(Boundary.RX_TCP, Plan.unused("rx.transport parks packets and conn.snapshot walks"
+                            + " sockets"));
+                }
                 Set<String> enabled = new LinkedHashSet<>();
                 plans.values().forEach(p -> enabled.addAll(p.programs));
                 for (BpfProgram p : obj.programs().values()) {
                     p.setAutoload(enabled.contains(p.name()));
                 }
-                boolean iterator = plans.get(Boundary.CONN_SNAPSHOT).kind == HookKind.ITERATOR;
-                configure(obj, config, cfgOffset, !iterator);
+                configure(obj, config, cfgOffset, !iterator, !cgroupTransport);
                 obj.load();
                 Map<String, BpfLink> iterators = new HashMap<>();
                 List<Attachment> attachments = attach(obj, plans, hooks, iterators);
@@ -95,7 +100,14 @@ public final class ProbeSet implements AutoCloseable {
     }
 
     /** The chosen backing of one boundary; programs empty when none is possible (see reason). */
-    private record Plan(HookKind kind, List<String> programs, String reason) {
+    private record Plan(HookKind kind, List<String> programs, String reason, boolean unused) {
+        Plan(HookKind kind, List<String> programs, String reason) {
+            this(kind, programs, reason, false);
+        }
+
+        static Plan unused(String why) {
+            return new Plan(null, List.of(), why, true);
+        }
     }
 
     private static Map<Boundary, Plan> plan(BpfObject obj, KernelHooks hooks, ProbeConfig config,
@@ -128,7 +140,8 @@ public final class ProbeSet implements AutoCloseable {
         return plans;
     }
 
-    private static void configure(BpfObject obj, ProbeConfig c, int off, boolean snapshotOnSegments) {
+    private static void configure(BpfObject obj, ProbeConfig c, int off, boolean snapshotOnSegments,
+                                  boolean parkAtTcp) {
         ByteBuffer ro = obj.rodata();
         ro.putInt(off + Layouts.Config.SAMPLE_EVERY, c.sampleEvery());
         ro.putInt(off + Layouts.Config.MAX_EVENTS_PER_SEC, c.maxEventsPerSec());
@@ -137,10 +150,10 @@ public final class ProbeSet implements AutoCloseable {
         ro.putShort(off + Layouts.Config.FILTER_DPORT, (short) c.dport());
         ro.put(off + Layouts.Config.HTTP, (byte) (c.http() ? 1 : 0));
         ro.put(off + Layouts.Config.CONN_SNAPSHOT, (byte) (snapshotOnSegments ? 1 : 0));
+        ro.put(off + Layouts.Config.RX_PARK_AT_TCP, (byte) (parkAtTcp ? 1 : 0));
         ro.putLong(off + Layouts.Config.SNAPSHOT_NS, c.snapshotNs());
         obj.map("events").setMaxEntries(c.ringBufferBytes());
         obj.map("conns").setMaxEntries(c.maxConnections());
-        obj.map("inflight").setMaxEntries(c.maxInflight());
     }
 
     private static List<Attachment> attach(BpfObject obj, Map<Boundary, Plan> plans, KernelHooks hooks,
@@ -150,6 +163,10 @@ public final class ProbeSet implements AutoCloseable {
         List<Attachment> out = new ArrayList<>();
         for (Map.Entry<Boundary, Plan> e : plans.entrySet()) {
             Plan plan = e.getValue();
+            if (plan.unused) {
+                out.add(new Attachment(e.getKey(), Attachment.Status.UNUSED, null, List.of(), plan.reason));
+                continue;
+            }
             if (plan.programs.isEmpty()) {
                 out.add(new Attachment(e.getKey(), Attachment.Status.UNAVAILABLE, null, List.of(), plan.reason));
                 continue;

@@ -24,7 +24,7 @@ public final class AgentHarness implements AutoCloseable, EventListener {
 
     /** Every packet reported, connection stats refreshed on every segment, no event caps. */
     public static ProbeConfig testConfig() {
-        return new ProbeConfig(1, 0, 0, 0, 0, false, 0, 16 << 20, 32768, 32768, Optional.empty(), Optional.empty());
+        return new ProbeConfig(1, 0, 0, 0, 0, false, 0, 16 << 20, 32768, Optional.empty(), Optional.empty());
     }
 
     public static AgentHarness start(ProbeConfig config) throws IOException {

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Benchmark floor: an empty program on every hook netwatcher uses, so bench/bpf-runtime.sh
+ * can report what a program costs on this machine before it does anything (the run-time
+ * statistics and the tracepoint dispatch), next to what netwatcher's programs cost.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define EMPTY(tp) SEC("tp_btf/" #tp) int BPF_PROG(floor_##tp) { return 0; }
+
+EMPTY(netif_rx)
+EMPTY(netif_receive_skb)
+EMPTY(sk_data_ready)
+EMPTY(sock_recv_length)
+EMPTY(tcp_sendmsg_locked)
+EMPTY(sock_send_length)
+EMPTY(net_dev_queue)
+EMPTY(net_dev_start_xmit)
+EMPTY(net_dev_xmit)
+
+SEC("cgroup_skb/ingress")
+int floor_cg_ingress(struct __sk_buff *ctx)
+{
+	return 1;
+}
