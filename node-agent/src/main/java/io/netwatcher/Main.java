@@ -9,6 +9,8 @@ import io.netwatcher.cgroup.Cgroup2Mount;
 import io.netwatcher.config.AgentConfig;
 import io.netwatcher.config.AgentOptions;
 import io.netwatcher.event.DropReasons;
+import io.netwatcher.kube.KubeContext;
+import io.netwatcher.kube.KubeLabels;
 import io.netwatcher.output.EventPrinter;
 import io.netwatcher.output.JsonEventFormatter;
 import io.netwatcher.output.Labels;
@@ -70,8 +72,9 @@ public final class Main {
 
     private static int start(AgentConfig config, PrintStream out, PrintStream err) {
         Logger log = LoggerFactory.getLogger(Main.class);
-        if (!config.standalone()) {
-            log.warn("Kubernetes mode is not available in this build; running standalone");
+        boolean kube = config.kubernetes(System.getenv());
+        if (!config.standalone() && !kube) {
+            log.info("not in a cluster (no KUBERNETES_SERVICE_HOST, no --kubeconfig): running standalone");
         }
         String problem = preconditions();
         if (problem != null) {
@@ -79,15 +82,26 @@ public final class Main {
             return EXIT_START;
         }
         MonotonicClock clock = new MonotonicClock();
+        CgroupPaths cgroups = config.probes().cgroupRoot().or(Cgroup2Mount::find).map(CgroupPaths::new).orElse(null);
         Labels labels;
         try {
-            labels = new StandaloneLabels(
-                    config.probes().cgroupRoot().or(Cgroup2Mount::find).map(CgroupPaths::new).orElse(null),
-                    DropReasons.fromBtf(Btf.vmlinux()));
+            labels = new StandaloneLabels(cgroups, DropReasons.fromBtf(Btf.vmlinux()));
         } catch (Exception e) {
             err.println("netwatcher: cannot start: reading kernel BTF: " + e.getMessage());
             return EXIT_START;
         }
+        KubeContext kubeContext = null;
+        if (kube) {
+            try {
+                String node = config.node(System.getenv(), hostname());
+                kubeContext = KubeContext.start(KubeContext.config(config.kubeconfig().orElse(null)), node, cgroups);
+                labels = new KubeLabels(labels, kubeContext.attribution(), node);
+            } catch (Exception e) {
+                err.println("netwatcher: cannot start: kubernetes client: " + e.getMessage());
+                return EXIT_START;
+            }
+        }
+        final KubeContext kubeRef = kubeContext;
         PrintStream stdout = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
                 StandardCharsets.UTF_8);
         PrintStream sink = out == System.out ? stdout : out;
@@ -131,6 +145,9 @@ public final class Main {
                 BpfObject.closeFd(statsFd);
             }
             agent.close();
+            if (kubeRef != null) {
+                kubeRef.close();
+            }
             sink.flush();
             log.info("netwatcher stopped: probes detached");
             if (!shuttingDown) {
@@ -156,6 +173,14 @@ public final class Main {
             err.printf("%-28s %14d %16d %10s%n", e.getKey(), n, t, n == 0 ? "-" : String.format("%.1f", (double) t / n));
         }
         err.printf("%-28s %14d %16d %10s%n", "(all)", runs, time, runs == 0 ? "-" : String.format("%.1f", (double) time / runs));
+    }
+
+    static String hostname() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
     }
 
     /** Why the agent cannot run on this host, or null. */

@@ -2,7 +2,10 @@ package io.netwatcher.config;
 
 import io.netwatcher.output.EventPrinter;
 import io.netwatcher.probe.ProbeConfig;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -18,9 +21,12 @@ import java.util.Set;
  * @param events     event types to print
  * @param pid        print only this process's events (0 = all)
  * @param bpfStats   count BPF program run time and print it at exit
+ * @param kubeconfig Kubernetes mode with this kubeconfig
+ * @param nodeName   this node's name (else $NODE_NAME, else the host name)
  */
 public record AgentConfig(boolean standalone, ProbeConfig probes, long intervalNs, long count, long durationNs,
-                          EventPrinter.Format format, boolean all, Set<String> events, int pid, boolean bpfStats) {
+                          EventPrinter.Format format, boolean all, Set<String> events, int pid, boolean bpfStats,
+                          Optional<Path> kubeconfig, Optional<String> nodeName) {
     public AgentConfig {
         Objects.requireNonNull(probes, "probes");
         Objects.requireNonNull(format, "format");
@@ -31,10 +37,25 @@ public record AgentConfig(boolean standalone, ProbeConfig probes, long intervalN
         if (count < 0 || durationNs < 0 || pid < 0) {
             throw new IllegalArgumentException("count, duration and pid must be >= 0");
         }
+        Objects.requireNonNull(kubeconfig, "kubeconfig");
+        Objects.requireNonNull(nodeName, "nodeName");
         for (String e : events) {
             if (!EventPrinter.TYPES.contains(e)) {
                 throw new IllegalArgumentException("unknown event type " + e);
             }
         }
+    }
+
+    /**
+     * Kubernetes mode unless --standalone: when a kubeconfig is given or the agent runs in a pod
+     * (KUBERNETES_SERVICE_HOST is set).
+     */
+    public boolean kubernetes(Map<String, String> env) {
+        return !standalone && (kubeconfig.isPresent() || env.containsKey("KUBERNETES_SERVICE_HOST"));
+    }
+
+    /** --node-name, else $NODE_NAME, else the host name. */
+    public String node(Map<String, String> env, String hostname) {
+        return nodeName.orElse(env.getOrDefault("NODE_NAME", hostname));
     }
 }

@@ -28,6 +28,14 @@ public final class AgentOptions {
     @Option(names = "--standalone", description = "Run without Kubernetes: label events by process and cgroup.")
     boolean standalone;
 
+    @Option(names = "--kubeconfig", paramLabel = "PATH",
+            description = "Kubernetes mode with this kubeconfig (default in a cluster: the pod's service account).")
+    Path kubeconfig;
+
+    @Option(names = "--node-name", paramLabel = "NAME",
+            description = "This node's name in Kubernetes mode. Default: $NODE_NAME (Downward API), else the host name.")
+    String nodeName;
+
     @Option(names = {"-s", "--sport"}, paramLabel = "PORT",
             description = "Only sockets with this local port (1-65535).")
     Integer sport;
@@ -162,12 +170,21 @@ public final class AgentOptions {
         if (cgroupRoot != null && !Files.isDirectory(cgroupRoot)) {
             throw bad("--cgroup-root", cgroupRoot, "is not a directory");
         }
+        if (standalone && kubeconfig != null) {
+            throw bad("--kubeconfig", kubeconfig, "cannot be combined with --standalone");
+        }
+        if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
+            throw bad("--kubeconfig", kubeconfig, "is not a readable file");
+        }
+        if (nodeName != null && !nodeName.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
+            throw bad("--node-name", nodeName, "is not a valid node name");
+        }
         long intervalNs = Math.round(intervalSeconds * 1e9);
         ProbeConfig probes = new ProbeConfig(sample, maxEventsPerSec, maxErrorsPerSec, sport == null ? 0 : sport,
                 dport == null ? 0 : dport, http, Math.min(intervalNs / 2, 100_000_000L), ringBufferMb << 20,
                 maxConnections, prefer, Optional.ofNullable(cgroupRoot));
         return new AgentConfig(standalone, probes, intervalNs, count, Math.round(durationSeconds * 1e9), format, all,
-                types, pid, bpfStats);
+                types, pid, bpfStats, Optional.ofNullable(kubeconfig), Optional.ofNullable(nodeName));
     }
 
     /** Version from the jar manifest. */

@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Boots Debian 12's 6.1 cloud kernel under qemu (KVM, or TCG; see ACCEL) with an initramfs holding this machine's
+# JDK 17, libbpf.so.1, iproute2, iperf3 and the agent jar, and runs the agent there once per
+# hook preference (default, --prefer-hook kprobe, --prefer-hook fentry) under a ~5 s iperf3
+# load over a veth pair between two network namespaces. Each boot prints the agent's stderr
+# (boundary lines, verifier/attach errors, --bpf-stats table), the first stdout lines and a
+# count of JSON lines per "type" to the serial console, which is saved under $WORK.
+#
+# Usage: sudo bench/qemu-kernel-check.sh [AGENT_JAR]   (default node-agent/target/netwatcher-agent.jar)
+# Env:   WORK=/tmp/qemu-kernel-check  MODES="default kprobe fentry"  KPKG=<kernel package name>
+#        AGENT_OPTS="<extra agent options>"  DURATION=25 (agent --duration)  IPERF_SECS=5  BOOT_TIMEOUT=600  MEM=4096  ACCEL=auto|kvm|tcg
+# Needs root (apt-get install), and a Debian 12
+# apt source (for the kernel package and qemu-system-x86, busybox-static, cpio).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAR=$(realpath "${1:-node-agent/target/netwatcher-agent.jar}")
+WORK=${WORK:-/tmp/qemu-kernel-check}
+MODES=${MODES:-default kprobe fentry}
+AGENT_OPTS=${AGENT_OPTS:-}  # extra agent options for every mode, e.g. "--events packet,connection"
+DURATION=${DURATION:-25}
+IPERF_SECS=${IPERF_SECS:-5}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
+# ACCEL=kvm|tcg|auto. auto: kvm, unless this host's /dev/kvm is kvm_pvm (a shadow-paging KVM found on
+# some nested cloud hosts): there an unmodified kernel needs ~90 s just to decompress itself and
+# "-cpu host" aborts (MSR 0x10a), while TCG boots it in ~3 s.
+ACCEL=${ACCEL:-auto}
+MEM=${MEM:-4096}
+JDK=${JDK:-/usr/lib/jvm/java-17-openjdk-amd64}
+LIBBPF=${LIBBPF:-/usr/lib/x86_64-linux-gnu/libbpf.so.1}
+
+[ -f "$JAR" ] || { echo "agent jar not found: $JAR" >&2; exit 1; }
+[ -x "$JDK/bin/java" ] || { echo "no JDK 17 at $JDK" >&2; exit 1; }
+if [ "$ACCEL" = auto ]; then
+  if [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ]; then ACCEL=kvm; else ACCEL=tcg; fi
+fi
+case $ACCEL in
+  kvm) QEMU_ACCEL=(-enable-kvm -cpu host) ;;
+  tcg) QEMU_ACCEL=(-accel tcg,thread=multi -cpu max) ;;
+  *) echo "ACCEL must be kvm, tcg or auto" >&2; exit 1 ;;
+esac
+
+# --- host tools
+need=()
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+static_busybox() { [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -x poweroff >/dev/null \
+  && { ldd /bin/busybox 2>&1 || true; } | grep 'not a dynamic' >/dev/null; }
+static_busybox || need+=(busybox-static)
+command -v cpio >/dev/null || need+=(cpio)
+command -v iperf3 >/dev/null || need+=(iperf3)
+command -v ip >/dev/null || need+=(iproute2)
+[ -e "$LIBBPF" ] || need+=(libbpf1)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >&2
+fi
+
+mkdir -p "$WORK"
+# --- kernel: linux-image-6.1.0-50-cloud-amd64-unsigned, or the newest 6.1 cloud one apt knows
+if [ -z "${KPKG:-}" ]; then
+  KPKG=linux-image-6.1.0-50-cloud-amd64-unsigned
+  if ! apt-cache show "$KPKG" >/dev/null 2>&1; then
+    KPKG=$(apt-cache pkgnames linux-image-6.1. | grep -E '^linux-image-6\.1\.[0-9]+-[0-9]+-cloud-amd64-unsigned$' \
+      | sort -V | tail -1)
+  fi
+fi
+[ -n "$KPKG" ] || { echo "no linux-image-6.1*-cloud-amd64-unsigned package in apt" >&2; exit 1; }
+KROOT=$WORK/kernel
+if [ ! -d "$KROOT/boot" ]; then
+  echo "== downloading $KPKG"
+  rm -rf "$WORK/deb" && mkdir -p "$WORK/deb"
+  (cd "$WORK/deb" && apt-get download "$KPKG" >&2)
+  mkdir -p "$KROOT"
+  dpkg-deb -x "$WORK"/deb/*.deb "$KROOT"
+fi
+VMLINUZ=$(ls "$KROOT"/boot/vmlinuz-* | head -1)
+KVER=${VMLINUZ##*/vmlinuz-}
+echo "== kernel $KVER ($VMLINUZ)"
+VETH=$(find "$KROOT/lib/modules/$KVER" -name 'veth.ko*' | head -1)
+[ -n "$VETH" ] || { echo "veth module not found" >&2; exit 1; }
+
+# --- initramfs
+R=$WORK/rootfs
+rm -rf "$R"
+mkdir -p "$R"/usr/{bin,sbin,lib,lib64} "$R"/{etc,proc,sys,dev,run,tmp,root,mnt}
+for d in bin sbin lib lib64; do ln -s usr/$d "$R/$d"; done
+mkdir -p "$R/var" && ln -s ../run "$R/var/run"
+cp /bin/busybox "$R/usr/bin/busybox"
+for applet in $("$R/usr/bin/busybox" --list); do
+  [ -e "$R/usr/bin/$applet" ] || ln -s busybox "$R/usr/bin/$applet"
+done
+
+copy_deps() { # copy the shared libraries (ldd) of each ELF argument into the rootfs
+  local f lib
+  for f in "$@"; do
+    ldd "$f" 2>/dev/null | awk '/=> \// {print $3} /^\t\/[^ ]+ \(/ {print $1}' | while read -r lib; do
+      [ -e "$R$lib" ] || cp --parents -L "$lib" "$R/"
+    done
+  done
+}
+# JDK copied whole (symlinks into /etc/java-17-openjdk kept; that directory copied too)
+mkdir -p "$R$(dirname "$JDK")"
+cp -a "$JDK" "$R$(dirname "$JDK")/"
+[ -d /etc/java-17-openjdk ] && cp -a /etc/java-17-openjdk "$R/etc/"
+copy_deps "$JDK/bin/java" $(find "$JDK" -name '*.so' -type f)
+rm -f "$R/usr/bin/ip"
+cp -L /usr/sbin/ip "$R/usr/sbin/ip"
+cp -L "$(command -v iperf3)" "$R/usr/bin/iperf3"
+cp --parents -L "$LIBBPF" "$R/"
+copy_deps /usr/sbin/ip "$(command -v iperf3)" "$LIBBPF"
+mkdir -p "$R/lib/modules"
+cp "$VETH" "$R/lib/modules/"
+cp "$JAR" "$R/root/agent.jar"
+cat >"$R/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+EOF
+echo 'root:x:0:' >"$R/etc/group"
+printf '127.0.0.1 localhost netwatcher-vm\n::1 localhost\n' >"$R/etc/hosts"
+echo 'hosts: files' >"$R/etc/nsswitch.conf"
+ldconfig -r "$R" 2>/dev/null || true
+
+cat >"$R/init" <<EOF
+#!/bin/sh
+DURATION=$DURATION
+IPERF_SECS=$IPERF_SECS
+JAVA_HOME=$JDK
+AGENT_OPTS="$AGENT_OPTS"
+EOF
+cat >>"$R/init" <<'EOF'
+# busybox sh runs its own applets (ip among them) before searching PATH: iproute2 and java by full path
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root JAVA_HOME
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mkdir -p /sys/fs/cgroup /sys/fs/bpf
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t bpf bpf /sys/fs/bpf
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+hostname netwatcher-vm
+/usr/sbin/ip link set lo up
+
+MODE=$(sed -n 's/.*nw\.mode=\([a-z]*\).*/\1/p' /proc/cmdline)
+[ -n "$MODE" ] || MODE=default
+EXTRA=
+[ "$MODE" = default ] || EXTRA="--prefer-hook $MODE"
+EXTRA="$EXTRA $AGENT_OPTS"
+echo "=== NWCHECK kernel $(uname -r) mode=$MODE extra='$EXTRA'"
+ls -la /sys/kernel/btf/vmlinux
+grep -E 'cgroup2|bpf' /proc/self/mountinfo
+
+insmod /lib/modules/veth.ko* || echo "insmod veth failed"
+/usr/sbin/ip netns add nsa
+/usr/sbin/ip netns add nsb
+/usr/sbin/ip link add nw0 netns nsa type veth peer name nw1 netns nsb
+/usr/sbin/ip -n nsa addr add 198.18.0.1/24 dev nw0
+/usr/sbin/ip -n nsb addr add 198.18.0.2/24 dev nw1
+for ns in nsa nsb; do /usr/sbin/ip -n $ns link set lo up; done
+/usr/sbin/ip -n nsa link set nw0 up
+/usr/sbin/ip -n nsb link set nw1 up
+/usr/sbin/ip -n nsb addr show nw1
+/usr/sbin/ip netns exec nsa iperf3 -s -D -1
+
+echo "=== NWCHECK starting agent: --standalone --bpf-stats --duration $DURATION --interval 1 -a $EXTRA"
+$JAVA_HOME/bin/java -jar /root/agent.jar --standalone --bpf-stats --duration $DURATION --interval 1 -a $EXTRA \
+  >/tmp/agent.out 2>/tmp/agent.err &
+AGENT=$!
+i=0
+while [ $i -lt 600 ]; do
+  grep -q "netwatcher running" /tmp/agent.err 2>/dev/null && break
+  kill -0 $AGENT 2>/dev/null || break
+  sleep 0.1; i=$((i+1))
+done
+echo "=== NWCHECK agent up after ~$((i/10)) s (running line seen: $(grep -c 'netwatcher running' /tmp/agent.err))"
+sleep 1
+/usr/sbin/ip netns exec nsb iperf3 -c 198.18.0.1 -t $IPERF_SECS -f m 2>&1 | tail -4
+wait $AGENT
+echo "=== NWCHECK agent exit code $?"
+echo "=== NWCHECK agent stderr begin"
+cat /tmp/agent.err
+echo "=== NWCHECK agent stderr end"
+echo "=== NWCHECK stdout lines: $(wc -l </tmp/agent.out); first 15:"
+head -15 /tmp/agent.out
+echo "=== NWCHECK lines per type:"
+grep -o '"type" *: *"[^"]*"' /tmp/agent.out | sort | uniq -c
+echo "=== NWCHECK lines without a type: $(grep -vc '"type"' /tmp/agent.out)"
+echo "=== NWCHECK kernel log (warnings):"
+dmesg | grep -iE 'bpf|warn|bug|oops|call trace' | tail -30
+echo "=== NWCHECK done"
+sync
+poweroff -f
+EOF
+chmod +x "$R/init"
+echo "== packing initramfs"
+(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1 >"$WORK/initrd.gz")
+ls -la "$WORK/initrd.gz"
+
+# --- boot once per mode
+for mode in $MODES; do
+  log=$WORK/console-$mode${AGENT_OPTS:+-$(echo "$AGENT_OPTS" | tr -cs "A-Za-z0-9" _ | sed "s/^_*//; s/_*$//")}.log
+  echo "== booting ($ACCEL), mode=$mode, console -> $log"
+  timeout "$BOOT_TIMEOUT" qemu-system-x86_64 "${QEMU_ACCEL[@]}" -m "$MEM" -smp 2 \
+    -kernel "$VMLINUZ" -initrd "$WORK/initrd.gz" \
+    -append "console=ttyS0 panic=-1 loglevel=4 nw.mode=$mode" \
+    -nographic -no-reboot </dev/null >"$log" 2>&1 || echo "qemu exit $? (124 = timeout)"
+  tr -d '\r' <"$log" | sed -n '/=== NWCHECK kernel/,/=== NWCHECK done/p'
+done
