@@ -92,7 +92,7 @@ done
 copy_deps() { # copy the shared libraries (ldd) of each ELF argument into the rootfs
   local f lib
   for f in "$@"; do
-    ldd "$f" 2>/dev/null | awk '/=> \// {print $3} /^\t\/[^ ]+ \(/ {print $1}' | while read -r lib; do
+    { ldd "$f" 2>/dev/null || true; } | awk '/=> \// {print $3} /^\t\/[^ ]+ \(/ {print $1}' | while read -r lib; do
       [ -e "$R$lib" ] || cp --parents -L "$lib" "$R/"
     done
   done

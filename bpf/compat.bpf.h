@@ -80,4 +80,12 @@ static __always_inline __u8 nw_sk_shutdown(const struct sock *sk)
 	return BPF_CORE_READ_BITFIELD((struct sock___old_shutdown *)sk, sk_shutdown);
 }
 
+/*
+ * An array index the verifier can bound on every kernel: v mod n (n a power of two) computed as a
+ * 64-bit AND that the compiler may not drop. Older verifiers (v6.1) do not carry the bounds of a
+ * 32-bit compare into the 64-bit register used for the address, and clang removes a mask it can
+ * prove redundant ("math between map_value pointer and register with unbounded min value").
+ */
+#define NW_IDX(v, n) ({ __u64 __nw_i = (v); barrier_var(__nw_i); __nw_i & ((n) - 1); })
+
 #endif /* NW_COMPAT_BPF_H */

@@ -393,7 +393,7 @@ static __always_inline void nw_hist_put(struct nw_hists *h, __u32 layer, __u64 d
 		slot = NW_HIST_SLOTS - 1;
 	l->count += 1;
 	l->sum_ns += delta_ns;
-	l->slots[slot & (NW_HIST_SLOTS - 1)] += 1;
+	l->slots[NW_IDX(slot, NW_HIST_SLOTS)] += 1;
 }
 
 static __always_inline void nw_count_n(__u64 cgroup_id, __u16 kind, __u32 detail, __u64 n)

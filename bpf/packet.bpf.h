@@ -62,11 +62,11 @@ static __always_inline void nw_hist_total(struct nw_hists *h, const __u64 *s, in
 static __always_inline void nw_rx_driver(const struct sk_buff *skb)
 {
 	struct nw_cpu *c = nw_cpu();
-	__u32 i;
+	__u64 i;
 
 	if (!c)
 		return;
-	i = c->rx.tail & (NW_RX_RING - 1);
+	i = NW_IDX(c->rx.tail, NW_RX_RING);
 	c->rx.e[i].skb = (__u64)skb;
 	c->rx.e[i].t = bpf_ktime_get_ns();
 	c->rx.tail += 1;
@@ -82,7 +82,7 @@ static __always_inline __u64 nw_rx_driver_time(struct nw_cpu *c, const struct sk
 
 #pragma unroll
 	for (i = 0; i < 8; i++) {
-		__u32 j = head & (NW_RX_RING - 1);
+		__u64 j = NW_IDX(head, NW_RX_RING);
 
 		if (head == tail)
 			break;
@@ -194,7 +194,7 @@ static __always_inline bool nw_rx_park(struct nw_rx_fifo *f, const struct nw_rx_
 	if (f->tail - f->head >= NW_RX_FIFO)
 		return false;
 	/* Single producer (under the socket lock or in its softirq); the reader only advances head. */
-	e = &f->e[f->tail & (NW_RX_FIFO - 1)];
+	e = &f->e[NW_IDX(f->tail, NW_RX_FIFO)];
 	e->stamps[NW_RX_DRIVER] = r->stamps[NW_RX_DRIVER];
 	e->stamps[NW_RX_STACK] = r->stamps[NW_RX_STACK];
 	e->stamps[NW_RX_TRANSPORT] = r->stamps[NW_RX_TRANSPORT];
@@ -296,7 +296,7 @@ static __always_inline void nw_rx_queued(const struct sock *sk, struct nw_rx_fif
 
 		if (head + i == tail)
 			break;
-		e = &f->e[(head + i) & (NW_RX_FIFO - 1)];
+		e = &f->e[NW_IDX(head + i, NW_RX_FIFO)];
 		if (e->stamps[NW_RX_QUEUED] || nw_before(rcv_nxt, e->end_seq))
 			continue;
 		if (!now)
@@ -327,7 +327,7 @@ static __always_inline void nw_rx_read(const struct sock *sk, struct nw_rx_fifo 
 
 		if (head == tail)
 			break;
-		e = &f->e[head & (NW_RX_FIFO - 1)];
+		e = &f->e[NW_IDX(head, NW_RX_FIFO)];
 		if (nw_before(copied, e->end_seq))
 			break;
 		if (!now) {
@@ -431,7 +431,7 @@ static __always_inline void nw_tx_send(struct sock *sk, const struct msghdr *msg
 		nw_stat(NW_STAT_TX_UNTRACKED);
 	}
 	now = bpf_ktime_get_ns();
-	e = &f->e[f->tail & (NW_TX_FIFO - 1)];
+	e = &f->e[NW_IDX(f->tail, NW_TX_FIFO)];
 	e->t_send = now;
 	e->seq = tp->write_seq;
 	e->sampled = nw_sample(now);
@@ -477,7 +477,7 @@ static __always_inline void nw_tx_devq(const struct sk_buff *skb)
 
 		if (head == tail)
 			break;
-		x = &f->e[head & (NW_TX_FIFO - 1)];
+		x = &f->e[NW_IDX(head, NW_TX_FIFO)];
 		if (!nw_before(x->seq, seq)) {
 			if (x->seq == seq) {
 				e = x;
@@ -493,7 +493,7 @@ static __always_inline void nw_tx_devq(const struct sk_buff *skb)
 	c = nw_cpu();
 	if (!c)
 		return;
-	d = &c->tx[c->tx_next & (NW_TX_DEV - 1)];
+	d = &c->tx[NW_IDX(c->tx_next, NW_TX_DEV)];
 	c->tx_next += 1;
 	d->skb = (__u64)skb;
 	d->stamps[NW_TX_SEND] = e->t_send;
@@ -542,14 +542,14 @@ static __always_inline void nw_tx_done(const struct sk_buff *skb)
 	struct nw_cpu *c = nw_cpu();
 	struct nw_tx_dev *d;
 	struct nw_hists *h;
-	__u32 i;
+	__u64 i;
 
 	if (!c)
 		return;
 	i = c->tx_cur;
 	if (i >= NW_TX_DEV)
 		return;
-	d = &c->tx[i];
+	d = &c->tx[NW_IDX(i, NW_TX_DEV)];
 	c->tx_cur = NW_TX_DEV;
 	if (d->skb != (__u64)skb)
 		return;

@@ -28,11 +28,17 @@ public final class ClusterIndex implements AutoCloseable {
     static final String SERVICES = "services";
 
     /** A pod as the address book keeps it. */
-    record PodEntry(PeerRecord peer, String resourceVersion, List<String> ips, boolean hostNetwork) {
+    record PodEntry(PeerRecord peer, long rv, String rvText, List<String> ips, boolean hostNetwork) {
+        String resourceVersion() {
+            return new ResourceVersion(rv, rvText).toString();
+        }
     }
 
     /** A service as the address book keeps it. */
-    record ServiceEntry(PeerRecord peer, String resourceVersion, List<String> ips) {
+    record ServiceEntry(PeerRecord peer, long rv, String rvText, List<String> ips) {
+        String resourceVersion() {
+            return new ResourceVersion(rv, rvText).toString();
+        }
     }
 
     private final Map<IpKey, PeerRecord> pods = new ConcurrentHashMap<>();
@@ -173,7 +179,8 @@ public final class ClusterIndex implements AutoCloseable {
                 w.map(Workloads.Workload::name).map(Strings::intern).orElse(null),
                 w.map(Workloads.Workload::kind).map(Strings::intern).orElse(null), null);
         boolean hostNetwork = p.getSpec() != null && Boolean.TRUE.equals(p.getSpec().getHostNetwork());
-        return new PodEntry(peer, p.getMetadata().getResourceVersion(), List.copyOf(ips(p)), hostNetwork);
+        ResourceVersion rv = ResourceVersion.of(p.getMetadata().getResourceVersion());
+        return new PodEntry(peer, rv.number(), rv.text(), List.copyOf(ips(p)), hostNetwork);
     }
 
     static Pod pod(PodEntry e) {
@@ -205,7 +212,8 @@ public final class ClusterIndex implements AutoCloseable {
     static ServiceEntry serviceEntry(Service s) {
         PeerRecord peer = new PeerRecord(Strings.intern(s.getMetadata().getNamespace()), null, null, null,
                 s.getMetadata().getName());
-        return new ServiceEntry(peer, s.getMetadata().getResourceVersion(), List.copyOf(serviceIps(s)));
+        ResourceVersion rv = ResourceVersion.of(s.getMetadata().getResourceVersion());
+        return new ServiceEntry(peer, rv.number(), rv.text(), List.copyOf(serviceIps(s)));
     }
 
     static Service service(ServiceEntry e) {
