@@ -75,12 +75,13 @@ final class ConnectionRefresher implements AutoCloseable {
     }
 
     static Set<Long> namespacesOfConnections(BpfMap conns) {
-        BpfMap.Entries e = conns.readAll();
-        Set<Long> out = new HashSet<>();
-        for (int i = 0; i < e.count(); i++) {
-            out.add(Integer.toUnsignedLong(e.values().getInt(e.valueOffset(i) + Layouts.Conn.NETNS)));
-        }
-        return out;
+        return conns.read(e -> {
+            Set<Long> out = new HashSet<>();
+            for (int i = 0; i < e.count(); i++) {
+                out.add(Integer.toUnsignedLong(e.values().getInt(e.valueOffset(i) + Layouts.Conn.NETNS)));
+            }
+            return out;
+        });
     }
 
     @Override

@@ -19,7 +19,10 @@ public final class KernelMaps {
      * cgroup and direction holding all its layers); layers that never counted anything are left out.
      */
     public static List<LayerHistogram> histograms(BpfMap hists) {
-        BpfMap.Entries e = hists.readAll();
+        return hists.read(e -> histograms(hists, e));
+    }
+
+    private static List<LayerHistogram> histograms(BpfMap hists, BpfMap.Entries e) {
         int stride = hists.valueStride();
         int cpus = hists.lookupSize() / stride;
         int histSize = Layouts.Hist.SIZE;
@@ -57,7 +60,10 @@ public final class KernelMaps {
 
     /** Every per-cgroup event counter, summed over CPUs. */
     public static Map<CounterKey, Long> counters(BpfMap counters) {
-        BpfMap.Entries e = counters.readAll();
+        return counters.read(e -> counters(counters, e));
+    }
+
+    private static Map<CounterKey, Long> counters(BpfMap counters, BpfMap.Entries e) {
         int stride = counters.valueStride();
         int cpus = counters.lookupSize() / stride;
         Map<CounterKey, Long> out = new HashMap<>();

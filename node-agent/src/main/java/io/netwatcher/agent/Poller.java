@@ -12,6 +12,7 @@ import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.probe.ProbeSet;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -30,9 +31,23 @@ final class Poller {
     private final EventDecoder decoder = new EventDecoder();
     private final Consumer<Event> sink;
     private final Map<Long, Long> lastUpdate = new HashMap<>();
-    private final Map<Long, long[]> flowTotals = new HashMap<>();
+    private final Map<Long, FlowState> flows = new HashMap<>();
+    /** Cookies whose close was reported (close time): a map entry still read for one is stale. */
+    private final Map<Long, Long> closed = new HashMap<>();
     private final Map<LayerHistogram.Key, LayerHistogram> lastHist = new HashMap<>();
     private long lastPollNs;
+
+    /** Bytes of one connection reported so far, when, and when its map entry was last seen. */
+    private static final class FlowState {
+        long sent;
+        long received;
+        long lastNs;
+        long seenNs;
+
+        FlowState(long lastNs) {
+            this.lastNs = lastNs;
+        }
+    }
 
     Poller(ProbeSet probes, ConnectionRefresher refresher, Consumer<Event> sink, long nowNs) {
         this.probes = probes;
@@ -41,10 +56,17 @@ final class Poller {
         this.lastPollNs = nowNs;
     }
 
-    /** A connection closed: report its bytes since the last poll and forget it. */
+    /**
+     * A connection closed: report its bytes since its last report and forget it. The close event
+     * can arrive after a poll that no longer found the connection in the map (the ring buffer is
+     * read in batches), so what was reported is kept until the close or a few intervals.
+     */
     synchronized void connectionClosed(ConnEvent close) {
-        flow(close.cookie(), close.stats(), close.tuple(), close.timeNs(), close.timeNs() - lastPollNs);
-        flowTotals.remove(close.cookie());
+        if (closed.putIfAbsent(close.cookie(), close.timeNs()) != null) {
+            return;
+        }
+        flow(close.cookie(), close.stats(), close.tuple(), close.timeNs());
+        flows.remove(close.cookie());
         lastUpdate.remove(close.cookie());
     }
 
@@ -57,37 +79,55 @@ final class Poller {
 
     private void pollConnections(long nowNs, long interval) {
         refresher.refresh();
-        BpfMap.Entries e = probes.map("conns").readAll();
-        ByteBuffer k = e.keys();
-        ByteBuffer v = e.values();
-        Set<Long> live = new HashSet<>(e.count() * 2);
-        for (int i = 0; i < e.count(); i++) {
-            long cookie = k.getLong(e.keyOffset(i));
-            int off = e.valueOffset(i);
-            live.add(cookie);
-            long update = v.getLong(off + Layouts.Conn.UPDATE_NS);
-            Long prev = lastUpdate.put(cookie, update);
-            if (prev != null && prev == update) {
-                continue;
+        List<ConnEvent> changed = new ArrayList<>();
+        probes.map("conns").read(e -> {
+            ByteBuffer k = e.keys();
+            ByteBuffer v = e.values();
+            for (int i = 0; i < e.count(); i++) {
+                long cookie = k.getLong(e.keyOffset(i));
+                if (closed.containsKey(cookie)) {
+                    continue; // deleted by the kernel right after its close event
+                }
+                int off = e.valueOffset(i);
+                FlowState st = flows.get(cookie);
+                if (st != null) {
+                    st.seenNs = nowNs;
+                }
+                long update = v.getLong(off + Layouts.Conn.UPDATE_NS);
+                Long prev = lastUpdate.put(cookie, update);
+                if (prev != null && prev == update) {
+                    continue;
+                }
+                ConnStats s = decoder.stats(v, off);
+                if (s.established()) {
+                    Tuple t = decoder.tuple(v, off + Layouts.Conn.T);
+                    changed.add(new ConnEvent(ConnEvent.Kind.UPDATE, nowNs, cookie, t, s.state(), s));
+                }
             }
-            ConnStats s = decoder.stats(v, off);
-            if (!s.established()) {
-                continue;
-            }
-            Tuple t = decoder.tuple(v, off + Layouts.Conn.T);
-            flow(cookie, s, t, nowNs, interval);
-            sink.accept(new ConnEvent(ConnEvent.Kind.UPDATE, nowNs, cookie, t, s.state(), s));
+            return null;
+        });
+        for (ConnEvent c : changed) {
+            flow(c.cookie(), c.stats(), c.tuple(), nowNs);
+            flows.get(c.cookie()).seenNs = nowNs;
+            sink.accept(c);
         }
-        lastUpdate.keySet().retainAll(live);
-        flowTotals.keySet().retainAll(live);
+        // Gone from the map without a close event yet: keep a while, the event may be on its way.
+        long keepNs = Math.max(4 * interval, 5_000_000_000L);
+        flows.values().removeIf(st -> nowNs - st.seenNs > keepNs);
+        lastUpdate.keySet().retainAll(flows.keySet());
+        closed.values().removeIf(t -> nowNs - t > 30_000_000_000L);
     }
 
     /** Bytes since the last report of this connection, attributed to its owning process. */
-    private void flow(long cookie, ConnStats s, Tuple t, long nowNs, long interval) {
-        long[] prev = flowTotals.getOrDefault(cookie, new long[2]);
-        long tx = s.bytesSent() - prev[0];
-        long rx = s.bytesReceived() - prev[1];
-        flowTotals.put(cookie, new long[] {s.bytesSent(), s.bytesReceived()});
+    private void flow(long cookie, ConnStats s, Tuple t, long nowNs) {
+        FlowState st = flows.computeIfAbsent(cookie, c -> new FlowState(s.startNs() != 0 ? s.startNs() : lastPollNs));
+        long tx = s.bytesSent() - st.sent;
+        long rx = s.bytesReceived() - st.received;
+        long interval = Math.max(0, nowNs - st.lastNs);
+        st.sent = Math.max(st.sent, s.bytesSent());
+        st.received = Math.max(st.received, s.bytesReceived());
+        st.lastNs = Math.max(st.lastNs, nowNs);
+        st.seenNs = Math.max(st.seenNs, nowNs);
         if (tx > 0 || rx > 0) {
             sink.accept(new FlowEvent(nowNs, cookie, s.cgroupId(), s.pid(), s.comm(), t, interval, Math.max(0, tx),
                     Math.max(0, rx), s.bytesSent(), s.bytesReceived()));
@@ -96,12 +136,15 @@ final class Poller {
 
     private void pollLatency(long nowNs, long interval) {
         List<LayerHistogram> hists = KernelMaps.histograms(probes.map("hists"));
+        Set<LayerHistogram.Key> live = new HashSet<>(hists.size() * 2);
         for (LayerHistogram h : hists) {
+            live.add(h.key());
             LayerHistogram prev = lastHist.put(h.key(), h);
             LayerHistogram d = h.minus(prev);
             if (d.count() > 0) {
                 sink.accept(new LatencyEvent(nowNs, interval, d));
             }
         }
+        lastHist.keySet().retainAll(live);
     }
 }

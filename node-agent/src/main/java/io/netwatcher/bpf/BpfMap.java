@@ -145,15 +145,16 @@ public final class BpfMap {
 
     /**
      * Reads every entry with {@code bpf_map_lookup_batch} (one syscall per batch), falling back to
-     * {@code bpf_map_get_next_key} + lookup where the kernel has no batch support for the map.
-     * The returned view is reused by the next call on this map from any thread: copy what you keep.
+     * {@code bpf_map_get_next_key} + lookup where the kernel has no batch support for the map,
+     * and hands the result to {@code fn} while no other thread can read this map (the buffers are
+     * reused by the next read).
      */
-    public synchronized Entries readAll() {
+    public synchronized <R> R read(java.util.function.Function<Entries, R> fn) {
         if (batch == null) {
             batch = new Batch(keySize(), lookupSize(), maxEntries());
         }
         batch.read(fd(), name);
-        return batch.entries;
+        return fn.apply(batch.entries);
     }
 
     /** A read of a whole map: {@link #count()} entries, keys and values as little-endian views. */

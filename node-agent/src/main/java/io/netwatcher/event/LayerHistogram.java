@@ -69,8 +69,8 @@ public record LayerHistogram(long cgroupId, Direction direction, int layer, long
 
     /** This histogram minus an earlier reading of the same key (for per-interval views). */
     public LayerHistogram minus(LayerHistogram earlier) {
-        if (earlier == null) {
-            return this;
+        if (earlier == null || count < earlier.count) {
+            return this; // first reading, or the kernel entry was deleted and counts again from zero
         }
         long[] d = new long[slots.length];
         for (int i = 0; i < d.length; i++) {
