@@ -163,7 +163,7 @@ for ns in nsa nsb; do /usr/sbin/ip -n $ns link set lo up; done
 /usr/sbin/ip netns exec nsa iperf3 -s -D -1
 
 echo "=== NWCHECK starting agent: --standalone --bpf-stats --duration $DURATION --interval 1 -a $EXTRA"
-$JAVA_HOME/bin/java -jar /root/agent.jar --standalone --bpf-stats --duration $DURATION --interval 1 -a $EXTRA \
+$JAVA_HOME/bin/java -XX:ErrorFile=/tmp/hs_err_%p.log -jar /root/agent.jar --standalone --bpf-stats --duration $DURATION --interval 1 -a $EXTRA \
   >/tmp/agent.out 2>/tmp/agent.err &
 AGENT=$!
 i=0
@@ -180,6 +180,11 @@ echo "=== NWCHECK agent exit code $?"
 echo "=== NWCHECK agent stderr begin"
 cat /tmp/agent.err
 echo "=== NWCHECK agent stderr end"
+for f in /tmp/hs_err_*.log; do
+  [ -f "$f" ] || continue
+  echo "=== NWCHECK JVM crash report $f (native frames):"
+  sed -n '/^Current thread/,/^$/p;/^Native frames/,/^$/p;/^Java frames/,/^$/p;/^siginfo/p' "$f" | head -80
+done
 echo "=== NWCHECK stdout lines: $(wc -l </tmp/agent.out); first 15:"
 head -15 /tmp/agent.out
 echo "=== NWCHECK lines per type:"
