@@ -9,6 +9,8 @@ import io.netwatcher.cgroup.Cgroup2Mount;
 import io.netwatcher.config.AgentConfig;
 import io.netwatcher.config.AgentOptions;
 import io.netwatcher.event.DropReasons;
+import io.netwatcher.export.Export;
+import io.netwatcher.export.Identity;
 import io.netwatcher.kube.KubeContext;
 import io.netwatcher.kube.KubeLabels;
 import io.netwatcher.output.EventPrinter;
@@ -16,6 +18,9 @@ import io.netwatcher.output.JsonEventFormatter;
 import io.netwatcher.output.Labels;
 import io.netwatcher.output.StandaloneLabels;
 import io.netwatcher.output.TableFormatter;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.sdk.resources.Resource;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -84,24 +89,36 @@ public final class Main {
         MonotonicClock clock = new MonotonicClock();
         CgroupPaths cgroups = config.probes().cgroupRoot().or(Cgroup2Mount::find).map(CgroupPaths::new).orElse(null);
         Labels labels;
+        DropReasons reasons;
         try {
-            labels = new StandaloneLabels(cgroups, DropReasons.fromBtf(Btf.vmlinux()));
+            reasons = DropReasons.fromBtf(Btf.vmlinux());
+            labels = new StandaloneLabels(cgroups, reasons);
         } catch (Exception e) {
             err.println("netwatcher: cannot start: reading kernel BTF: " + e.getMessage());
             return EXIT_START;
         }
+        Export export;
+        try {
+            export = new Export(config.export());
+        } catch (java.io.IOException e) {
+            err.println("netwatcher: cannot start: " + e.getMessage());
+            return EXIT_START;
+        }
         KubeContext kubeContext = null;
+        String node = config.node(System.getenv(), hostname());
         if (kube) {
             try {
-                String node = config.node(System.getenv(), hostname());
                 kubeContext = KubeContext.start(KubeContext.config(config.kubeconfig().orElse(null)), node, cgroups);
                 labels = new KubeLabels(labels, kubeContext.attribution(), node);
+                export.kubernetes(kubeContext);
             } catch (Exception e) {
+                export.close();
                 err.println("netwatcher: cannot start: kubernetes client: " + e.getMessage());
                 return EXIT_START;
             }
         }
         final KubeContext kubeRef = kubeContext;
+        Identity identity = new Identity(kubeContext == null ? null : kubeContext.attribution(), labels);
         PrintStream stdout = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
                 StandardCharsets.UTF_8);
         PrintStream sink = out == System.out ? stdout : out;
@@ -127,6 +144,7 @@ public final class Main {
                 statsFd = BpfObject.enableStats();
             }
             agent.start();
+            export.start(agent, identity, reasons, clock, version(), resource(kube ? node : null));
             log.info("netwatcher running{}", config.durationNs() > 0
                     ? " for " + config.durationNs() / 1e9 + " s" : "");
             agent.awaitStop(config.durationNs() / 1_000_000);
@@ -144,6 +162,7 @@ public final class Main {
             if (statsFd >= 0) {
                 BpfObject.closeFd(statsFd);
             }
+            export.close(); // the final export reads the maps: before the probes go
             agent.close();
             if (kubeRef != null) {
                 kubeRef.close();
@@ -173,6 +192,26 @@ public final class Main {
             err.printf("%-28s %14d %16d %10s%n", e.getKey(), n, t, n == 0 ? "-" : String.format("%.1f", (double) t / n));
         }
         err.printf("%-28s %14d %16d %10s%n", "(all)", runs, time, runs == 0 ? "-" : String.format("%.1f", (double) time / runs));
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** The agent's resource attributes: version, host, and the node in Kubernetes mode. */
+    static Resource resource(String node) {
+        AttributesBuilder b = Attributes.builder().put("service.version", version())
+                .put("host.name", hostname()).put("os.type", "linux")
+                .put("host.arch", switch (System.getProperty("os.arch")) {
+                    case "amd64", "x86_64" -> "amd64";
+                    case "aarch64" -> "arm64";
+                    default -> System.getProperty("os.arch");
+                });
+        if (node != null) {
+            b.put("k8s.node.name", node);
+        }
+        return Resource.create(b.build());
     }
 
     static String hostname() {

@@ -103,6 +103,53 @@ class StandaloneCliIT {
         }
     }
 
+    @Test
+    void theJarServesMetricsAndExportsOverOtlpConfiguredByTheEnvironment() throws Exception {
+        Path out = Files.createTempFile("nw-cli", ".jsonl");
+        int metricsPort = io.netwatcher.testing.Ports.free();
+        try (io.netwatcher.testing.OtlpReceiver rx = io.netwatcher.testing.OtlpReceiver.grpc()) {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                    .toString(), "-jar", jar().toString(), "--standalone", "--sample", "0", "--metrics-port",
+                    Integer.toString(metricsPort), "--metrics-address", "127.0.0.1", "--duration", "60"));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile())
+                    .redirectError(new File(out + ".err"));
+            pb.environment().put("OTEL_EXPORTER_OTLP_ENDPOINT", rx.endpoint());
+            pb.environment().put("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
+            pb.environment().put("OTEL_METRIC_EXPORT_INTERVAL", "500");
+            pb.environment().put("OTEL_RESOURCE_ATTRIBUTES", "k8s.cluster.name=env-cluster,deployment.environment=ci");
+            Process agent = pb.start();
+            try {
+                waitForStart(out);
+                java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                java.net.http.HttpResponse<String> ready = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + metricsPort + "/readyz")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, ready.statusCode(), ready.body());
+                String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        "http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                assertTrue(metrics.contains("netwatcher_boundary_attached{boundary=\"rx.driver\""), metrics);
+                assertTrue(metrics.contains("netwatcher_ringbuf_records_lost_total "), metrics);
+                rx.await(r -> r.latest("netwatcher.packet.layer.duration") != null, 30_000,
+                        "kernel metrics over OTLP/gRPC");
+                java.util.Map<String, String> res = io.netwatcher.testing.OtlpReceiver.attrs(
+                        rx.latest("netwatcher.packet.layer.duration").resource().getAttributesList());
+                assertEquals("netwatcher", res.get("service.name"));
+                assertEquals("env-cluster", res.get("k8s.cluster.name"), "OTEL_RESOURCE_ATTRIBUTES: " + res);
+                assertEquals("ci", res.get("deployment.environment"));
+                assertTrue(res.containsKey("service.version") && res.containsKey("host.name"), res.toString());
+            } finally {
+                agent.destroy(); // SIGTERM: a clean stop
+                assertTrue(agent.waitFor(30, TimeUnit.SECONDS));
+            }
+            assertEquals(143, agent.exitValue(), "stopped by SIGTERM: " + Files.readString(Path.of(out + ".err")));
+            assertTrue(Files.readString(Path.of(out + ".err")).contains("probes detached"));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(Path.of(out + ".err"));
+        }
+    }
+
     private static void waitForStart(Path out) throws Exception {
         Path err = Path.of(out + ".err");
         long deadline = System.nanoTime() + 30_000_000_000L;

@@ -23,10 +23,11 @@ import java.util.Set;
  * @param bpfStats   count BPF program run time and print it at exit
  * @param kubeconfig Kubernetes mode with this kubeconfig
  * @param nodeName   this node's name (else $NODE_NAME, else the host name)
+ * @param export     metrics endpoint and OTLP export
  */
 public record AgentConfig(boolean standalone, ProbeConfig probes, long intervalNs, long count, long durationNs,
                           EventPrinter.Format format, boolean all, Set<String> events, int pid, boolean bpfStats,
-                          Optional<Path> kubeconfig, Optional<String> nodeName) {
+                          Optional<Path> kubeconfig, Optional<String> nodeName, ExportConfig export) {
     public AgentConfig {
         Objects.requireNonNull(probes, "probes");
         Objects.requireNonNull(format, "format");
@@ -39,6 +40,7 @@ public record AgentConfig(boolean standalone, ProbeConfig probes, long intervalN
         }
         Objects.requireNonNull(kubeconfig, "kubeconfig");
         Objects.requireNonNull(nodeName, "nodeName");
+        Objects.requireNonNull(export, "export");
         for (String e : events) {
             if (!EventPrinter.TYPES.contains(e)) {
                 throw new IllegalArgumentException("unknown event type " + e);

@@ -107,6 +107,37 @@ public final class AgentOptions {
             description = "cgroup v2 mount to attach cgroup programs to. Default: found in /proc/self/mountinfo.")
     Path cgroupRoot;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "9990",
+            description = "Port of the HTTP endpoint serving /metrics (Prometheus), /healthz and /readyz"
+                    + " (0 = no endpoint). Default: ${DEFAULT-VALUE}.")
+    int metricsPort;
+
+    @Option(names = "--metrics-address", paramLabel = "ADDR", defaultValue = "0.0.0.0",
+            description = "Address the HTTP endpoint listens on. Default: ${DEFAULT-VALUE}.")
+    String metricsAddress;
+
+    @Option(names = "--otlp-endpoint", paramLabel = "URL",
+            description = "Send metrics and traces over OTLP to this collector (http://host:4318 for"
+                    + " http/protobuf, http://host:4317 for grpc). Default: $OTEL_EXPORTER_OTLP_ENDPOINT, else no OTLP.")
+    String otlpEndpoint;
+
+    @Option(names = "--otlp-protocol", paramLabel = "PROTOCOL",
+            description = "grpc or http/protobuf. Default: $OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf.")
+    String otlpProtocol;
+
+    @Option(names = "--metric-export-interval", paramLabel = "SECONDS",
+            description = "Period of OTLP metric exports. Default: $OTEL_METRIC_EXPORT_INTERVAL (ms), else 60.")
+    Double metricExportIntervalSeconds;
+
+    @Option(names = "--cluster-name", paramLabel = "NAME",
+            description = "k8s.cluster.name resource attribute (also settable in $OTEL_RESOURCE_ATTRIBUTES).")
+    String clusterName;
+
+    @Option(names = "--max-series", paramLabel = "N", defaultValue = "2000",
+            description = "Series per metric; attribute sets beyond it are folded into one series labelled"
+                    + " otel.metric.overflow=true. Default: ${DEFAULT-VALUE}.")
+    int maxSeries;
+
     private ParameterException bad(String option, Object value, String why) {
         return new ParameterException(spec.commandLine(),
                 "Invalid value for option '" + option + "': " + why + " (was " + value + ")");
@@ -179,12 +210,49 @@ public final class AgentOptions {
         if (nodeName != null && !nodeName.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
             throw bad("--node-name", nodeName, "is not a valid node name");
         }
+        ExportConfig export = exportConfig();
         long intervalNs = Math.round(intervalSeconds * 1e9);
         ProbeConfig probes = new ProbeConfig(sample, maxEventsPerSec, maxErrorsPerSec, sport == null ? 0 : sport,
                 dport == null ? 0 : dport, http, Math.min(intervalNs / 2, 100_000_000L), ringBufferMb << 20,
                 maxConnections, prefer, Optional.ofNullable(cgroupRoot));
         return new AgentConfig(standalone, probes, intervalNs, count, Math.round(durationSeconds * 1e9), format, all,
-                types, pid, bpfStats, Optional.ofNullable(kubeconfig), Optional.ofNullable(nodeName));
+                types, pid, bpfStats, Optional.ofNullable(kubeconfig), Optional.ofNullable(nodeName), export);
+    }
+
+    private ExportConfig exportConfig() {
+        if (metricsPort < 0 || metricsPort > 65535) {
+            throw bad("--metrics-port", metricsPort, "must be a port 1-65535, or 0 for no endpoint");
+        }
+        if (metricsAddress.isBlank()) {
+            throw bad("--metrics-address", metricsAddress, "must be an address");
+        }
+        if (otlpEndpoint != null) {
+            try {
+                java.net.URI u = new java.net.URI(otlpEndpoint);
+                if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+                    throw bad("--otlp-endpoint", otlpEndpoint, "must be an http:// or https:// URL with a host");
+                }
+            } catch (java.net.URISyntaxException e) {
+                throw bad("--otlp-endpoint", otlpEndpoint, "is not a URL");
+            }
+        }
+        if (otlpProtocol != null && !otlpProtocol.equals("grpc") && !otlpProtocol.equals("http/protobuf")) {
+            throw bad("--otlp-protocol", otlpProtocol, "must be grpc or http/protobuf");
+        }
+        if (metricExportIntervalSeconds != null
+                && (!(metricExportIntervalSeconds >= 0.1) || metricExportIntervalSeconds > 86400)) {
+            throw bad("--metric-export-interval", metricExportIntervalSeconds, "must be between 0.1 and 86400 seconds");
+        }
+        if (clusterName != null && clusterName.isBlank()) {
+            throw bad("--cluster-name", clusterName, "must not be empty");
+        }
+        if (maxSeries < 2 || maxSeries > 1_000_000) {
+            throw bad("--max-series", maxSeries, "must be between 2 and 1000000");
+        }
+        return new ExportConfig(metricsAddress, metricsPort, Optional.ofNullable(otlpEndpoint),
+                Optional.ofNullable(otlpProtocol),
+                Optional.ofNullable(metricExportIntervalSeconds).map(s -> Math.round(s * 1000)),
+                Optional.ofNullable(clusterName), maxSeries);
     }
 
     /** Version from the jar manifest. */

@@ -34,7 +34,10 @@ class CliTest {
         "--events|packet,bogus|--events", "--ring-buffer-mb|3|--ring-buffer-mb", "--ring-buffer-mb|1024|--ring-buffer-mb",
         "--max-connections|0|--max-connections", "--prefer-hook|uprobe|--prefer-hook",
         "--cgroup-root|/nonexistent/cg|--cgroup-root", "--max-events-per-sec|-2|--max-events-per-sec",
-        "--pid|-3|--pid"})
+        "--pid|-3|--pid", "--metrics-port|70000|--metrics-port", "--metrics-port|-1|--metrics-port",
+        "--otlp-endpoint|collector:4317|--otlp-endpoint", "--otlp-endpoint|ftp://c:21|--otlp-endpoint",
+        "--otlp-protocol|http/json|--otlp-protocol", "--metric-export-interval|0|--metric-export-interval",
+        "--max-series|1|--max-series", "--cluster-name|' '|--cluster-name"})
     void aBadValueExitsWithStatus2AndOneLineNamingTheOption(String option, String value, String named) {
         Run r = run("--standalone", option, value);
         assertEquals(Main.EXIT_USAGE, r.status(), r.err());
@@ -78,5 +81,22 @@ class CliTest {
         assertEquals(java.util.Set.of("packet", "drop"), c.events());
         assertEquals(16 << 20, c.probes().ringBufferBytes());
         assertEquals("FENTRY", c.probes().preferHook().orElseThrow().name());
+        assertEquals(ExportConfig.defaults(), c.export(), "export defaults: endpoint on 9990, OTLP from the environment");
+    }
+
+    @Test
+    void exportOptionsBecomeTheExportConfig() {
+        AgentOptions o = new AgentOptions();
+        new CommandLine(o).parseArgs("--metrics-port", "0", "--metrics-address", "127.0.0.1", "--otlp-endpoint",
+                "http://collector:4317", "--otlp-protocol", "grpc", "--metric-export-interval", "2.5",
+                "--cluster-name", "prod", "--max-series", "50");
+        ExportConfig e = o.toConfig().export();
+        assertEquals(0, e.metricsPort());
+        assertEquals("127.0.0.1", e.metricsAddress());
+        assertEquals("http://collector:4317", e.otlpEndpoint().orElseThrow());
+        assertEquals("grpc", e.otlpProtocol().orElseThrow());
+        assertEquals(2500L, e.metricExportIntervalMs().orElseThrow());
+        assertEquals("prod", e.clusterName().orElseThrow());
+        assertEquals(50, e.maxSeries());
     }
 }

@@ -1,0 +1,125 @@
+package io.netwatcher.export;
+
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netwatcher.agent.Agent;
+import io.netwatcher.agent.MonotonicClock;
+import io.netwatcher.config.ExportConfig;
+import io.netwatcher.event.DropReasons;
+import io.netwatcher.kube.KubeContext;
+import io.opentelemetry.sdk.resources.Resource;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything the agent exports, wired together: the HTTP endpoint (bound first, so liveness
+ * answers while the probes load), self-metrics, and once the agent runs the OpenTelemetry SDK with
+ * the kernel metrics, the event metrics and the traces.
+ */
+public final class Export implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Export.class);
+    /** Labels of a pod that went away stay this long before its series end. */
+    static final long GONE_GRACE_NS = 300_000_000_000L;
+
+    private final ExportConfig config;
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusMeterRegistry meters;
+    private final SelfMetrics self;
+    private final HttpEndpoint http;
+    private volatile Agent agent;
+    private volatile KubeContext kube;
+    private Telemetry telemetry;
+
+    /** Binds the HTTP endpoint (unless the port is 0); throws when the port cannot be bound. */
+    public Export(ExportConfig config) throws IOException {
+        this.config = config;
+        this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, registry, Clock.SYSTEM);
+        this.self = new SelfMetrics(meters);
+        if (config.metricsPort() == 0) {
+            http = null;
+        } else {
+            try {
+                http = new HttpEndpoint(config.metricsAddress(), config.metricsPort(), registry, this::notReady);
+            } catch (IOException e) {
+                self.close();
+                meters.close();
+                throw new IOException("cannot serve metrics on " + config.metricsAddress() + ":"
+                        + config.metricsPort() + " (--metrics-port, --metrics-address): " + e.getMessage(), e);
+            }
+            LOG.info("serving /metrics, /healthz, /readyz on {}:{}", config.metricsAddress(), http.port());
+        }
+    }
+
+    /** The endpoint's port (the bound one), or 0 without endpoint. */
+    public int port() {
+        return http == null ? 0 : http.port();
+    }
+
+    public PrometheusMeterRegistry meters() {
+        return meters;
+    }
+
+    /** Watches the Kubernetes caches (readiness waits for them to sync). */
+    public void kubernetes(KubeContext kube) {
+        this.kube = kube;
+        SelfMetrics.bindKube(meters, kube);
+    }
+
+    /**
+     * Starts the SDK for a running agent and subscribes the event metrics and traces to it.
+     *
+     * @param resource the agent's resource attributes (node, host, version)
+     */
+    public synchronized void start(Agent agent, Identity identity, DropReasons reasons, MonotonicClock clock,
+                                   String version, Resource resource) {
+        SelfMetrics.bindAgent(meters, agent.stats(), agent.probes());
+        ExportCounters counters = new ExportCounters(meters);
+        KernelMetrics kernel = new KernelMetrics(new MapSource(agent.probes()), identity, reasons,
+                config.maxSeries(), version, () -> clock.toEpochNs(clock.nowMonoNs()), GONE_GRACE_NS);
+        telemetry = Telemetry.start(config, resource, kernel, registry, counters);
+        agent.addListener(new EventMetrics(telemetry.meter(version), identity));
+        if (telemetry.tracing()) {
+            agent.addListener(new Tracing(telemetry.tracer(version), identity, clock));
+        }
+        LOG.info("OpenTelemetry: metrics exporter {}, traces exporter {}", telemetry.metricsExporter(),
+                telemetry.tracesExporter());
+        this.agent = agent;
+    }
+
+    /**
+     * Why the agent is not ready, or null. A boundary that failed to attach does not make it
+     * unready (the rest works; the failure is logged and in netwatcher_boundary_attached).
+     */
+    String notReady() {
+        Agent a = agent;
+        if (a == null || !a.isRunning()) {
+            return "probes not attached yet";
+        }
+        KubeContext k = kube;
+        if (k != null && !k.synced()) {
+            return "kubernetes pod cache not synced " + k.health().states();
+        }
+        return null;
+    }
+
+    /**
+     * Exports what is pending (final metric values, queued spans) and stops the SDK. Call before the
+     * probes are closed: the last collection reads the kernel maps.
+     */
+    @Override
+    public synchronized void close() {
+        if (http != null) {
+            http.close();
+        }
+        if (telemetry != null) {
+            telemetry.flush(5000);
+            telemetry.close();
+            telemetry = null;
+        }
+        self.close();
+        meters.close();
+    }
+}

@@ -1,0 +1,271 @@
+package io.netwatcher.export;
+
+import io.netwatcher.agent.KernelMaps;
+import io.netwatcher.event.DropReasons;
+import io.netwatcher.event.Layouts;
+import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.event.Role;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.HistogramData;
+import io.opentelemetry.sdk.metrics.data.HistogramPointData;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.MetricDataType;
+import io.opentelemetry.sdk.metrics.data.SumData;
+import io.opentelemetry.sdk.metrics.export.MetricProducer;
+import io.opentelemetry.sdk.resources.Resource;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+/**
+ * OpenTelemetry metrics straight from the kernel's aggregates, at collection time: the per-cgroup
+ * log2 layer histograms become cumulative explicit-bucket histograms (bucket i ends at 2^(i+1) ns),
+ * the per-cgroup counters become cumulative sums, the connection map's occupancy an up-down sum.
+ * Nothing is recorded per packet in Java. Cgroups are labelled by {@link Identity}; a cgroup that
+ * disappears keeps its last labels for {@code graceNs}, then its series end and its kernel entries
+ * are deleted.
+ */
+public final class KernelMetrics implements MetricProducer {
+    static final String LAYER_DURATION = "netwatcher.packet.layer.duration";
+    static final String DROPS = "netwatcher.packet.drops";
+    static final String RETRANSMITS = "netwatcher.tcp.retransmits";
+    static final String RESETS = "netwatcher.tcp.resets";
+    static final String BAD_CHECKSUMS = "netwatcher.tcp.bad_checksums";
+    static final String RCVQ_FULL = "netwatcher.socket.receive_queue_full";
+    static final String BUF_LIMIT = "netwatcher.socket.buffer_limit";
+    static final String ICMP_SENT = "netwatcher.icmp.errors_sent";
+    static final String OPENED = "netwatcher.tcp.connections.opened";
+    static final String CLOSED = "netwatcher.tcp.connections.closed";
+    static final String OPEN = "netwatcher.tcp.connections.open";
+
+    /** Bucket boundaries in seconds: the upper ends of log2 slots 0..30 (slot 31 is +Inf). */
+    static final List<Double> BOUNDARIES;
+
+    static {
+        List<Double> b = new ArrayList<>();
+        for (int i = 0; i < Layouts.HIST_SLOTS - 1; i++) {
+            b.add(LayerHistogram.upperBoundNs(i) / 1e9);
+        }
+        BOUNDARIES = List.copyOf(b);
+    }
+
+    private final KernelSource source;
+    private final Identity identity;
+    private final DropReasons reasons;
+    private final SeriesLimit limit;
+    private final InstrumentationScopeInfo scope;
+    private final LongSupplier epochNanos;
+    private final long graceNs;
+    private final Map<SeriesKey, Long> seriesStart = new HashMap<>();
+    private final Map<Long, Attributes> lastKnown = new HashMap<>();
+    private final Map<Long, Long> goneSince = new HashMap<>();
+
+    private record SeriesKey(String metric, Attributes attrs) {
+    }
+
+    public KernelMetrics(KernelSource source, Identity identity, DropReasons reasons, int seriesLimit,
+                         String version, LongSupplier epochNanos, long graceNs) {
+        this.source = source;
+        this.identity = identity;
+        this.reasons = reasons;
+        this.limit = new SeriesLimit(seriesLimit);
+        this.scope = InstrumentationScopeInfo.builder("io.netwatcher.kernel").setVersion(version).build();
+        this.epochNanos = epochNanos;
+        this.graceNs = graceNs;
+    }
+
+    @Override
+    public synchronized Collection<MetricData> produce(Resource resource) {
+        long now = epochNanos.getAsLong();
+        Set<Long> cgroups = new HashSet<>();
+        List<MetricData> out = new ArrayList<>();
+        out.add(histograms(resource, now, cgroups));
+        out.addAll(counters(resource, now, cgroups));
+        out.add(open(resource, now, cgroups));
+        sweep(cgroups, now);
+        out.removeIf(MetricData::isEmpty);
+        return out;
+    }
+
+    /** The labels of a cgroup now, or the last known ones for a cgroup that went away. */
+    private Attributes who(long cgroupId, long now) {
+        if (cgroupId == 0) {
+            return Attributes.empty();
+        }
+        Attributes a = identity.of(cgroupId);
+        if (!a.isEmpty()) {
+            lastKnown.put(cgroupId, a);
+            goneSince.remove(cgroupId);
+            return a;
+        }
+        Attributes last = lastKnown.get(cgroupId);
+        if (last != null) {
+            goneSince.putIfAbsent(cgroupId, now);
+            return last;
+        }
+        return a;
+    }
+
+    private void sweep(Set<Long> seen, long now) {
+        for (Map.Entry<Long, Long> e : new ArrayList<>(goneSince.entrySet())) {
+            if (!seen.contains(e.getKey()) || now - e.getValue() > graceNs) {
+                Attributes gone = lastKnown.remove(e.getKey());
+                goneSince.remove(e.getKey());
+                if (gone != null) {
+                    seriesStart.keySet().removeIf(k -> contains(k.attrs(), gone));
+                    limit.releaseIf(a -> contains(a, gone));
+                }
+                source.forget(e.getKey());
+            }
+        }
+    }
+
+    private static boolean contains(Attributes series, Attributes who) {
+        return series.asMap().entrySet().containsAll(who.asMap().entrySet());
+    }
+
+    private long start(String metric, Attributes attrs, long now) {
+        return seriesStart.computeIfAbsent(new SeriesKey(metric, attrs), k -> now);
+    }
+
+    private MetricData histograms(Resource resource, long now, Set<Long> cgroups) {
+        Map<Attributes, long[]> buckets = new LinkedHashMap<>();
+        Map<Attributes, double[]> sums = new HashMap<>();
+        for (LayerHistogram h : source.histograms()) {
+            cgroups.add(h.cgroupId());
+            Attributes a = limit.admit(LAYER_DURATION, who(h.cgroupId(), now).toBuilder()
+                    .put(Attr.NETWORK_IO_DIRECTION, h.direction().otelName())
+                    .put(Attr.NETWORK_TRANSPORT, "tcp")
+                    .put(Attr.LAYER, h.layerLabel()).build());
+            long[] c = buckets.computeIfAbsent(a, k -> new long[Layouts.HIST_SLOTS + 1]);
+            for (int i = 0; i < Layouts.HIST_SLOTS; i++) {
+                c[i] += h.slots()[i];
+            }
+            c[Layouts.HIST_SLOTS] += h.count();
+            sums.computeIfAbsent(a, k -> new double[1])[0] += h.sumNs() / 1e9;
+        }
+        List<HistogramPointData> points = new ArrayList<>();
+        for (Map.Entry<Attributes, long[]> e : buckets.entrySet()) {
+            long[] c = e.getValue();
+            List<Long> counts = new ArrayList<>(Layouts.HIST_SLOTS);
+            long total = 0;
+            for (int i = 0; i < Layouts.HIST_SLOTS; i++) {
+                counts.add(c[i]);
+                total += c[i];
+            }
+            points.add(HistogramPointData.create(start(LAYER_DURATION, e.getKey(), now), now, e.getKey(),
+                    sums.get(e.getKey())[0], false, 0, false, 0, BOUNDARIES, counts));
+            if (total == 0) {
+                points.remove(points.size() - 1);
+            }
+        }
+        return new Metric(resource, scope, LAYER_DURATION,
+                "Time TCP segments spend in each kernel layer, from the in-kernel histograms (every timed packet)",
+                "s", MetricDataType.HISTOGRAM, HistogramData.create(AggregationTemporality.CUMULATIVE, points));
+    }
+
+    private record CounterSpec(String name, String description, String unit) {
+    }
+
+    private List<MetricData> counters(Resource resource, long now, Set<Long> cgroups) {
+        Map<String, CounterSpec> specs = new LinkedHashMap<>();
+        specs.put(DROPS, new CounterSpec(DROPS, "Packets dropped, by the kernel's drop reason", "{packet}"));
+        specs.put(RETRANSMITS, new CounterSpec(RETRANSMITS, "TCP segments retransmitted, by kind", "{segment}"));
+        specs.put(RESETS, new CounterSpec(RESETS, "TCP resets sent and received", "{reset}"));
+        specs.put(BAD_CHECKSUMS, new CounterSpec(BAD_CHECKSUMS, "TCP segments with a bad checksum", "{segment}"));
+        specs.put(RCVQ_FULL, new CounterSpec(RCVQ_FULL, "Segments dropped because a socket receive queue was full",
+                "{event}"));
+        specs.put(BUF_LIMIT, new CounterSpec(BUF_LIMIT, "Socket memory limit exceeded", "{event}"));
+        specs.put(ICMP_SENT, new CounterSpec(ICMP_SENT, "ICMP errors sent", "{message}"));
+        specs.put(OPENED, new CounterSpec(OPENED, "TCP connections established", "{connection}"));
+        specs.put(CLOSED, new CounterSpec(CLOSED, "TCP connections closed", "{connection}"));
+        Map<String, Map<Attributes, Long>> values = new LinkedHashMap<>();
+        specs.keySet().forEach(k -> values.put(k, new LinkedHashMap<>()));
+        for (Map.Entry<KernelMaps.CounterKey, Long> e : source.counters().entrySet()) {
+            KernelMaps.CounterKey k = e.getKey();
+            cgroups.add(k.cgroupId());
+            String metric;
+            AttributeKey<String> key;
+            String value;
+            switch (k.kind()) {
+                case KernelMaps.CNT_DROP -> {
+                    metric = DROPS;
+                    key = Attr.DROP_REASON;
+                    value = reasons.name(k.detail());
+                }
+                case KernelMaps.CNT_RETRANS -> {
+                    metric = RETRANSMITS;
+                    key = Attr.RETRANSMIT_KIND;
+                    value = io.netwatcher.event.ErrorKind.retransmitKind(k.detail());
+                }
+                case KernelMaps.CNT_RESET -> {
+                    metric = RESETS;
+                    key = Attr.RESET_DIRECTION;
+                    value = k.detail() == 0 ? "sent" : "received";
+                }
+                case KernelMaps.CNT_BAD_CSUM -> {
+                    metric = BAD_CHECKSUMS;
+                    key = null;
+                    value = null;
+                }
+                case KernelMaps.CNT_RCVQ_FULL, KernelMaps.CNT_BUF_LIMIT -> {
+                    metric = k.kind() == KernelMaps.CNT_RCVQ_FULL ? RCVQ_FULL : BUF_LIMIT;
+                    key = Attr.NETWORK_TRANSPORT;
+                    value = k.detail() == 6 ? "tcp" : k.detail() == 17 ? "udp" : "other";
+                }
+                case KernelMaps.CNT_ICMP_SENT -> {
+                    metric = ICMP_SENT;
+                    key = Attr.ICMP_TYPE;
+                    value = (k.detail() >> 8) + "/" + (k.detail() & 0xff);
+                }
+                case KernelMaps.CNT_CONN_OPEN, KernelMaps.CNT_CONN_CLOSE -> {
+                    metric = k.kind() == KernelMaps.CNT_CONN_OPEN ? OPENED : CLOSED;
+                    key = Attr.ROLE;
+                    value = Role.of(k.detail()).label();
+                }
+                default -> {
+                    continue;
+                }
+            }
+            Attributes who = who(k.cgroupId(), now);
+            Attributes a = limit.admit(metric, key == null ? who : who.toBuilder().put(key, value).build());
+            values.get(metric).merge(a, e.getValue(), Long::sum);
+        }
+        List<MetricData> out = new ArrayList<>();
+        for (CounterSpec s : specs.values()) {
+            List<LongPointData> points = new ArrayList<>();
+            for (Map.Entry<Attributes, Long> v : values.get(s.name()).entrySet()) {
+                points.add(LongPointData.create(start(s.name(), v.getKey(), now), now, v.getKey(), v.getValue()));
+            }
+            out.add(new Metric(resource, scope, s.name(), s.description(), s.unit(), MetricDataType.LONG_SUM,
+                    SumData.createLongSumData(true, AggregationTemporality.CUMULATIVE, points)));
+        }
+        return out;
+    }
+
+    private MetricData open(Resource resource, long now, Set<Long> cgroups) {
+        Map<Attributes, Long> values = new LinkedHashMap<>();
+        for (Map.Entry<KernelSource.OpenKey, Long> e : source.openConnections().entrySet()) {
+            cgroups.add(e.getKey().cgroupId());
+            Attributes a = limit.admit(OPEN, who(e.getKey().cgroupId(), now).toBuilder()
+                    .put(Attr.ROLE, Role.of(e.getKey().role()).label()).build());
+            values.merge(a, e.getValue(), Long::sum);
+        }
+        List<LongPointData> points = new ArrayList<>();
+        for (Map.Entry<Attributes, Long> v : values.entrySet()) {
+            points.add(LongPointData.create(start(OPEN, v.getKey(), now), now, v.getKey(), v.getValue()));
+        }
+        return new Metric(resource, scope, OPEN, "TCP connections open now, by role", "{connection}",
+                MetricDataType.LONG_SUM, SumData.createLongSumData(false, AggregationTemporality.CUMULATIVE, points));
+    }
+}

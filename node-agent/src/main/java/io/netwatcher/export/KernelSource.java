@@ -1,0 +1,25 @@
+package io.netwatcher.export;
+
+import io.netwatcher.agent.KernelMaps;
+import io.netwatcher.event.LayerHistogram;
+import java.util.List;
+import java.util.Map;
+
+/** The in-kernel aggregates, read when metrics are collected. */
+public interface KernelSource {
+    /** Cumulative layer histograms per (cgroup, direction, layer). */
+    List<LayerHistogram> histograms();
+
+    /** Cumulative event counters per (cgroup, kind, detail). */
+    Map<KernelMaps.CounterKey, Long> counters();
+
+    /** Connections open now, per (cgroup, role code). */
+    Map<OpenKey, Long> openConnections();
+
+    /** The cgroup is gone: its kernel entries can be deleted. */
+    void forget(long cgroupId);
+
+    /** A (cgroup, role) pair for open connections. */
+    record OpenKey(long cgroupId, int role) {
+    }
+}

@@ -1,0 +1,163 @@
+package io.netwatcher.export;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.netwatcher.agent.AgentStats;
+import io.netwatcher.agent.KernelMaps;
+import io.netwatcher.bpf.BpfMap;
+import io.netwatcher.kube.KubeContext;
+import io.netwatcher.kube.KubeHealth;
+import io.netwatcher.probe.Attachment;
+import io.netwatcher.probe.ProbeSet;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The agent's own health as Micrometer meters: ring-buffer records read, undecodable and lost;
+ * events over the caps; map fill levels; BPF run time per program; which hook backs each boundary;
+ * the Kubernetes watches; the process (resident memory, CPU, JVM).
+ */
+public final class SelfMetrics implements AutoCloseable {
+    private static final List<String> HASH_MAPS = List.of("conns", "hists", "counters", "listeners");
+
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    /** Meters that need nothing but the JVM and the process. */
+    public SelfMetrics(MeterRegistry r) {
+        new JvmMemoryMetrics().bindTo(r);
+        gc.bindTo(r);
+        new JvmThreadMetrics().bindTo(r);
+        new ClassLoaderMetrics().bindTo(r);
+        new ProcessorMetrics().bindTo(r);
+        new UptimeMetrics().bindTo(r);
+        new FileDescriptorMetrics().bindTo(r);
+        Gauge.builder("netwatcher.process.resident.memory", SelfMetrics::residentBytes).baseUnit("bytes")
+                .description("Resident set size of the agent process (/proc/self/statm)").register(r);
+    }
+
+    static double residentBytes() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/self/statm")).trim().split(" ");
+            return Long.parseLong(f[1]) * 4096.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** Meters of the running agent: call once the probes are loaded. */
+    public static void bindAgent(MeterRegistry r, AgentStats stats, ProbeSet probes) {
+        counter(r, "netwatcher.ringbuf.records.read", "Records read from the ring buffer", stats,
+                s -> s.recordsRead());
+        counter(r, "netwatcher.ringbuf.records.undecodable", "Records that could not be decoded", stats,
+                s -> s.decodeErrors());
+        counter(r, "netwatcher.ringbuf.records.lost",
+                "Records the kernel could not write because the ring buffer was full", stats,
+                s -> s.kernelStat(KernelMaps.STAT_RINGBUF_LOST));
+        FunctionCounter.builder("netwatcher.events.capped", stats, s -> s.kernelStat(KernelMaps.STAT_SAMPLE_CAPPED))
+                .description("Events not reported because of the per-second caps (still counted in metrics)")
+                .tag("kind", "packet").register(r);
+        FunctionCounter.builder("netwatcher.events.capped", stats, s -> s.kernelStat(KernelMaps.STAT_ERR_CAPPED))
+                .description("Events not reported because of the per-second caps (still counted in metrics)")
+                .tag("kind", "error").register(r);
+        FunctionCounter.builder("netwatcher.packets.untracked", stats, s -> s.kernelStat(KernelMaps.STAT_RX_UNTRACKED))
+                .description("Packets whose layer times could not be followed to the socket").tag("direction", "receive")
+                .register(r);
+        FunctionCounter.builder("netwatcher.packets.untracked", stats, s -> s.kernelStat(KernelMaps.STAT_TX_UNTRACKED))
+                .description("Packets whose layer times could not be followed to the socket").tag("direction", "transmit")
+                .register(r);
+        FunctionCounter.builder("netwatcher.map.full", stats, s -> s.kernelStat(KernelMaps.STAT_CONN_FULL))
+                .description("Inserts refused because a map was full").tag("map", "conns").register(r);
+        FunctionCounter.builder("netwatcher.map.full", stats, s -> s.kernelStat(KernelMaps.STAT_HIST_FULL))
+                .description("Inserts refused because a map was full").tag("map", "hists").register(r);
+        counter(r, "netwatcher.listener.errors", "Events an output failed on", stats, s -> s.listenerErrors());
+        for (String name : HASH_MAPS) {
+            BpfMap m = probes.map(name);
+            Gauge.builder("netwatcher.map.entries", m, x -> x.read(BpfMap.Entries::count))
+                    .description("Entries in a BPF hash map now").tag("map", name).register(r);
+            Gauge.builder("netwatcher.map.capacity", m, BpfMap::maxEntries)
+                    .description("Maximum entries of a BPF hash map").tag("map", name).register(r);
+        }
+        RunStatsCache runs = new RunStatsCache(probes);
+        for (String program : probes.runStats().keySet()) {
+            FunctionCounter.builder("netwatcher.bpf.program.run.time", runs, c -> c.get(program).runTimeNs() / 1e9)
+                    .baseUnit("seconds").description("Run time of a BPF program (counted while bpf_stats is on)")
+                    .tag("program", program).register(r);
+            FunctionCounter.builder("netwatcher.bpf.program.runs", runs, c -> c.get(program).runCount())
+                    .description("Invocations of a BPF program (counted while bpf_stats is on)")
+                    .tag("program", program).register(r);
+        }
+        for (Attachment a : probes.attachments()) {
+            Gauge.builder("netwatcher.boundary.attached", a, x -> x.ok() ? 1 : 0)
+                    .description("1 when a boundary is backed (attached, or not needed), 0 when it is missing")
+                    .tag("boundary", a.boundary().id()).tag("hook", a.kind() == null ? "none" : a.kind().label())
+                    .tag("status", a.status().name().toLowerCase(java.util.Locale.ROOT)).register(r);
+        }
+    }
+
+    /** Meters of the Kubernetes watches and caches. */
+    public static void bindKube(MeterRegistry r, KubeContext kube) {
+        Gauge.builder("netwatcher.kube.pods", kube, k -> k.nodePods().size())
+                .description("Pods of this node in the cache").tag("scope", "node").register(r);
+        Gauge.builder("netwatcher.kube.addresses", kube, k -> k.cluster().podAddresses())
+                .description("Addresses in the cluster address book").tag("kind", "pod").register(r);
+        Gauge.builder("netwatcher.kube.addresses", kube, k -> k.cluster().serviceAddresses())
+                .description("Addresses in the cluster address book").tag("kind", "service").register(r);
+        Gauge.builder("netwatcher.kube.cgroups", kube, k -> k.attribution().cachedCgroups())
+                .description("Cgroups resolved to pods (cache)").register(r);
+        KubeHealth h = kube.health();
+        for (String watch : List.of("node-pods", "cluster-pods", "services")) {
+            for (KubeHealth.State s : KubeHealth.State.values()) {
+                Gauge.builder("netwatcher.kube.watch.state", h, x -> x.state(watch) == s ? 1 : 0)
+                        .description("1 for the state each Kubernetes watch is in").tag("watch", watch)
+                        .tag("state", s.name().toLowerCase(java.util.Locale.ROOT)).register(r);
+            }
+        }
+        FunctionCounter.builder("netwatcher.kube.errors", h, KubeHealth::errors)
+                .description("Kubernetes API list/watch errors").register(r);
+        FunctionCounter.builder("netwatcher.kube.disconnects", h, KubeHealth::disconnects)
+                .description("Times a Kubernetes watch was lost").register(r);
+        Gauge.builder("netwatcher.kube.synced", kube, k -> k.synced() ? 1 : 0)
+                .description("1 when every Kubernetes watch is synced").register(r);
+    }
+
+    private static <T> void counter(MeterRegistry r, String name, String description, T obj, ToDoubleFunction<T> f) {
+        FunctionCounter.builder(name, obj, f).description(description).register(r);
+    }
+
+    /** fdinfo read at most once a second for all programs, not once per program and scrape. */
+    private static final class RunStatsCache {
+        private final ProbeSet probes;
+        private Map<String, ProbeSet.RunStats> last = Map.of();
+        private long readAt;
+
+        RunStatsCache(ProbeSet probes) {
+            this.probes = probes;
+        }
+
+        synchronized ProbeSet.RunStats get(String program) {
+            long now = System.nanoTime();
+            if (now - readAt > 1_000_000_000L || last.isEmpty()) {
+                last = probes.runStats();
+                readAt = now;
+            }
+            return last.getOrDefault(program, new ProbeSet.RunStats(0, 0));
+        }
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+    }
+}

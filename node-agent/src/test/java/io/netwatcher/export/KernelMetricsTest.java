@@ -1,0 +1,245 @@
+package io.netwatcher.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netwatcher.agent.KernelMaps;
+import io.netwatcher.event.Direction;
+import io.netwatcher.event.DropReasons;
+import io.netwatcher.event.Layouts;
+import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.event.Event;
+import io.netwatcher.output.Json;
+import io.netwatcher.output.Labels;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.HistogramPointData;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class KernelMetricsTest {
+    /** A kernel whose maps the test fills. */
+    static final class FakeKernel implements KernelSource {
+        final List<LayerHistogram> hists = new ArrayList<>();
+        final Map<KernelMaps.CounterKey, Long> counters = new HashMap<>();
+        final Map<OpenKey, Long> open = new HashMap<>();
+        final Set<Long> forgotten = new HashSet<>();
+
+        @Override
+        public List<LayerHistogram> histograms() {
+            return hists;
+        }
+
+        @Override
+        public Map<KernelMaps.CounterKey, Long> counters() {
+            return counters;
+        }
+
+        @Override
+        public Map<OpenKey, Long> openConnections() {
+            return open;
+        }
+
+        @Override
+        public void forget(long cgroupId) {
+            forgotten.add(cgroupId);
+            hists.removeIf(h -> h.cgroupId() == cgroupId);
+            counters.keySet().removeIf(k -> k.cgroupId() == cgroupId);
+        }
+    }
+
+    /** Cgroup paths the test names and removes. */
+    static final class FakeLabels implements Labels {
+        final Map<Long, String> paths = new HashMap<>();
+
+        @Override
+        public String cgroupPath(long cgroupId) {
+            return paths.get(cgroupId);
+        }
+
+        @Override
+        public String dropReason(int reason) {
+            return "R" + reason;
+        }
+
+        @Override
+        public String kernelSymbol(long address) {
+            return null;
+        }
+
+        @Override
+        public void decorate(Event event, Json json) {
+        }
+    }
+
+    final FakeKernel kernel = new FakeKernel();
+    final FakeLabels labels = new FakeLabels();
+    final AtomicLong now = new AtomicLong(1_000_000_000_000L);
+    final InMemoryMetricReader reader = InMemoryMetricReader.create();
+
+    SdkMeterProvider provider(int maxSeries) {
+        KernelMetrics km = new KernelMetrics(kernel, new Identity(null, labels),
+                new DropReasons(Map.of(2, "NO_SOCKET", 5, "TCP_CSUM")), maxSeries, "test", now::get, 60_000_000_000L);
+        return SdkMeterProvider.builder().registerMetricReader(reader).registerMetricProducer(km).build();
+    }
+
+    static LayerHistogram hist(long cgroup, Direction d, int layer, long... valuesNs) {
+        long[] slots = new long[Layouts.HIST_SLOTS];
+        long sum = 0;
+        for (long v : valuesNs) {
+            slots[LayerHistogram.slotOf(v)]++;
+            sum += v;
+        }
+        return new LayerHistogram(cgroup, d, layer, valuesNs.length, sum, slots);
+    }
+
+    static MetricData metric(Collection<MetricData> all, String name) {
+        return all.stream().filter(m -> m.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no metric " + name + " in " + all.stream().map(MetricData::getName).toList()));
+    }
+
+    @Test
+    void layerHistogramsBecomeSecondsHistogramsWithLog2Bounds() {
+        labels.paths.put(7L, "/kubepods/pod-a/c1");
+        kernel.hists.add(hist(7, Direction.RX, 0, 3_000, 5_000, 1_500_000));
+        kernel.hists.add(hist(7, Direction.TX, 1, 700));
+        try (SdkMeterProvider p = provider(100)) {
+            Collection<MetricData> all = reader.collectAllMetrics();
+            MetricData m = metric(all, KernelMetrics.LAYER_DURATION);
+            assertEquals("s", m.getUnit());
+            assertEquals(2, m.getHistogramData().getPoints().size());
+            HistogramPointData rx = m.getHistogramData().getPoints().stream()
+                    .filter(x -> "link".equals(x.getAttributes().get(Attr.LAYER))).findFirst().orElseThrow();
+            assertEquals("/kubepods/pod-a/c1", rx.getAttributes().get(Attr.CGROUP));
+            assertEquals("receive", rx.getAttributes().get(Attr.NETWORK_IO_DIRECTION));
+            assertEquals("tcp", rx.getAttributes().get(Attr.NETWORK_TRANSPORT));
+            assertEquals(3, rx.getCount());
+            assertEquals((3_000 + 5_000 + 1_500_000) / 1e9, rx.getSum(), 1e-12);
+            assertEquals(Layouts.HIST_SLOTS - 1, rx.getBoundaries().size());
+            assertEquals(2e-9, rx.getBoundaries().get(0), 1e-18);
+            assertEquals(Math.pow(2, 31) / 1e9, rx.getBoundaries().get(30), 1e-9);
+            // 3 us and 5 us: slots 11 (2048..4096) and 12 (4096..8192); 1.5 ms: slot 20.
+            assertEquals(1, rx.getCounts().get(11));
+            assertEquals(1, rx.getCounts().get(12));
+            assertEquals(1, rx.getCounts().get(20));
+            assertEquals(3, rx.getCounts().stream().mapToLong(Long::longValue).sum());
+            HistogramPointData tx = m.getHistogramData().getPoints().stream()
+                    .filter(x -> "qdisc".equals(x.getAttributes().get(Attr.LAYER))).findFirst().orElseThrow();
+            assertEquals("transmit", tx.getAttributes().get(Attr.NETWORK_IO_DIRECTION));
+        }
+    }
+
+    @Test
+    void cumulativeStartTimesStayPutAcrossCollections() {
+        labels.paths.put(7L, "/a");
+        kernel.hists.add(hist(7, Direction.RX, 3, 10_000));
+        try (SdkMeterProvider p = provider(100)) {
+            HistogramPointData first = metric(reader.collectAllMetrics(), KernelMetrics.LAYER_DURATION)
+                    .getHistogramData().getPoints().iterator().next();
+            now.addAndGet(5_000_000_000L);
+            kernel.hists.set(0, hist(7, Direction.RX, 3, 10_000, 20_000));
+            HistogramPointData second = metric(reader.collectAllMetrics(), KernelMetrics.LAYER_DURATION)
+                    .getHistogramData().getPoints().iterator().next();
+            assertEquals(first.getStartEpochNanos(), second.getStartEpochNanos());
+            assertEquals(first.getEpochNanos() + 5_000_000_000L, second.getEpochNanos());
+            assertEquals(2, second.getCount());
+        }
+    }
+
+    @Test
+    void countersGetTheirDetailAsAttribute() {
+        labels.paths.put(9L, "/svc");
+        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_DROP, 2), 4L);
+        kernel.counters.put(new KernelMaps.CounterKey(0, KernelMaps.CNT_DROP, 5), 1L);
+        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_RETRANS, 1), 3L);
+        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_RETRANS, 2), 2L);
+        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_RESET, 1), 6L);
+        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_CONN_OPEN, 1), 8L);
+        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_RCVQ_FULL, 6), 1L);
+        kernel.open.put(new KernelSource.OpenKey(9, 2), 5L);
+        try (SdkMeterProvider p = provider(100)) {
+            Collection<MetricData> all = reader.collectAllMetrics();
+            Map<String, Long> drops = new HashMap<>();
+            for (LongPointData d : metric(all, KernelMetrics.DROPS).getLongSumData().getPoints()) {
+                drops.put(d.getAttributes().get(Attr.DROP_REASON) + "@" + d.getAttributes().get(Attr.CGROUP), d.getValue());
+            }
+            assertEquals(Map.of("NO_SOCKET@/svc", 4L, "TCP_CSUM@null", 1L), drops);
+            MetricData retrans = metric(all, KernelMetrics.RETRANSMITS);
+            assertTrue(retrans.getLongSumData().isMonotonic());
+            Map<String, Long> kinds = new HashMap<>();
+            retrans.getLongSumData().getPoints().forEach(d -> kinds.put(d.getAttributes().get(Attr.RETRANSMIT_KIND), d.getValue()));
+            assertEquals(Map.of("fast", 3L, "timeout", 2L), kinds);
+            LongPointData reset = metric(all, KernelMetrics.RESETS).getLongSumData().getPoints().iterator().next();
+            assertEquals("received", reset.getAttributes().get(Attr.RESET_DIRECTION));
+            LongPointData opened = metric(all, KernelMetrics.OPENED).getLongSumData().getPoints().iterator().next();
+            assertEquals("client", opened.getAttributes().get(Attr.ROLE));
+            assertEquals(8, opened.getValue());
+            assertEquals("tcp", metric(all, KernelMetrics.RCVQ_FULL).getLongSumData().getPoints().iterator().next()
+                    .getAttributes().get(Attr.NETWORK_TRANSPORT));
+            MetricData open = metric(all, KernelMetrics.OPEN);
+            assertFalse(open.getLongSumData().isMonotonic(), "open connections go up and down");
+            LongPointData o = open.getLongSumData().getPoints().iterator().next();
+            assertEquals("server", o.getAttributes().get(Attr.ROLE));
+            assertEquals(5, o.getValue());
+            assertTrue(all.stream().noneMatch(m -> m.getName().equals(KernelMetrics.BAD_CHECKSUMS)),
+                    "metrics without points are left out");
+        }
+    }
+
+    @Test
+    void seriesBeyondTheLimitFoldIntoOneOverflowSeries() {
+        for (long cg = 1; cg <= 10; cg++) {
+            labels.paths.put(cg, "/cg" + cg);
+            kernel.hists.add(hist(cg, Direction.RX, 0, 1000));
+        }
+        try (SdkMeterProvider p = provider(4)) {
+            Collection<HistogramPointData> points = metric(reader.collectAllMetrics(), KernelMetrics.LAYER_DURATION)
+                    .getHistogramData().getPoints();
+            assertEquals(4, points.size(), "3 series and the overflow series");
+            HistogramPointData overflow = points.stream().filter(x -> Boolean.TRUE.equals(x.getAttributes()
+                    .get(Attr.OVERFLOW))).findFirst().orElseThrow();
+            assertEquals(7, overflow.getCount(), "nothing lost: the other 7 cgroups are counted in it");
+            assertEquals(Attributes.of(Attr.OVERFLOW, true), overflow.getAttributes());
+        }
+    }
+
+    @Test
+    void aGoneCgroupKeepsItsLabelsForTheGraceThenItsEntriesAreDeleted() {
+        labels.paths.put(7L, "/pod-a");
+        kernel.hists.add(hist(7, Direction.RX, 0, 1000));
+        try (SdkMeterProvider p = provider(3)) {
+            reader.collectAllMetrics();
+            labels.paths.remove(7L); // the cgroup was removed
+            now.addAndGet(30_000_000_000L);
+            HistogramPointData still = metric(reader.collectAllMetrics(), KernelMetrics.LAYER_DURATION)
+                    .getHistogramData().getPoints().iterator().next();
+            assertEquals("/pod-a", still.getAttributes().get(Attr.CGROUP), "last known labels during the grace");
+            assertTrue(kernel.forgotten.isEmpty());
+            now.addAndGet(59_000_000_000L);
+            reader.collectAllMetrics();
+            assertTrue(kernel.forgotten.isEmpty(), "59 s after it went: still in the grace");
+            now.addAndGet(2_000_000_000L);
+            reader.collectAllMetrics();
+            assertEquals(Set.of(7L), kernel.forgotten, "its kernel entries are deleted after the grace");
+            assertTrue(reader.collectAllMetrics().stream().noneMatch(m -> m.getName().equals(KernelMetrics.LAYER_DURATION)));
+            // Its series slot is free again: two new cgroups fit under a limit of 3 (2 + overflow).
+            labels.paths.put(8L, "/pod-b");
+            labels.paths.put(9L, "/pod-c");
+            kernel.hists.add(hist(8, Direction.RX, 0, 1000));
+            kernel.hists.add(hist(9, Direction.RX, 0, 1000));
+            assertTrue(metric(reader.collectAllMetrics(), KernelMetrics.LAYER_DURATION).getHistogramData().getPoints()
+                    .stream().noneMatch(x -> x.getAttributes().get(Attr.OVERFLOW) != null));
+        }
+    }
+}

@@ -1,0 +1,238 @@
+package io.netwatcher.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.netwatcher.agent.KernelMaps;
+import io.netwatcher.btf.Btf;
+import io.netwatcher.cgroup.CgroupPaths;
+import io.netwatcher.config.ExportConfig;
+import io.netwatcher.event.Direction;
+import io.netwatcher.event.DropReasons;
+import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.kube.KubeContext;
+import io.netwatcher.kube.KubeFixtures;
+import io.netwatcher.kube.KubeLabels;
+import io.netwatcher.kube.NodePods;
+import io.netwatcher.output.StandaloneLabels;
+import io.netwatcher.testing.AgentHarness;
+import io.netwatcher.testing.Cgroups;
+import io.netwatcher.testing.Kernel;
+import io.netwatcher.testing.Sh;
+import io.netwatcher.testing.TcpPeer;
+import io.netwatcher.testing.TestNet;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.resources.Resource;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real Prometheus server (Debian's prometheus 2.42) scrapes the agent's /metrics while two test
+ * pods talk over TCP; PromQL returns per-pod histogram quantiles per layer, and per-pod byte
+ * totals equal to what the client process sent.
+ */
+class PrometheusIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String NODE = "node-p";
+    private static final long BYTES = 2_000_000;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void preconditions() {
+        Kernel.requireRootKernel();
+        Kernel.require(Sh.which("prometheus"), "prometheus on PATH (Debian package prometheus)");
+    }
+
+    private static String hex64() {
+        return (UUID.randomUUID().toString() + UUID.randomUUID().toString()).replace("-", "");
+    }
+
+    /** A Prometheus server scraping one target every second, with its data in a temporary directory. */
+    private static final class Prometheus implements AutoCloseable {
+        final Path dir;
+        final Process process;
+        final int port;
+
+        Prometheus(int target) throws Exception {
+            dir = Files.createTempDirectory("nw-prometheus");
+            port = io.netwatcher.testing.Ports.free();
+            Files.writeString(dir.resolve("prometheus.yml"), """
+                    global:
+                      scrape_interval: 1s
+                      evaluation_interval: 1s
+                    scrape_configs:
+                      - job_name: netwatcher
+                        static_configs:
+                          - targets: ['127.0.0.1:%d']
+                    """.formatted(target));
+            process = new ProcessBuilder("prometheus", "--config.file=" + dir.resolve("prometheus.yml"),
+                    "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port,
+                    "--log.level=warn").redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (true) {
+                try {
+                    if (HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/-/ready")).build(),
+                            HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                        break;
+                    }
+                } catch (java.io.IOException e) {
+                    // not listening yet
+                }
+                if (System.currentTimeMillis() > deadline || !process.isAlive()) {
+                    throw new AssertionError("prometheus did not become ready: " + Files.readString(dir.resolve("log")));
+                }
+                Thread.sleep(200);
+            }
+        }
+
+        /** The vector result of an instant query: one JSON object per series. */
+        JsonNode query(String promql) throws Exception {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode j = JSON.readTree(r.body());
+            assertEquals("success", j.path("status").asText(), promql + " -> " + r.body());
+            return j.at("/data/result");
+        }
+
+        /** Values by the given label, from a vector result. */
+        Map<String, Double> byLabel(String promql, String label) throws Exception {
+            Map<String, Double> out = new HashMap<>();
+            for (JsonNode s : query(promql)) {
+                out.put(s.at("/metric/" + label).asText(), Double.parseDouble(s.at("/value/1").asText()));
+            }
+            return out;
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+            Sh.run("rm", "-rf", dir.toString());
+        }
+    }
+
+    @Test
+    void prometheusComputesPerPodLayerQuantilesFromTheScrape() throws Exception {
+        KubernetesMockServer api = KubeFixtures.crudServer(0);
+        int port = 24720;
+        try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups(); KubernetesClient admin = api.createClient()) {
+            String serverCid = hex64();
+            String clientCid = hex64();
+            String serverUid = admin.pods().resource(KubeFixtures.deploymentPod("shop", "checkout",
+                    "checkout-6f7d8c9b5-prom1", "x", NODE, net.a().ipv4(), "server", serverCid)).create()
+                    .getMetadata().getUid();
+            String clientUid = admin.pods().resource(KubeFixtures.deploymentPod("web", "frontend",
+                    "frontend-6f7d8c9b5-prom2", "x", NODE, net.b().ipv4(), "client", clientCid)).create()
+                    .getMetadata().getUid();
+            Path serverCg = cg.create("kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+                    + serverUid.replace('-', '_') + ".slice/cri-containerd-" + serverCid + ".scope");
+            Path clientCg = cg.create("kubepods/besteffort/pod" + clientUid + "/" + clientCid);
+            DropReasons reasons = DropReasons.fromBtf(Btf.vmlinux());
+            int metricsPort = io.netwatcher.testing.Ports.free();
+            io.fabric8.kubernetes.client.Config config;
+            try (KubernetesClient c = api.createClient()) {
+                config = c.getConfiguration();
+            }
+            try (KubeContext kube = KubeContext.start(config, NODE, new CgroupPaths(cg.root(), 0, System::nanoTime),
+                    NodePods.Selection.CLIENT_FILTER);
+                 AgentHarness h = AgentHarness.start(AgentHarness.testConfig());
+                 Export export = new Export(new ExportConfig("127.0.0.1", metricsPort, Optional.empty(),
+                         Optional.empty(), Optional.empty(), Optional.of("it"), 2000));
+                 Prometheus prom = new Prometheus(metricsPort)) {
+                export.kubernetes(kube);
+                KubeLabels labels = new KubeLabels(new StandaloneLabels(new CgroupPaths(cg.root()), reasons),
+                        kube.attribution(), NODE);
+                export.start(h.agent(), new Identity(kube.attribution(), labels), reasons, h.agent().clock(), "it",
+                        Resource.create(Attributes.of(Attr.K8S_NODE, NODE)));
+                long deadline = System.currentTimeMillis() + 20_000;
+                while (export.notReady() != null) {
+                    assertTrue(System.currentTimeMillis() < deadline, "ready: " + export.notReady());
+                    Thread.sleep(100);
+                }
+
+                // Prometheus finds its target a few seconds after start: traffic once it scrapes.
+                deadline = System.currentTimeMillis() + 30_000;
+                while (prom.query("up{job=\"netwatcher\"} == 1").isEmpty()) {
+                    assertTrue(System.currentTimeMillis() < deadline, "prometheus scrapes the agent");
+                    Thread.sleep(250);
+                }
+
+                Process server = Cgroups.startIn(serverCg, net.a().name(),
+                        TcpPeer.command("serve", net.a().ipv4(), "" + port).toArray(String[]::new));
+                BufferedReader serverOut = new BufferedReader(new InputStreamReader(server.getInputStream(),
+                        StandardCharsets.UTF_8));
+                assertEquals("listening", serverOut.readLine());
+                // 4 s of traffic: several scrapes see the counters grow.
+                Process client = Cgroups.startIn(clientCg, net.b().name(),
+                        TcpPeer.command("send", net.a().ipv4(), "" + port, "" + BYTES, "40", "100")
+                                .toArray(String[]::new));
+                assertTrue(client.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(0, client.exitValue(), new String(client.getInputStream().readAllBytes()));
+                assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+                h.agent().pollNow();
+                Thread.sleep(3000); // scrapes after the last byte
+
+                assertEquals(1.0, prom.byLabel("up{job=\"netwatcher\"}", "job").get("netwatcher"));
+                assertEquals(1.0, prom.byLabel("netwatcher_kube_synced", "job").get("netwatcher"));
+
+                // Per-pod, per-layer median and p99 from the scraped buckets.
+                String q = "histogram_quantile(%s, sum by (k8s_pod_name, netwatcher_layer, le) "
+                        + "(increase(netwatcher_packet_layer_duration_seconds_bucket{k8s_namespace_name=~\"shop|web\"}[1m])))";
+                for (String quantile : new String[] {"0.5", "0.99"}) {
+                    Map<String, Double> v = new HashMap<>();
+                    for (JsonNode s : prom.query(q.formatted(quantile))) {
+                        v.put(s.at("/metric/k8s_pod_name").asText() + "/" + s.at("/metric/netwatcher_layer").asText(),
+                                Double.parseDouble(s.at("/value/1").asText()));
+                    }
+                    for (String key : new String[] {"checkout-6f7d8c9b5-prom1/socket", "checkout-6f7d8c9b5-prom1/tcp",
+                            "checkout-6f7d8c9b5-prom1/link", "frontend-6f7d8c9b5-prom2/tcp_ip",
+                            "frontend-6f7d8c9b5-prom2/driver"}) {
+                        Double sec = v.get(key);
+                        assertTrue(sec != null && sec > 0 && sec < 1, "p" + quantile + " of " + key + ": " + v);
+                    }
+                }
+
+                // The scraped count is the kernel's count for the pod (traffic is over: nothing moves).
+                long serverCgId = Cgroups.id(serverCg);
+                long kernelCount = KernelMaps.histograms(h.agent().probes().map("hists")).stream()
+                        .filter(x -> x.cgroupId() == serverCgId && x.direction() == Direction.RX
+                                && x.layerLabel().equals("socket")).mapToLong(LayerHistogram::count).sum();
+                Map<String, Double> count = prom.byLabel("netwatcher_packet_layer_duration_seconds_count"
+                        + "{netwatcher_layer=\"socket\",network_io_direction=\"receive\"}", "k8s_pod_name");
+                assertEquals((double) kernelCount, count.get("checkout-6f7d8c9b5-prom1"), "scraped = kernel: " + count);
+
+                // Bytes: exactly what the client process sent, attributed to both pods and their peers.
+                Map<String, Double> tx = prom.byLabel("sum by (k8s_pod_name) (netwatcher_tcp_bytes_total"
+                        + "{network_io_direction=\"transmit\",netwatcher_peer_workload=\"checkout\"})", "k8s_pod_name");
+                assertEquals((double) BYTES, tx.get("frontend-6f7d8c9b5-prom2"), tx.toString());
+                Map<String, Double> rx = prom.byLabel("sum by (k8s_deployment_name) (netwatcher_tcp_bytes_total"
+                        + "{network_io_direction=\"receive\",k8s_namespace_name=\"shop\"})", "k8s_deployment_name");
+                assertEquals((double) BYTES, rx.get("checkout"), rx.toString());
+            }
+        } finally {
+            api.destroy();
+        }
+    }
+}
