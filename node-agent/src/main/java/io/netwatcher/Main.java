@@ -108,7 +108,8 @@ public final class Main {
         String node = config.node(System.getenv(), hostname());
         if (kube) {
             try {
-                kubeContext = KubeContext.start(KubeContext.config(config.kubeconfig().orElse(null)), node, cgroups);
+                kubeContext = KubeContext.start(KubeContext.config(config.kubeconfig().orElse(null)), node, cgroups,
+                        config.podSelection());
                 labels = new KubeLabels(labels, kubeContext.attribution(), node);
                 export.kubernetes(kubeContext);
             } catch (Exception e) {
@@ -119,7 +120,8 @@ public final class Main {
         }
         final KubeContext kubeRef = kubeContext;
         Identity identity = new Identity(kubeContext == null ? null : kubeContext.attribution(), labels);
-        PrintStream stdout = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
+        PrintStream stdout = new PrintStream(new java.io.BufferedOutputStream(
+                new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16), false,
                 StandardCharsets.UTF_8);
         PrintStream sink = out == System.out ? stdout : out;
         Agent agent = new Agent(config.probes(), config.intervalNs(), clock);

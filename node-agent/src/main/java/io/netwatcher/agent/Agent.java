@@ -108,8 +108,13 @@ public final class Agent implements AutoCloseable {
         });
         long ms = Math.max(1, intervalNs / 1_000_000);
         scheduler.scheduleAtFixedRate(this::pollSafely, ms, ms, TimeUnit.MILLISECONDS);
-        // Follow wall-clock steps (NTP) in the mapping of kernel timestamps to wall time.
-        scheduler.scheduleAtFixedRate(clock::resync, 60, 60, TimeUnit.SECONDS);
+        // Follow wall-clock steps (NTP) in the mapping of kernel timestamps to wall time, and give
+        // freed native memory back (libbpf's BTF parsing at load leaves the C heap large).
+        io.netwatcher.bpf.Libc.trimNativeHeap();
+        scheduler.scheduleAtFixedRate(() -> {
+            clock.resync();
+            io.netwatcher.bpf.Libc.trimNativeHeap();
+        }, 60, 60, TimeUnit.SECONDS);
     }
 
     private void readLoop() {

@@ -75,13 +75,13 @@ final class ConnectionRefresher implements AutoCloseable {
     }
 
     static Set<Long> namespacesOfConnections(BpfMap conns) {
-        return conns.read(e -> {
-            Set<Long> out = new HashSet<>();
+        Set<Long> out = new HashSet<>();
+        conns.forEachChunk(e -> {
             for (int i = 0; i < e.count(); i++) {
                 out.add(Integer.toUnsignedLong(e.values().getInt(e.valueOffset(i) + Layouts.Conn.NETNS)));
             }
-            return out;
         });
+        return out;
     }
 
     @Override

@@ -19,16 +19,17 @@ public final class KernelMaps {
      * cgroup and direction holding all its layers); layers that never counted anything are left out.
      */
     public static List<LayerHistogram> histograms(BpfMap hists) {
-        return hists.read(e -> histograms(hists, e));
+        List<LayerHistogram> out = new ArrayList<>();
+        hists.forEachChunk(e -> histograms(hists, e, out));
+        return out;
     }
 
-    private static List<LayerHistogram> histograms(BpfMap hists, BpfMap.Entries e) {
+    private static void histograms(BpfMap hists, BpfMap.Entries e, List<LayerHistogram> out) {
         int stride = hists.valueStride();
         int cpus = hists.lookupSize() / stride;
         int histSize = Layouts.Hist.SIZE;
         ByteBuffer k = e.keys();
         ByteBuffer v = e.values();
-        List<LayerHistogram> out = new ArrayList<>(e.count() * 4);
         for (int i = 0; i < e.count(); i++) {
             int ko = e.keyOffset(i);
             int vo = e.valueOffset(i);
@@ -51,7 +52,6 @@ public final class KernelMaps {
                 }
             }
         }
-        return out;
     }
 
     /** A counter key: what was counted (enum nw_counter_kind), its detail, and the cgroup. */
@@ -60,13 +60,14 @@ public final class KernelMaps {
 
     /** Every per-cgroup event counter, summed over CPUs. */
     public static Map<CounterKey, Long> counters(BpfMap counters) {
-        return counters.read(e -> counters(counters, e));
+        Map<CounterKey, Long> out = new HashMap<>();
+        counters.forEachChunk(e -> counters(counters, e, out));
+        return out;
     }
 
-    private static Map<CounterKey, Long> counters(BpfMap counters, BpfMap.Entries e) {
+    private static void counters(BpfMap counters, BpfMap.Entries e, Map<CounterKey, Long> out) {
         int stride = counters.valueStride();
         int cpus = counters.lookupSize() / stride;
-        Map<CounterKey, Long> out = new HashMap<>();
         for (int i = 0; i < e.count(); i++) {
             int ko = e.keyOffset(i);
             long sum = 0;
@@ -77,7 +78,6 @@ public final class KernelMaps {
                     Short.toUnsignedInt(e.keys().getShort(ko + Layouts.CounterKey.KIND)),
                     e.keys().getInt(ko + Layouts.CounterKey.DETAIL)), sum, Long::sum);
         }
-        return out;
     }
 
     /** The per-CPU {@code stats} array summed: index = enum nw_stat. */

@@ -80,7 +80,7 @@ final class Poller {
     private void pollConnections(long nowNs, long interval) {
         refresher.refresh();
         List<ConnEvent> changed = new ArrayList<>();
-        probes.map("conns").read(e -> {
+        probes.map("conns").forEachChunk(e -> {
             ByteBuffer k = e.keys();
             ByteBuffer v = e.values();
             for (int i = 0; i < e.count(); i++) {
@@ -104,7 +104,6 @@ final class Poller {
                     changed.add(new ConnEvent(ConnEvent.Kind.UPDATE, nowNs, cookie, t, s.state(), s));
                 }
             }
-            return null;
         });
         for (ConnEvent c : changed) {
             flow(c.cookie(), c.stats(), c.tuple(), nowNs);

@@ -22,6 +22,7 @@ public final class BpfMap {
     private static final int ENOENT = 2;
     private static final int EINVAL = 22;
     private static final int ENOTSUPP = 524;
+    private static final int ENOSPC = 28;
 
     private final Pointer map;
     private final String name;
@@ -144,20 +145,35 @@ public final class BpfMap {
     }
 
     /**
-     * Reads every entry with {@code bpf_map_lookup_batch} (one syscall per batch), falling back to
+     * Reads every entry with {@code bpf_map_lookup_batch} (one syscall per chunk), falling back to
      * {@code bpf_map_get_next_key} + lookup where the kernel has no batch support for the map,
-     * and hands the result to {@code fn} while no other thread can read this map (the buffers are
-     * reused by the next read).
+     * handing the entries to {@code fn} a chunk at a time while no other thread can read this
+     * map (the buffers are reused by the next chunk). Chunks are at most 4 MiB of values: a
+     * per-CPU map on a many-core node is never copied out whole.
      */
-    public synchronized <R> R read(java.util.function.Function<Entries, R> fn) {
+    public synchronized void forEachChunk(java.util.function.Consumer<Entries> fn) {
         if (batch == null) {
-            batch = new Batch(keySize(), lookupSize(), maxEntries());
+            int cap = (int) Math.max(16, Math.min(maxEntries(), (4L << 20) / Math.max(1, lookupSize())));
+            batch = new Batch(keySize(), lookupSize(), maxEntries(), cap);
         }
-        batch.read(fd(), name);
-        return fn.apply(batch.entries);
+        batch.read(fd(), name, fn);
     }
 
-    /** A read of a whole map: {@link #count()} entries, keys and values as little-endian views. */
+    /** As {@link #forEachChunk(java.util.function.Consumer)} with a chosen chunk size and method (tests). */
+    synchronized void forEachChunk(int chunkEntries, boolean byKeys, java.util.function.Consumer<Entries> fn) {
+        Batch b = new Batch(keySize(), lookupSize(), maxEntries(), chunkEntries);
+        b.noBatch = byKeys;
+        b.read(fd(), name, fn);
+    }
+
+    /** The number of entries in the map now (reads them). */
+    public int countEntries() {
+        int[] n = new int[1];
+        forEachChunk(e -> n[0] += e.count());
+        return n[0];
+    }
+
+    /** A chunk of a map's entries: {@link #count()} entries, keys and values as little-endian views. */
     public static final class Entries {
         private final ByteBuffer keys;
         private final ByteBuffer values;
@@ -204,61 +220,89 @@ public final class BpfMap {
         private final int keySize;
         private final int valueSize;
         private final int max;
-        private final Memory keys;
-        private final Memory values;
+        private int cap;
+        private Memory keys;
+        private Memory values;
         private final Memory count = new Memory(4);
         private final Memory tokenA;
         private final Memory tokenB;
-        private final Entries entries;
+        private Entries entries;
         private boolean noBatch;
 
-        Batch(int keySize, int valueSize, int max) {
+        Batch(int keySize, int valueSize, int max, int cap) {
             this.keySize = keySize;
             this.valueSize = valueSize;
             this.max = max;
-            this.keys = new Memory((long) keySize * max);
-            this.values = new Memory((long) valueSize * max);
             this.tokenA = new Memory(Math.max(8, keySize));
             this.tokenB = new Memory(Math.max(8, keySize));
-            this.entries = new Entries(keys.getByteBuffer(0, keys.size()).order(ByteOrder.nativeOrder()),
+            allocate(cap);
+        }
+
+        private void allocate(int entriesPerChunk) {
+            cap = entriesPerChunk;
+            keys = new Memory((long) keySize * cap);
+            values = new Memory((long) valueSize * cap);
+            entries = new Entries(keys.getByteBuffer(0, keys.size()).order(ByteOrder.nativeOrder()),
                     values.getByteBuffer(0, values.size()).order(ByteOrder.nativeOrder()), keySize, valueSize);
         }
 
-        void read(int fd, String name) {
-            entries.count = noBatch ? readByKeys(fd, name) : readBatched(fd, name);
+        void read(int fd, String name, java.util.function.Consumer<Entries> fn) {
+            if (noBatch) {
+                readByKeys(fd, name, fn);
+            } else {
+                readBatched(fd, name, fn);
+            }
         }
 
-        private int readBatched(int fd, String name) {
+        private void deliver(int n, java.util.function.Consumer<Entries> fn) {
+            if (n > 0) {
+                entries.count = n;
+                fn.accept(entries);
+            }
+        }
+
+        private void readBatched(int fd, String name, java.util.function.Consumer<Entries> fn) {
             int total = 0;
             Memory in = null;
             Memory out = tokenA;
             while (total < max) {
-                count.setInt(0, max - total);
-                int ret = LibBpf.bpf_map_lookup_batch(fd, in, out, keys.share((long) total * keySize),
-                        values.share((long) total * valueSize), count, null);
-                int got = count.getInt(0);
+                count.setInt(0, cap);
+                int ret = LibBpf.bpf_map_lookup_batch(fd, in, out, keys, values, count, null);
+                int got = Math.max(0, count.getInt(0));
+                if (ret == -ENOSPC && got == 0 && cap < max) {
+                    // A hash bucket holds more entries than a chunk: the kernel returns whole buckets.
+                    allocate(Math.min(max, cap * 2));
+                    continue;
+                }
                 if (ret < 0 && ret != -ENOENT) {
                     if (total == 0 && (ret == -EINVAL || ret == -ENOTSUPP)) {
                         noBatch = true;
-                        return readByKeys(fd, name);
+                        readByKeys(fd, name, fn);
+                        return;
                     }
                     throw BpfException.negative("bpf_map_lookup_batch(" + name + ")", ret);
                 }
-                total += Math.max(0, got);
+                deliver(got, fn);
+                total += got;
                 if (ret == -ENOENT) {
                     break;
                 }
                 in = out;
                 out = out == tokenA ? tokenB : tokenA;
             }
-            return total;
         }
 
-        private int readByKeys(int fd, String name) {
+        private void readByKeys(int fd, String name, java.util.function.Consumer<Entries> fn) {
             int n = 0;
+            int total = 0;
             Pointer prev = null;
-            Memory next = tokenA;
-            while (n < max) {
+            while (total < max) {
+                if (n == cap) { // chunk full: hand it over, keep the last key to continue from
+                    tokenA.write(0, keys.getByteArray((long) (n - 1) * keySize, keySize), 0, keySize);
+                    prev = tokenA;
+                    deliver(n, fn);
+                    n = 0;
+                }
                 Pointer k = keys.share((long) n * keySize);
                 int ret = LibBpf.bpf_map_get_next_key(fd, prev, k);
                 if (ret == -ENOENT) {
@@ -268,17 +312,20 @@ public final class BpfMap {
                     throw BpfException.negative("bpf_map_get_next_key(" + name + ")", ret);
                 }
                 ret = LibBpf.bpf_map_lookup_elem(fd, k, values.share((long) n * valueSize));
-                prev = k;
                 if (ret == -ENOENT) {
-                    continue; // deleted between the two calls: overwrite this slot
+                    // deleted between the two calls: continue from it, overwrite its slot
+                    tokenB.write(0, keys.getByteArray((long) n * keySize, keySize), 0, keySize);
+                    prev = tokenB;
+                    continue;
                 }
                 if (ret < 0) {
                     throw BpfException.negative("bpf_map_lookup_elem(" + name + ")", ret);
                 }
+                prev = k;
                 n++;
+                total++;
             }
-            next.clear();
-            return n;
+            deliver(n, fn);
         }
     }
 }

@@ -49,7 +49,20 @@ public final class Libc {
 
     static native int getpagesize();
 
+
     /** Text of an errno value, as strerror(3) gives it. */
+    /**
+     * Gives memory that native code (libbpf parsing the kernel's BTF at load, JNA buffers) freed
+     * back to the kernel; a no-op where the C library has no malloc_trim.
+     */
+    public static void trimNativeHeap() {
+        try {
+            NativeLibrary.getInstance("c").getFunction("malloc_trim").invokeInt(new Object[] {0L});
+        } catch (UnsatisfiedLinkError e) {
+            // not glibc
+        }
+    }
+
     public static String errnoText(int errno) {
         String s = strerror(errno);
         return s == null ? "errno " + errno : s;

@@ -24,10 +24,12 @@ import java.util.Set;
  * @param kubeconfig Kubernetes mode with this kubeconfig
  * @param nodeName   this node's name (else $NODE_NAME, else the host name)
  * @param export     metrics endpoint and OTLP export
+ * @param podSelection how this node's pods are watched
  */
 public record AgentConfig(boolean standalone, ProbeConfig probes, long intervalNs, long count, long durationNs,
                           EventPrinter.Format format, boolean all, Set<String> events, int pid, boolean bpfStats,
-                          Optional<Path> kubeconfig, Optional<String> nodeName, ExportConfig export) {
+                          Optional<Path> kubeconfig, Optional<String> nodeName, ExportConfig export,
+                          io.netwatcher.kube.NodePods.Selection podSelection) {
     public AgentConfig {
         Objects.requireNonNull(probes, "probes");
         Objects.requireNonNull(format, "format");
@@ -41,6 +43,7 @@ public record AgentConfig(boolean standalone, ProbeConfig probes, long intervalN
         Objects.requireNonNull(kubeconfig, "kubeconfig");
         Objects.requireNonNull(nodeName, "nodeName");
         Objects.requireNonNull(export, "export");
+        Objects.requireNonNull(podSelection, "podSelection");
         for (String e : events) {
             if (!EventPrinter.TYPES.contains(e)) {
                 throw new IllegalArgumentException("unknown event type " + e);

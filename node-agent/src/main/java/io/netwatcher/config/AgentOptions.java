@@ -138,6 +138,11 @@ public final class AgentOptions {
                     + " otel.metric.overflow=true. Default: ${DEFAULT-VALUE}.")
     int maxSeries;
 
+    @Option(names = "--kube-pod-selection", paramLabel = "MODE", hidden = true, defaultValue = "field-selector",
+            description = "How this node's pods are watched: field-selector (the API server filters on"
+                    + " spec.nodeName) or client-filter (all pods are listed, for API servers without field selectors).")
+    String podSelection;
+
     private ParameterException bad(String option, Object value, String why) {
         return new ParameterException(spec.commandLine(),
                 "Invalid value for option '" + option + "': " + why + " (was " + value + ")");
@@ -211,12 +216,17 @@ public final class AgentOptions {
             throw bad("--node-name", nodeName, "is not a valid node name");
         }
         ExportConfig export = exportConfig();
+        io.netwatcher.kube.NodePods.Selection selection = switch (podSelection) {
+            case "field-selector" -> io.netwatcher.kube.NodePods.Selection.FIELD_SELECTOR;
+            case "client-filter" -> io.netwatcher.kube.NodePods.Selection.CLIENT_FILTER;
+            default -> throw bad("--kube-pod-selection", podSelection, "must be field-selector or client-filter");
+        };
         long intervalNs = Math.round(intervalSeconds * 1e9);
         ProbeConfig probes = new ProbeConfig(sample, maxEventsPerSec, maxErrorsPerSec, sport == null ? 0 : sport,
                 dport == null ? 0 : dport, http, Math.min(intervalNs / 2, 100_000_000L), ringBufferMb << 20,
                 maxConnections, prefer, Optional.ofNullable(cgroupRoot));
         return new AgentConfig(standalone, probes, intervalNs, count, Math.round(durationSeconds * 1e9), format, all,
-                types, pid, bpfStats, Optional.ofNullable(kubeconfig), Optional.ofNullable(nodeName), export);
+                types, pid, bpfStats, Optional.ofNullable(kubeconfig), Optional.ofNullable(nodeName), export, selection);
     }
 
     private ExportConfig exportConfig() {

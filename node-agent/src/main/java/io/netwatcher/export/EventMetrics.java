@@ -4,11 +4,16 @@ import io.netwatcher.agent.EventListener;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.FlowEvent;
+import io.netwatcher.event.ConnStats;
+import io.netwatcher.event.Tuple;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Metrics computed from events with the SDK's instruments: the TCP RTT of every established
@@ -39,27 +44,68 @@ public final class EventMetrics implements EventListener {
                 .setDescription("TCP payload bytes acknowledged (transmit) and received in order (receive)").build();
     }
 
+    /** What a cached attribute set is for: a cgroup (and peer address) and the measurement. */
+    private record Key(long cgroupId, long peerHi, long peerLo, int what) {
+    }
+
+    private static final int RTT_V4 = 0;
+    private static final int RTT_V6 = 1;
+    private static final int DURATION_CLIENT = 2;
+    private static final int DURATION_SERVER = 3;
+    private static final int DURATION_UNKNOWN = 4;
+    private static final int TX = 5;
+    private static final int RX = 6;
+    /** Attribute sets are rebuilt this often, so pod labels that appear later are picked up. */
+    private static final long CACHE_NS = 10_000_000_000L;
+
+    private final Map<Key, Attributes> cache = new HashMap<>();
+    private long cacheStart = System.nanoTime();
+
+    private Attributes attrs(long cgroupId, long peerHi, long peerLo, int what) {
+        long now = System.nanoTime();
+        if (now - cacheStart > CACHE_NS || cache.size() > 100_000) {
+            cache.clear();
+            cacheStart = now;
+        }
+        return cache.computeIfAbsent(new Key(cgroupId, peerHi, peerLo, what), this::build);
+    }
+
+    private Attributes build(Key k) {
+        AttributesBuilder b = identity.of(k.cgroupId()).toBuilder();
+        switch (k.what()) {
+            case RTT_V4, RTT_V6 -> b.put(Attr.NETWORK_TRANSPORT, "tcp").put(Attr.NETWORK_TYPE,
+                    k.what() == RTT_V4 ? "ipv4" : "ipv6");
+            case DURATION_CLIENT, DURATION_SERVER, DURATION_UNKNOWN -> b.put(Attr.ROLE, k.what() == DURATION_CLIENT
+                    ? "client" : k.what() == DURATION_SERVER ? "server" : "unknown")
+                    .putAll(identity.peer(k.peerHi(), k.peerLo()));
+            default -> b.putAll(identity.peer(k.peerHi(), k.peerLo())).put(Attr.NETWORK_TRANSPORT, "tcp")
+                    .put(Attr.NETWORK_IO_DIRECTION, k.what() == TX ? "transmit" : "receive");
+        }
+        return b.build();
+    }
+
     @Override
     public void onEvent(Event e) {
         if (e instanceof ConnEvent c) {
-            Attributes who = identity.of(c.cgroupId());
-            if (c.kind() != ConnEvent.Kind.CLOSE && c.stats().established() && c.stats().srttUs() > 0) {
-                rtt.record(c.stats().srttUs() / 1e6, who.toBuilder().put(Attr.NETWORK_TRANSPORT, "tcp")
-                        .put(Attr.NETWORK_TYPE, c.tuple().familyName()).build());
+            ConnStats s = c.stats();
+            if (c.kind() != ConnEvent.Kind.CLOSE && s.established() && s.srttUs() > 0) {
+                rtt.record(s.srttUs() / 1e6, attrs(c.cgroupId(), 0, 0,
+                        c.tuple().family() == Tuple.AF_INET6 ? RTT_V6 : RTT_V4));
             }
-            if (c.kind() == ConnEvent.Kind.CLOSE && c.durationMs() >= 0 && c.stats().established()) {
-                duration.record(c.durationMs() / 1e3, who.toBuilder().put(Attr.ROLE, c.stats().role().label())
-                        .putAll(identity.peer(c.tuple().dstHi(), c.tuple().dstLo())).build());
+            if (c.kind() == ConnEvent.Kind.CLOSE && c.durationMs() >= 0 && s.established()) {
+                int what = switch (s.role()) {
+                    case CLIENT -> DURATION_CLIENT;
+                    case SERVER -> DURATION_SERVER;
+                    default -> DURATION_UNKNOWN;
+                };
+                duration.record(c.durationMs() / 1e3, attrs(c.cgroupId(), c.tuple().dstHi(), c.tuple().dstLo(), what));
             }
         } else if (e instanceof FlowEvent f) {
-            Attributes base = identity.of(f.cgroupId()).toBuilder()
-                    .putAll(identity.peer(f.tuple().dstHi(), f.tuple().dstLo()))
-                    .put(Attr.NETWORK_TRANSPORT, "tcp").build();
             if (f.txBytes() > 0) {
-                bytes.add(f.txBytes(), base.toBuilder().put(Attr.NETWORK_IO_DIRECTION, "transmit").build());
+                bytes.add(f.txBytes(), attrs(f.cgroupId(), f.tuple().dstHi(), f.tuple().dstLo(), TX));
             }
             if (f.rxBytes() > 0) {
-                bytes.add(f.rxBytes(), base.toBuilder().put(Attr.NETWORK_IO_DIRECTION, "receive").build());
+                bytes.add(f.rxBytes(), attrs(f.cgroupId(), f.tuple().dstHi(), f.tuple().dstLo(), RX));
             }
         }
     }

@@ -5,7 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -83,9 +83,18 @@ public final class HttpEndpoint implements AutoCloseable {
         if (!writer.isAvailable()) { // protobuf asked for: not shipped
             writer = formats.getPrometheusTextFormatWriter();
         }
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(64 * 1024);
-        writer.write(buf, registry.scrape());
-        send(x, 200, writer.getContentType(), buf.toByteArray());
+        // Streamed (chunked): a node with hundreds of pods has tens of thousands of series, and
+        // the text must not sit in the heap at once.
+        var snapshot = registry.scrape();
+        x.getResponseHeaders().set("Content-Type", writer.getContentType());
+        if (x.getRequestMethod().equals("HEAD")) {
+            x.sendResponseHeaders(200, -1);
+            return;
+        }
+        x.sendResponseHeaders(200, 0);
+        try (OutputStream o = new BufferedOutputStream(x.getResponseBody(), 1 << 16)) {
+            writer.write(o, snapshot);
+        }
     }
 
     private static void send(HttpExchange x, int status, String type, byte[] body) throws IOException {

@@ -41,8 +41,8 @@ public final class MapSource implements KernelSource {
 
     @Override
     public Map<OpenKey, Long> openConnections() {
-        return conns.read(e -> {
-            Map<OpenKey, Long> out = new HashMap<>();
+        Map<OpenKey, Long> out = new HashMap<>();
+        conns.forEachChunk(e -> {
             ByteBuffer v = e.values();
             for (int i = 0; i < e.count(); i++) {
                 int off = e.valueOffset(i);
@@ -53,8 +53,8 @@ public final class MapSource implements KernelSource {
                 out.merge(new OpenKey(v.getLong(off + Layouts.Conn.CGROUP_ID), v.get(off + Layouts.Conn.ROLE)), 1L,
                         Long::sum);
             }
-            return out;
         });
+        return out;
     }
 
     @Override

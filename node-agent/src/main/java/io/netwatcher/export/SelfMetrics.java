@@ -84,7 +84,7 @@ public final class SelfMetrics implements AutoCloseable {
         counter(r, "netwatcher.listener.errors", "Events an output failed on", stats, s -> s.listenerErrors());
         for (String name : HASH_MAPS) {
             BpfMap m = probes.map(name);
-            Gauge.builder("netwatcher.map.entries", m, x -> x.read(BpfMap.Entries::count))
+            Gauge.builder("netwatcher.map.entries", m, BpfMap::countEntries)
                     .description("Entries in a BPF hash map now").tag("map", name).register(r);
             Gauge.builder("netwatcher.map.capacity", m, BpfMap::maxEntries)
                     .description("Maximum entries of a BPF hash map").tag("map", name).register(r);

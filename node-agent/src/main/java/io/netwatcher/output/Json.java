@@ -87,7 +87,21 @@ public final class Json {
 
     static void quote(StringBuilder sb, String s) {
         sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
+        int n = s.length();
+        int plain = 0;
+        while (plain < n) { // the usual case: nothing to escape, one bulk append
+            char c = s.charAt(plain);
+            if (c < 0x20 || c == '"' || c == '\\' || c == 0x7F) {
+                break;
+            }
+            plain++;
+        }
+        if (plain == n) {
+            sb.append(s).append('"');
+            return;
+        }
+        sb.append(s, 0, plain);
+        for (int i = plain; i < n; i++) {
             char c = s.charAt(i);
             switch (c) {
                 case '"' -> sb.append("\\\"");

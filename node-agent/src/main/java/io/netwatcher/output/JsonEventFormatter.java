@@ -20,8 +20,8 @@ import java.time.format.DateTimeFormatter;
 
 /** One JSON object per event, as documented in docs/events.md. */
 public final class JsonEventFormatter {
-    private static final DateTimeFormatter RFC3339 =
-            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter SECONDS =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
     private static final String[] CA_STATES = {"Open", "Disorder", "CWR", "Recovery", "Loss"};
 
     private final MonotonicClock clock;
@@ -52,9 +52,28 @@ public final class JsonEventFormatter {
         return sb.toString();
     }
 
+    private long cachedSecond = Long.MIN_VALUE;
+    private String cachedPrefix;
+
+    /** RFC 3339 UTC with microseconds; the date and time of day are formatted once per second. */
     public String time(long monoNs) {
-        Instant i = clock.toInstant(monoNs);
-        return RFC3339.format(i);
+        long epochNs = clock.toEpochNs(monoNs);
+        long second = Math.floorDiv(epochNs, 1_000_000_000L);
+        long micros = Math.floorMod(epochNs, 1_000_000_000L) / 1000;
+        String prefix;
+        synchronized (this) {
+            if (second != cachedSecond) {
+                cachedPrefix = SECONDS.format(Instant.ofEpochSecond(second));
+                cachedSecond = second;
+            }
+            prefix = cachedPrefix;
+        }
+        StringBuilder sb = new StringBuilder(28).append(prefix).append('.');
+        String digits = Long.toString(micros);
+        for (int pad = 6 - digits.length(); pad > 0; pad--) {
+            sb.append('0');
+        }
+        return sb.append(digits).append('Z').toString();
     }
 
     private void packet(Json j, PacketEvent p) {

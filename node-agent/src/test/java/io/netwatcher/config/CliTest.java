@@ -37,7 +37,8 @@ class CliTest {
         "--pid|-3|--pid", "--metrics-port|70000|--metrics-port", "--metrics-port|-1|--metrics-port",
         "--otlp-endpoint|collector:4317|--otlp-endpoint", "--otlp-endpoint|ftp://c:21|--otlp-endpoint",
         "--otlp-protocol|http/json|--otlp-protocol", "--metric-export-interval|0|--metric-export-interval",
-        "--max-series|1|--max-series", "--cluster-name|' '|--cluster-name"})
+        "--max-series|1|--max-series", "--cluster-name|' '|--cluster-name",
+        "--kube-pod-selection|all|--kube-pod-selection"})
     void aBadValueExitsWithStatus2AndOneLineNamingTheOption(String option, String value, String named) {
         Run r = run("--standalone", option, value);
         assertEquals(Main.EXIT_USAGE, r.status(), r.err());
