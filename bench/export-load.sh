@@ -25,9 +25,12 @@ API_PID= SRV_PID= CLI_PID= AGENT_PID=
 cleanup() {
   for p in $CLI_PID $SRV_PID $AGENT_PID; do kill -TERM "$p" 2>/dev/null || true; done
   for p in $CLI_PID $SRV_PID $AGENT_PID; do wait "$p" 2>/dev/null || true; done
-  exec 3>&- 2>/dev/null || true # closes the API server's stdin: it stops and removes the cgroups
+  exec 3>&- # closes the API server's stdin: it stops and removes the cgroups
   [ -n "$API_PID" ] && wait "$API_PID" 2>/dev/null || true
   grep -h "otlp requests" "$work/api.out" >&2 2>/dev/null || true
+  echo "agent warnings (first 5 distinct):" >&2
+  grep -E " (WARN|ERROR) " "$work/agent.err" 2>/dev/null | grep -v " libbpf - " | cut -c25- | sort | uniq -c | sort -rn | head -5 >&2 || true
+  if [ -n "${KEEP:-}" ]; then cp -r "$work" "$KEEP"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -87,14 +87,18 @@ public final class Telemetry implements AutoCloseable {
     }
 
     /**
-     * The properties the CLI sets over the environment's: endpoint, protocol, interval; and
+     * The properties the CLI sets over the environment's: endpoint, protocol (http/protobuf unless
+     * set), interval; and
      * "none" for a signal with no endpoint and no exporter named, so an agent without a collector
      * does not retry one on localhost forever.
      */
     static Map<String, String> overrides(ExportConfig config, ConfigProperties c) {
         Map<String, String> p = new HashMap<>();
         config.otlpEndpoint().ifPresent(e -> p.put("otel.exporter.otlp.endpoint", e));
-        config.otlpProtocol().ifPresent(e -> p.put("otel.exporter.otlp.protocol", e));
+        // The SDK's own default is grpc; the OTLP specification's (and ours, as documented) is
+        // http/protobuf. A per-signal protocol the user set still wins over this general one.
+        p.put("otel.exporter.otlp.protocol", config.otlpProtocol()
+                .orElse(c.getString("otel.exporter.otlp.protocol", "http/protobuf")));
         config.metricExportIntervalMs().ifPresent(ms -> p.put("otel.metric.export.interval", Long.toString(ms)));
         boolean endpoint = config.otlpEndpoint().isPresent() || c.getString("otel.exporter.otlp.endpoint") != null;
         for (String signal : List.of("metrics", "traces")) {

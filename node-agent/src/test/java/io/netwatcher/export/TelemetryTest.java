@@ -10,6 +10,7 @@ import io.netwatcher.config.ExportConfig;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.DropReasons;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.resources.Resource;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -52,6 +53,19 @@ class TelemetryTest {
         Map<String, String> named = Telemetry.overrides(config(Optional.empty(), Optional.empty()),
                 DefaultConfigProperties.createFromMap(Map.of("otel.metrics.exporter", "logging")));
         assertFalse(named.containsKey("otel.metrics.exporter"), "an exporter the user named is kept");
+    }
+
+    @Test
+    void theProtocolIsHttpProtobufUnlessTheCliOrTheEnvironmentSaysOtherwise() {
+        ConfigProperties none = DefaultConfigProperties.createFromMap(Map.of());
+        assertEquals("http/protobuf", Telemetry.overrides(config(Optional.of("http://c:4318"), Optional.empty()), none)
+                .get("otel.exporter.otlp.protocol"), "the SDK alone would pick grpc");
+        assertEquals("grpc", Telemetry.overrides(config(Optional.of("http://c:4317"), Optional.empty()),
+                DefaultConfigProperties.createFromMap(Map.of("otel.exporter.otlp.protocol", "grpc")))
+                .get("otel.exporter.otlp.protocol"));
+        ExportConfig cli = new ExportConfig("127.0.0.1", 0, Optional.of("http://c:4317"), Optional.of("grpc"),
+                Optional.empty(), Optional.empty(), 100);
+        assertEquals("grpc", Telemetry.overrides(cli, none).get("otel.exporter.otlp.protocol"));
     }
 
     @Test
