@@ -8,6 +8,7 @@ import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.cgroup.Cgroup2Mount;
 import io.netwatcher.config.AgentConfig;
 import io.netwatcher.config.AgentOptions;
+import io.netwatcher.config.NamespaceScope;
 import io.netwatcher.event.DropReasons;
 import io.netwatcher.export.Export;
 import io.netwatcher.export.Identity;
@@ -119,12 +120,19 @@ public final class Main {
             }
         }
         final KubeContext kubeRef = kubeContext;
-        Identity identity = new Identity(kubeContext == null ? null : kubeContext.attribution(), labels);
+        Identity identity = new Identity(kubeContext == null ? null : kubeContext.attribution(), labels,
+                config.namespaces());
         PrintStream stdout = new PrintStream(new java.io.BufferedOutputStream(
                 new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16), false,
                 StandardCharsets.UTF_8);
         PrintStream sink = out == System.out ? stdout : out;
         Agent agent = new Agent(config.probes(), config.intervalNs(), clock);
+        if (!config.namespaces().isAll() && labels instanceof KubeLabels k) {
+            NamespaceScope scope = config.namespaces();
+            agent.setFilter(k.inScope(scope));
+            log.info("reporting pods of namespaces {}{}", scope.include().isEmpty() ? "(all)" : scope.include(),
+                    scope.exclude().isEmpty() ? "" : " except " + scope.exclude());
+        }
         EventPrinter printer = new EventPrinter(config.format(), new JsonEventFormatter(clock, labels),
                 new TableFormatter(clock, labels), sink, config.events(), config.all(), config.pid(), config.count(),
                 agent::stop);

@@ -46,6 +46,7 @@ public final class Agent implements AutoCloseable {
     private Thread reader;
     private ScheduledExecutorService scheduler;
     private volatile boolean running;
+    private java.util.function.Predicate<Event> filter = e -> true;
     private long lastLost;
     private long lastDecodeErrorLog;
 
@@ -60,6 +61,14 @@ public final class Agent implements AutoCloseable {
 
     public void addListener(EventListener l) {
         listeners.add(l);
+    }
+
+    /**
+     * Events the listeners see: those the filter admits (e.g. pods of the namespaces in scope).
+     * Set before {@link #start()}.
+     */
+    public void setFilter(java.util.function.Predicate<Event> filter) {
+        this.filter = java.util.Objects.requireNonNull(filter);
     }
 
     public MonotonicClock clock() {
@@ -157,6 +166,10 @@ public final class Agent implements AutoCloseable {
     private void dispatch(Event e) {
         if (e instanceof ConnEvent c && c.kind() == ConnEvent.Kind.CLOSE && poller != null) {
             poller.connectionClosed(c);
+        }
+        if (!filter.test(e)) {
+            stats.filtered.incrementAndGet();
+            return;
         }
         synchronized (dispatchLock) {
             for (EventListener l : listeners) {

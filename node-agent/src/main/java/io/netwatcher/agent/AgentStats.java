@@ -7,6 +7,7 @@ public final class AgentStats {
     final AtomicLong recordsRead = new AtomicLong();
     final AtomicLong decodeErrors = new AtomicLong();
     final AtomicLong listenerErrors = new AtomicLong();
+    final AtomicLong filtered = new AtomicLong();
     volatile long[] kernel = new long[8];
 
     public long recordsRead() {
@@ -21,6 +22,11 @@ public final class AgentStats {
         return listenerErrors.get();
     }
 
+    /** Events not passed on: out of the namespace scope. */
+    public long filtered() {
+        return filtered.get();
+    }
+
     /** Records lost in the kernel because the ring buffer was full. */
     public long ringBufferLost() {
         return kernel[KernelMaps.STAT_RINGBUF_LOST];
@@ -28,9 +34,9 @@ public final class AgentStats {
 
     /** One line for logs: what was read, lost, capped and untracked. */
     public String summary() {
-        return String.format("records read %d, undecodable %d, lost in the kernel %d, packet events over the cap %d,"
+        return String.format("records read %d, undecodable %d, out of namespace scope %d, lost in the kernel %d, packet events over the cap %d,"
                         + " error events over the cap %d, rx untracked %d, tx untracked %d, connection map full %d,"
-                        + " histogram map full %d", recordsRead(), decodeErrors(), kernelStat(KernelMaps.STAT_RINGBUF_LOST),
+                        + " histogram map full %d", recordsRead(), decodeErrors(), filtered(), kernelStat(KernelMaps.STAT_RINGBUF_LOST),
                 kernelStat(KernelMaps.STAT_SAMPLE_CAPPED), kernelStat(KernelMaps.STAT_ERR_CAPPED),
                 kernelStat(KernelMaps.STAT_RX_UNTRACKED), kernelStat(KernelMaps.STAT_TX_UNTRACKED),
                 kernelStat(KernelMaps.STAT_CONN_FULL), kernelStat(KernelMaps.STAT_HIST_FULL));

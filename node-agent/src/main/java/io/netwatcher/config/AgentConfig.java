@@ -25,11 +25,12 @@ import java.util.Set;
  * @param nodeName   this node's name (else $NODE_NAME, else the host name)
  * @param export     metrics endpoint and OTLP export
  * @param podSelection how this node's pods are watched
+ * @param namespaces which pods are reported, by namespace
  */
 public record AgentConfig(boolean standalone, ProbeConfig probes, long intervalNs, long count, long durationNs,
                           EventPrinter.Format format, boolean all, Set<String> events, int pid, boolean bpfStats,
                           Optional<Path> kubeconfig, Optional<String> nodeName, ExportConfig export,
-                          io.netwatcher.kube.NodePods.Selection podSelection) {
+                          io.netwatcher.kube.NodePods.Selection podSelection, NamespaceScope namespaces) {
     public AgentConfig {
         Objects.requireNonNull(probes, "probes");
         Objects.requireNonNull(format, "format");
@@ -44,6 +45,7 @@ public record AgentConfig(boolean standalone, ProbeConfig probes, long intervalN
         Objects.requireNonNull(nodeName, "nodeName");
         Objects.requireNonNull(export, "export");
         Objects.requireNonNull(podSelection, "podSelection");
+        Objects.requireNonNull(namespaces, "namespaces");
         for (String e : events) {
             if (!EventPrinter.TYPES.contains(e)) {
                 throw new IllegalArgumentException("unknown event type " + e);

@@ -6,6 +6,7 @@ import io.netwatcher.probe.ProbeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -138,6 +139,15 @@ public final class AgentOptions {
                     + " otel.metric.overflow=true. Default: ${DEFAULT-VALUE}.")
     int maxSeries;
 
+    @Option(names = "--namespaces", paramLabel = "NS", split = ",",
+            description = "Report only the pods of these namespaces (comma-separated); host traffic is then not"
+                    + " reported either. Default: every namespace.")
+    List<String> namespaces;
+
+    @Option(names = "--exclude-namespaces", paramLabel = "NS", split = ",",
+            description = "Do not report the pods of these namespaces (comma-separated).")
+    List<String> excludeNamespaces;
+
     @Option(names = "--kube-pod-selection", paramLabel = "MODE", hidden = true, defaultValue = "field-selector",
             description = "How this node's pods are watched: field-selector (the API server filters on"
                     + " spec.nodeName) or client-filter (all pods are listed, for API servers without field selectors).")
@@ -216,6 +226,13 @@ public final class AgentOptions {
             throw bad("--node-name", nodeName, "is not a valid node name");
         }
         ExportConfig export = exportConfig();
+        NamespaceScope scope = new NamespaceScope(namespaceSet("--namespaces", namespaces),
+                namespaceSet("--exclude-namespaces", excludeNamespaces));
+        if (standalone && !scope.isAll()) {
+            throw bad(namespaces != null ? "--namespaces" : "--exclude-namespaces",
+                    String.join(",", namespaces != null ? namespaces : excludeNamespaces),
+                    "needs Kubernetes mode (not --standalone)");
+        }
         io.netwatcher.kube.NodePods.Selection selection = switch (podSelection) {
             case "field-selector" -> io.netwatcher.kube.NodePods.Selection.FIELD_SELECTOR;
             case "client-filter" -> io.netwatcher.kube.NodePods.Selection.CLIENT_FILTER;
@@ -226,7 +243,20 @@ public final class AgentOptions {
                 dport == null ? 0 : dport, http, Math.min(intervalNs / 2, 100_000_000L), ringBufferMb << 20,
                 maxConnections, prefer, Optional.ofNullable(cgroupRoot));
         return new AgentConfig(standalone, probes, intervalNs, count, Math.round(durationSeconds * 1e9), format, all,
-                types, pid, bpfStats, Optional.ofNullable(kubeconfig), Optional.ofNullable(nodeName), export, selection);
+                types, pid, bpfStats, Optional.ofNullable(kubeconfig), Optional.ofNullable(nodeName), export, selection,
+                scope);
+    }
+
+    private Set<String> namespaceSet(String option, List<String> names) {
+        if (names == null) {
+            return Set.of();
+        }
+        for (String n : names) {
+            if (!n.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+                throw bad(option, String.join(",", names), "'" + n + "' is not a namespace name");
+            }
+        }
+        return Set.copyOf(names);
     }
 
     private ExportConfig exportConfig() {

@@ -71,7 +71,7 @@ public final class EventMetrics implements EventListener {
     }
 
     private Attributes build(Key k) {
-        AttributesBuilder b = identity.of(k.cgroupId()).toBuilder();
+        AttributesBuilder b = java.util.Objects.requireNonNullElse(identity.of(k.cgroupId()), Attributes.empty()).toBuilder();
         switch (k.what()) {
             case RTT_V4, RTT_V6 -> b.put(Attr.NETWORK_TRANSPORT, "tcp").put(Attr.NETWORK_TYPE,
                     k.what() == RTT_V4 ? "ipv4" : "ipv6");

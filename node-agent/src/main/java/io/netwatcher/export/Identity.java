@@ -1,5 +1,6 @@
 package io.netwatcher.export;
 
+import io.netwatcher.config.NamespaceScope;
 import io.netwatcher.kube.PeerRecord;
 import io.netwatcher.kube.PodAttribution;
 import io.netwatcher.kube.PodRecord;
@@ -16,19 +17,30 @@ import java.util.Optional;
 public final class Identity {
     private final PodAttribution pods;
     private final Labels host;
+    private final NamespaceScope scope;
 
     public Identity(PodAttribution pods, Labels host) {
-        this.pods = pods;
-        this.host = host;
+        this(pods, host, NamespaceScope.ALL);
     }
 
+    public Identity(PodAttribution pods, Labels host, NamespaceScope scope) {
+        this.pods = pods;
+        this.host = host;
+        this.scope = scope;
+    }
+
+    /** The cgroup's attributes; null when the cgroup is out of the namespace scope (not reported). */
     public Attributes of(long cgroupId) {
         if (cgroupId == 0) {
-            return Attributes.empty();
+            return scope.admits(null) ? Attributes.empty() : null;
         }
         Optional<PodAttribution.PodHit> hit = pods == null ? Optional.empty() : pods.byCgroup(cgroupId);
         if (hit.isPresent()) {
-            return pod(hit.get().pod(), hit.get().container());
+            PodRecord p = hit.get().pod();
+            return scope.admits(p.namespace()) ? pod(p, hit.get().container()) : null;
+        }
+        if (!scope.admits(null)) {
+            return null;
         }
         String path = host == null ? null : host.cgroupPath(cgroupId);
         return path == null ? Attributes.empty() : Attributes.of(Attr.CGROUP, path);

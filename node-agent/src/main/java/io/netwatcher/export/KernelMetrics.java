@@ -97,12 +97,15 @@ public final class KernelMetrics implements MetricProducer {
         return out;
     }
 
-    /** The labels of a cgroup now, or the last known ones for a cgroup that went away. */
+    /**
+     * The labels of a cgroup now, or the last known ones for a cgroup that went away; null for a
+     * cgroup out of the namespace scope.
+     */
     private Attributes who(long cgroupId, long now) {
-        if (cgroupId == 0) {
-            return Attributes.empty();
-        }
         Attributes a = identity.of(cgroupId);
+        if (a == null || cgroupId == 0) {
+            return a;
+        }
         if (!a.isEmpty()) {
             lastKnown.put(cgroupId, a);
             goneSince.remove(cgroupId);
@@ -143,7 +146,11 @@ public final class KernelMetrics implements MetricProducer {
         Map<Attributes, double[]> sums = new HashMap<>();
         for (LayerHistogram h : source.histograms()) {
             cgroups.add(h.cgroupId());
-            Attributes a = limit.admit(LAYER_DURATION, who(h.cgroupId(), now).toBuilder()
+            Attributes who = who(h.cgroupId(), now);
+            if (who == null) {
+                continue;
+            }
+            Attributes a = limit.admit(LAYER_DURATION, who.toBuilder()
                     .put(Attr.NETWORK_IO_DIRECTION, h.direction().otelName())
                     .put(Attr.NETWORK_TRANSPORT, "tcp")
                     .put(Attr.LAYER, h.layerLabel()).build());
@@ -238,6 +245,9 @@ public final class KernelMetrics implements MetricProducer {
                 }
             }
             Attributes who = who(k.cgroupId(), now);
+            if (who == null) {
+                continue;
+            }
             Attributes a = limit.admit(metric, key == null ? who : who.toBuilder().put(key, value).build());
             values.get(metric).merge(a, e.getValue(), Long::sum);
         }
@@ -257,7 +267,11 @@ public final class KernelMetrics implements MetricProducer {
         Map<Attributes, Long> values = new LinkedHashMap<>();
         for (Map.Entry<KernelSource.OpenKey, Long> e : source.openConnections().entrySet()) {
             cgroups.add(e.getKey().cgroupId());
-            Attributes a = limit.admit(OPEN, who(e.getKey().cgroupId(), now).toBuilder()
+            Attributes who = who(e.getKey().cgroupId(), now);
+            if (who == null) {
+                continue;
+            }
+            Attributes a = limit.admit(OPEN, who.toBuilder()
                     .put(Attr.ROLE, Role.of(e.getKey().role()).label()).build());
             values.merge(a, e.getValue(), Long::sum);
         }

@@ -94,7 +94,7 @@ public final class Tracing implements EventListener {
         }
         // The packet's own source and destination; local/peer from the socket's side.
         Tuple socket = p.direction() == Direction.RX ? p.tuple().reversed() : p.tuple();
-        AttributesBuilder b = identity.of(p.cgroupId()).toBuilder()
+        AttributesBuilder b = java.util.Objects.requireNonNullElse(identity.of(p.cgroupId()), Attributes.empty()).toBuilder()
                 .put(Attr.NETWORK_IO_DIRECTION, p.direction().otelName())
                 .put(Attr.SEQ, p.seq()).put(Attr.LEN, p.len()).put(Attr.COOKIE, p.cookie())
                 .putAll(identity.peer(socket.dstHi(), socket.dstLo()));
@@ -128,7 +128,7 @@ public final class Tracing implements EventListener {
         if (c.stats().startNs() == 0) {
             return; // opened before the agent: no start to draw from
         }
-        AttributesBuilder b = identity.of(c.cgroupId()).toBuilder().put(Attr.ROLE, c.stats().role().label())
+        AttributesBuilder b = java.util.Objects.requireNonNullElse(identity.of(c.cgroupId()), Attributes.empty()).toBuilder().put(Attr.ROLE, c.stats().role().label())
                 .put(Attr.COOKIE, c.cookie())
                 .putAll(identity.peer(c.tuple().dstHi(), c.tuple().dstLo()));
         endpoints(c.tuple(), b);

@@ -40,6 +40,11 @@ public final class KubeLabels implements Labels {
         return hit;
     }
 
+    /** Whether an event is reported: its pod's namespace (none for host traffic) is in the scope. */
+    public java.util.function.Predicate<Event> inScope(io.netwatcher.config.NamespaceScope scope) {
+        return e -> scope.admits(pod(e).map(h -> h.pod().namespace()).orElse(null));
+    }
+
     /** What is at the other end of the event's socket (or packet), when known. */
     public Optional<PeerRecord> peer(Event e, Optional<PodAttribution.PodHit> pod) {
         Tuple t = e.tuple();

@@ -38,7 +38,8 @@ class CliTest {
         "--otlp-endpoint|collector:4317|--otlp-endpoint", "--otlp-endpoint|ftp://c:21|--otlp-endpoint",
         "--otlp-protocol|http/json|--otlp-protocol", "--metric-export-interval|0|--metric-export-interval",
         "--max-series|1|--max-series", "--cluster-name|' '|--cluster-name",
-        "--kube-pod-selection|all|--kube-pod-selection"})
+        "--kube-pod-selection|all|--kube-pod-selection", "--namespaces|Shop|--namespaces",
+        "--exclude-namespaces|'kube-system,,web'|--exclude-namespaces", "--namespaces|shop|--namespaces"})
     void aBadValueExitsWithStatus2AndOneLineNamingTheOption(String option, String value, String named) {
         Run r = run("--standalone", option, value);
         assertEquals(Main.EXIT_USAGE, r.status(), r.err());

@@ -1,14 +1,21 @@
 package io.netwatcher.kube;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.cgroup.CgroupPaths;
+import io.netwatcher.config.NamespaceScope;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.Tuple;
+import io.netwatcher.export.Attr;
+import io.netwatcher.export.Identity;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,7 +65,37 @@ class PodAttributionTest {
         assertEquals("checkout-1", hit.orElseThrow().pod().name());
         assertEquals("frontend-1", labels.peer(drop, hit).orElseThrow().name());
 
+        // Namespace scope: events and metrics of pods out of it are not reported; host traffic only
+        // when no include list is given.
+        NamespaceScope notShop = new NamespaceScope(Set.of(), Set.of("shop"));
+        NamespaceScope onlyShop = new NamespaceScope(Set.of("shop"), Set.of());
+        assertFalse(labels.inScope(notShop).test(drop));
+        assertTrue(labels.inScope(onlyShop).test(drop));
+        ErrorEvent hostDrop = new ErrorEvent(ErrorKind.DROP, 0, 0, 0, 0, "",
+                new Tuple(Tuple.AF_INET, web.hi(), web.lo(), 40000, web.hi(), web.lo(), 8080), 12, 0, 0, 6, 0);
+        assertTrue(labels.inScope(notShop).test(hostDrop));
+        assertFalse(labels.inScope(onlyShop).test(hostDrop), "an include list leaves host traffic out");
+        Identity all = new Identity(a, labels);
+        Identity withoutShop = new Identity(a, labels, notShop);
+        Identity shopOnly = new Identity(a, labels, onlyShop);
+        assertEquals("checkout-1", all.of(ino(container)).get(Attr.K8S_POD));
+        assertNull(withoutShop.of(ino(container)), "excluded namespace");
+        assertEquals("checkout-1", shopOnly.of(ino(container)).get(Attr.K8S_POD));
+        assertNotNull(withoutShop.of(ino(other)));
+        assertNull(shopOnly.of(ino(other)), "host cgroup with an include list");
+
         pods.remove(UID);
         assertTrue(a.byCgroup(ino(container)).isEmpty(), "labels disappear with the pod");
+    }
+
+    @Test
+    void aNamespaceScopeAdmitsIncludedAndNotExcludedNamespaces() {
+        assertTrue(NamespaceScope.ALL.admits("kube-system"));
+        assertTrue(NamespaceScope.ALL.admits(null));
+        NamespaceScope s = new NamespaceScope(Set.of("shop", "web"), Set.of("web"));
+        assertTrue(s.admits("shop"));
+        assertFalse(s.admits("web"), "exclusion wins");
+        assertFalse(s.admits("default"));
+        assertFalse(s.admits(null));
     }
 }
