@@ -312,14 +312,15 @@ class OtlpExportIT {
             assertTrue(agent.harness().agent().isRunning(), "the agent keeps running");
             assertTrue(agent.harness().agent().stats().recordsRead() > recordsBefore + 10_000,
                     "and keeps reading the ring buffer");
+            // The collector comes back: exports resume (and the mock server's request log, holding
+            // the failed requests' bodies in this JVM, is emptied).
+            int before = rx.metrics().size();
+            rx.down(false);
+            rx.await(r -> r.metrics().size() > before, WAIT_MS, "metrics once the collector is back");
             System.gc();
             long heapAfter = rt.totalMemory() - rt.freeMemory();
             assertTrue(heapAfter - heapBefore < 64L << 20, "heap grew " + ((heapAfter - heapBefore) >> 20)
                     + " MiB while the collector was down: the span queue is bounded");
-            // The collector comes back: exports resume.
-            int before = rx.metrics().size();
-            rx.down(false);
-            rx.await(r -> r.metrics().size() > before, WAIT_MS, "metrics once the collector is back");
         }
     }
 }
