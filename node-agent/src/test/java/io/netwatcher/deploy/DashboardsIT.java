@@ -39,7 +39,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -61,10 +60,6 @@ class DashboardsIT {
     static void preconditions() {
         Kernel.requireRootKernel();
         Kernel.require(Sh.which("prometheus"), "prometheus on PATH (Debian package prometheus)");
-    }
-
-    private static String hex64() {
-        return (UUID.randomUUID().toString() + UUID.randomUUID().toString()).replace("-", "");
     }
 
     /** A dashboard query with Grafana's variables replaced: the test pods, a 1 m rate window. */
@@ -120,8 +115,8 @@ class DashboardsIT {
         int statsFd = -1;
         try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups(); KubernetesClient admin = api.createClient();
              OtlpReceiver otlp = OtlpReceiver.http()) {
-            String serverCid = hex64();
-            String clientCid = hex64();
+            String serverCid = KubeFixtures.randomContainerId();
+            String clientCid = KubeFixtures.randomContainerId();
             String serverUid = admin.pods().resource(KubeFixtures.deploymentPod("shop", "checkout",
                     "checkout-7c9d8b6f5-dash1", "x", NODE, net.a().ipv4(), "server", serverCid)).create()
                     .getMetadata().getUid();
@@ -150,12 +145,12 @@ class DashboardsIT {
                         Resource.create(Attributes.of(Attr.K8S_NODE, NODE)));
                 prom.awaitTargetUp();
 
-                // Loss: at the server's way in (retransmits by the client), and at the client's way out
+                // Deterministic loss: at the server's way in (retransmits by the client), and at the client's way out
                 // (NETFILTER_DROP drops of the client pod's own socket).
                 net.a().nftTable();
-                net.a().nftRule("input", "tcp dport " + port + " numgen random mod 100 < 3 drop");
+                net.a().nftRule("input", "tcp dport " + port + " numgen inc mod 25 == 7 drop"); // every 25th segment
                 net.b().nftTable();
-                net.b().nftRule("output", "tcp dport " + port + " numgen random mod 100 < 3 drop");
+                net.b().nftRule("output", "tcp dport " + port + " numgen inc mod 30 == 11 drop"); // every 30th
                 // A connection that stays open while the queries run (open connections).
                 Process idleServer = Cgroups.startIn(serverCg, net.a().name(),
                         TcpPeer.command("serve", net.a().ipv4(), "" + (port + 2)).toArray(String[]::new));

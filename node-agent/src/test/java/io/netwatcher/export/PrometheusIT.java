@@ -41,7 +41,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,17 +62,13 @@ class PrometheusIT {
         Kernel.require(Sh.which("prometheus"), "prometheus on PATH (Debian package prometheus)");
     }
 
-    private static String hex64() {
-        return (UUID.randomUUID().toString() + UUID.randomUUID().toString()).replace("-", "");
-    }
-
     @Test
     void prometheusComputesPerPodLayerQuantilesFromTheScrape() throws Exception {
         KubernetesMockServer api = KubeFixtures.crudServer(0);
         int port = 24720;
         try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups(); KubernetesClient admin = api.createClient()) {
-            String serverCid = hex64();
-            String clientCid = hex64();
+            String serverCid = KubeFixtures.randomContainerId();
+            String clientCid = KubeFixtures.randomContainerId();
             String serverUid = admin.pods().resource(KubeFixtures.deploymentPod("shop", "checkout",
                     "checkout-6f7d8c9b5-prom1", "x", NODE, net.a().ipv4(), "server", serverCid)).create()
                     .getMetadata().getUid();

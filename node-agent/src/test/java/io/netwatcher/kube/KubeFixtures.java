@@ -59,4 +59,9 @@ public final class KubeFixtures {
     public static String containerId(int n) {
         return String.format("%064x", n * 0x9E3779B97F4A7C15L & Long.MAX_VALUE).substring(0, 48) + String.format("%016x", n);
     }
+
+    /** A fresh 64-hex-digit container id, as runtimes make them. */
+    public static String randomContainerId() {
+        return (java.util.UUID.randomUUID().toString() + java.util.UUID.randomUUID()).replace("-", "");
+    }
 }

@@ -47,17 +47,13 @@ class PodAttributionIT {
         Kernel.require(Sh.which("iperf3"), "iperf3 on PATH");
     }
 
-    private static String hex64() {
-        return (UUID.randomUUID().toString() + UUID.randomUUID().toString()).replace("-", "");
-    }
-
     @Test
     void eventsAndHistogramsCarryThePodAndItsPeer() throws Exception {
         KubernetesMockServer api = KubeFixtures.crudServer(0);
         try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups(); KubernetesClient admin = api.createClient()) {
-            String serverCid = hex64();
-            String clientCid = hex64();
-            String lateCid = hex64();
+            String serverCid = KubeFixtures.randomContainerId();
+            String clientCid = KubeFixtures.randomContainerId();
+            String lateCid = KubeFixtures.randomContainerId();
             String serverUid = admin.pods().resource(KubeFixtures.deploymentPod("shop", "checkout",
                     "checkout-7c9d5f8b6-abcde", "x", NODE, net.a().ipv4(), "server", serverCid)).create()
                     .getMetadata().getUid();
