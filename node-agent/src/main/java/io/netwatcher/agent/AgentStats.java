@@ -34,9 +34,10 @@ public final class AgentStats {
 
     /** One line for logs: what was read, lost, capped and untracked. */
     public String summary() {
-        return String.format("records read %d, undecodable %d, out of namespace scope %d, lost in the kernel %d, packet events over the cap %d,"
-                        + " error events over the cap %d, rx untracked %d, tx untracked %d, connection map full %d,"
-                        + " histogram map full %d", recordsRead(), decodeErrors(), filtered(), kernelStat(KernelMaps.STAT_RINGBUF_LOST),
+        return String.format("records read %d, undecodable %d, out of namespace scope %d, lost in the kernel %d,"
+                        + " packet events over the cap %d, error events over the cap %d, rx untracked %d,"
+                        + " tx untracked %d, connection map full %d, histogram map full %d", recordsRead(),
+                decodeErrors(), filtered(), kernelStat(KernelMaps.STAT_RINGBUF_LOST),
                 kernelStat(KernelMaps.STAT_SAMPLE_CAPPED), kernelStat(KernelMaps.STAT_ERR_CAPPED),
                 kernelStat(KernelMaps.STAT_RX_UNTRACKED), kernelStat(KernelMaps.STAT_TX_UNTRACKED),
                 kernelStat(KernelMaps.STAT_CONN_FULL), kernelStat(KernelMaps.STAT_HIST_FULL));

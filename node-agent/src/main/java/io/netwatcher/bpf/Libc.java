@@ -49,8 +49,6 @@ public final class Libc {
 
     static native int getpagesize();
 
-
-    /** Text of an errno value, as strerror(3) gives it. */
     /**
      * Gives memory that native code (libbpf parsing the kernel's BTF at load, JNA buffers) freed
      * back to the kernel; a no-op where the C library has no malloc_trim.
@@ -63,6 +61,7 @@ public final class Libc {
         }
     }
 
+    /** Text of an errno value, as strerror(3) gives it. */
     public static String errnoText(int errno) {
         String s = strerror(errno);
         return s == null ? "errno " + errno : s;

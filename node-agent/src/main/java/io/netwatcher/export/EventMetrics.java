@@ -2,9 +2,9 @@ package io.netwatcher.export;
 
 import io.netwatcher.agent.EventListener;
 import io.netwatcher.event.ConnEvent;
+import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.FlowEvent;
-import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Tuple;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
