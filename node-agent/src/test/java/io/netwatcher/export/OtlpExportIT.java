@@ -89,7 +89,8 @@ class OtlpExportIT {
         Path clientCg = cg.create("netwatcher-it/otlp-client-" + tag);
         if (loss) {
             net.a().nftTable();
-            net.a().nftRule("input", "tcp dport " + port + " numgen random mod 100 < 4 drop");
+            // Deterministic loss: every 25th segment to the server (random loss can miss a short transfer).
+            net.a().nftRule("input", "tcp dport " + port + " numgen inc mod 25 == 7 drop");
         }
         Process server = Cgroups.startIn(serverCg, net.a().name(),
                 TcpPeer.command("serve", net.a().ipv4(), "" + port).toArray(String[]::new));
@@ -157,7 +158,7 @@ class OtlpExportIT {
             long startEpochNs = System.currentTimeMillis() * 1_000_000L;
             Exchange x = exchange(net, cg, port, true);
             long retransNstat = x.clientAfter().since(x.clientBefore(), "TcpRetransSegs");
-            assertTrue(retransNstat > 0, "4% loss caused retransmits (nstat)");
+            assertTrue(retransNstat > 0, "every 25th segment dropped caused retransmits (nstat)");
 
             // Bytes per "pod" and direction: exactly what the processes sent and read.
             Predicate<Map<String, String>> clientTx = a -> x.clientPath().equals(a.get("netwatcher.cgroup"))
@@ -288,39 +289,42 @@ class OtlpExportIT {
     }
 
     @Test
-    void aCollectorThatIsDownCostsBoundedMemoryAndCountedDrops() throws Exception {
+    void aCollectorThatIsDownKeepsTheSpanQueueBoundedAndCountsDrops() throws Exception {
         Kernel.require(Sh.which("iperf3"), "iperf3 on PATH");
         int port = io.netwatcher.testing.Ports.free();
         try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups(); OtlpReceiver rx = OtlpReceiver.http();
              Running agent = Running.start(cg, rx.endpoint(), "http/protobuf", port)) {
             rx.down(true);
-            Runtime rt = Runtime.getRuntime();
-            System.gc();
-            long heapBefore = rt.totalMemory() - rt.freeMemory();
             long recordsBefore = agent.harness().agent().stats().recordsRead();
             Process server = new ProcessBuilder("ip", "netns", "exec", net.a().name(), "iperf3", "-s", "-1", "-p",
                     "24703").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             Thread.sleep(500);
-            Sh.ok("ip", "netns", "exec", net.b().name(), "iperf3", "-c", net.a().ipv4(), "-p", "24703", "-t", "6");
+            Process client = new ProcessBuilder("ip", "netns", "exec", net.b().name(), "iperf3", "-c",
+                    net.a().ipv4(), "-p", "24703", "-t", "6").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            // The memory the outage can hold lives in the span queue: sample it while spans pile up.
+            double maxQueue = -1;
+            while (client.isAlive()) {
+                maxQueue = Math.max(maxQueue, sample(scrape(port), "queueSize", "BatchSpanProcessor"));
+                Thread.sleep(200);
+            }
+            assertEquals(0, client.waitFor(), "iperf3 client");
             server.waitFor(10, TimeUnit.SECONDS);
             // An export fails once the exporter's retries (with backoff) are spent.
             awaitScrape(port, t -> sample(t, "netwatcher_export_batches_total", "outcome=\"failure\"",
                     "signal=\"metrics\"") >= 1, "failed metric exports are counted");
             awaitScrape(port, t -> sample(t, "processedSpans_total", "dropped=\"true\"") > 0,
                     "spans the full queue could not take are counted by the SDK");
-            assertTrue(sample(scrape(port), "queueSize", "BatchSpanProcessor") <= 2048, "the span queue is bounded");
+            maxQueue = Math.max(maxQueue, sample(scrape(port), "queueSize", "BatchSpanProcessor"));
+            assertTrue(maxQueue >= 0, "the span queue's size is exported");
+            assertTrue(maxQueue <= 2048, "the span queue is bounded: it held " + maxQueue);
             assertTrue(agent.harness().agent().isRunning(), "the agent keeps running");
             assertTrue(agent.harness().agent().stats().recordsRead() > recordsBefore + 10_000,
                     "and keeps reading the ring buffer");
-            // The collector comes back: exports resume (and the mock server's request log, holding
-            // the failed requests' bodies in this JVM, is emptied).
+            // The collector comes back: exports resume.
             int before = rx.metrics().size();
             rx.down(false);
             rx.await(r -> r.metrics().size() > before, WAIT_MS, "metrics once the collector is back");
-            System.gc();
-            long heapAfter = rt.totalMemory() - rt.freeMemory();
-            assertTrue(heapAfter - heapBefore < 64L << 20, "heap grew " + ((heapAfter - heapBefore) >> 20)
-                    + " MiB while the collector was down: the span queue is bounded");
         }
     }
 }
