@@ -291,11 +291,4 @@ static __always_inline void nw_conn_touch(const struct sock *sk, __u64 cookie)
 	nw_conn_snapshot(sk, c, now);
 }
 
-/* send()/recv() on a TCP socket in process context (BTF-typed `sk`): its owner. */
-static __always_inline void nw_app_io(const struct sock *sk, int ret)
-{
-	if (ret > 0 && nw_sk_is_tcp(sk))
-		nw_owner_set(sk);
-}
-
 #endif /* NW_CONN_BPF_H */

@@ -90,12 +90,14 @@ struct nw_tx_dev {
 struct nw_cpu {
 	__u64 owner_sk;     /* the socket whose owner this CPU last confirmed ... */
 	__u32 owner_pid;    /* ... and that owner: repeated sends/receives skip the lookup */
-	__u32 pad;
+	__u32 rx_skip;      /* received packets to let pass before the next one is timed */
+	__u32 tx_skip;      /* sent segments to let pass before the next one is timed */
+	__u32 tx_used;      /* slots of tx[] holding a segment */
 	struct nw_rx_ring rx;
 	struct nw_rx_cur cur;
 	struct nw_tx_dev tx[NW_TX_DEV];
 	__u32 tx_next;      /* next slot to fill, round robin */
-	__u32 tx_cur;       /* slot of the skb in the driver now, NW_TX_DEV if none */
+	__u32 pad;
 };
 
 struct {
@@ -144,20 +146,18 @@ struct {
 } rx_http SEC(".maps");
 
 /*
- * TX send -> device: segments the application started on a socket, in sequence order.
+ * TX send -> device: picked segments the application started on a socket, in sequence order.
  * First transmissions leave in order, so the device boundary pops entries older than the
- * segment it sees (they were merged or split) and takes the one that matches.
+ * segment it sees (they were merged or split) and takes the one that matches. A full FIFO
+ * takes no new entry (the oldest leave first; counted as untracked). 32 entries cover a send
+ * buffer of 32 full-size GSO segments with every segment timed.
  */
-#define NW_TX_FIFO 8
+#define NW_TX_FIFO 32
 
 struct nw_tx_pending {
 	__u64 t_send;
 	__u32 seq;
 	__u32 sampled;
-	__u32 pid;
-	__u32 http_len;
-	__u8 comm[NW_COMM_LEN];
-	__u8 http[NW_HTTP_LEN];
 };
 
 struct nw_tx_fifo {
@@ -172,6 +172,20 @@ struct {
 	__type(key, int);
 	__type(value, struct nw_tx_fifo);
 } tx_fifo SEC(".maps");
+
+/* --http: the start of the last sampled segment sent that looked like HTTP/1. */
+struct nw_tx_http {
+	__u32 seq;
+	__u32 len;
+	__u8 data[NW_HTTP_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nw_tx_http);
+} tx_http SEC(".maps");
 
 /* The process that last sent or received on a socket (its owner, for servers and flows). */
 struct nw_owner {
@@ -238,6 +252,14 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* Run-time control written by the agent (its CPU budget sets time_every). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nw_control);
+} control SEC(".maps");
+
 /* Per-second event budget shared by all CPUs. */
 struct nw_budget {
 	__u64 second;
@@ -276,6 +298,28 @@ static __always_inline bool nw_ports_match(__u16 local, __u16 remote)
 		return false;
 	if (targ_cfg.filter_dport && targ_cfg.filter_dport != remote)
 		return false;
+	return true;
+}
+
+/*
+ * Time this packet? Decided once, at the first hook a packet meets (RX: the driver boundary,
+ * TX: the send boundary): 1 in control.time_every, with random gaps of that mean so periodic
+ * traffic cannot alias with the sampling. Later hooks follow only the packets picked here, so
+ * every other packet leaves them at their first instructions. `skip` is this CPU's countdown.
+ */
+static __always_inline bool nw_pick(__u32 *skip)
+{
+	__u32 zero = 0, every;
+	struct nw_control *ctl = bpf_map_lookup_elem(&control, &zero);
+
+	every = ctl ? ctl->time_every : 0;
+	if (every <= 1)
+		return every == 1;
+	if (*skip) {
+		*skip -= 1;
+		return false;
+	}
+	*skip = bpf_get_prandom_u32() % (2 * every - 1);
 	return true;
 }
 
@@ -338,16 +382,23 @@ static __always_inline void *nw_reserve(__u64 size)
 }
 
 /*
- * Commit an event without waking the reader (a wakeup costs microseconds per event); the agent
- * polls every 100 ms, and is woken at once when the ring is an eighth full.
+ * Commit an event without waking the reader (a wake-up costs microseconds per event); the agent
+ * reads every 100 ms, and is woken at once when the ring fills past an eighth: only as the fill
+ * crosses that mark (within the largest record's size above it), not for every record after it.
  */
+#define NW_MAX_RECORD 512
+
 static __always_inline void nw_submit(void *e)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 mark = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 8;
 
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 8)
-		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(e, flags);
+	if (avail > mark && avail <= mark + NW_MAX_RECORD) {
+		nw_stat(NW_STAT_RB_WAKEUP);
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+		return;
+	}
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline __u32 nw_log2(__u64 v)

@@ -41,6 +41,13 @@ int BPF_PROG(tp_netif_receive_skb_entry, const struct sk_buff *skb)
 	return 0;
 }
 
+SEC("tp_btf/netif_receive_skb_list_entry")
+int BPF_PROG(tp_netif_receive_skb_list_entry, const struct sk_buff *skb)
+{
+	nw_rx_driver(skb);
+	return 0;
+}
+
 SEC("tp_btf/netif_receive_skb")
 int BPF_PROG(tp_netif_receive_skb, struct sk_buff *skb)
 {
@@ -154,13 +161,15 @@ int BPF_PROG(fe_tcp_cleanup_rbuf, struct sock *sk, int copied)
 /* ==== TX ================================================================== */
 
 /*
- * Fired before each chunk is copied; a new segment starts at write_seq when the
- * write queue's tail cannot take more (no tail, or full).
+ * Fired before each chunk is copied, in process context under the socket lock: the caller owns
+ * the socket (for servers and flows), and a new segment starts at write_seq when the write
+ * queue's tail cannot take more (no tail, or full).
  */
 SEC("tp_btf/tcp_sendmsg_locked")
 int BPF_PROG(tp_tcp_sendmsg_locked, struct sock *sk, const struct msghdr *msg,
 	     const struct sk_buff *skb, int size_goal)
 {
+	nw_owner_set(sk);
 	if (skb && skb->len < (__u32)size_goal)
 		return 0;
 	nw_tx_send(sk, msg);
@@ -170,21 +179,8 @@ int BPF_PROG(tp_tcp_sendmsg_locked, struct sock *sk, const struct msghdr *msg,
 SEC("fentry/tcp_sendmsg")
 int BPF_PROG(fe_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
 {
+	nw_owner_set(sk);
 	nw_tx_send(sk, msg);
-	return 0;
-}
-
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(tp_sock_send_length, struct sock *sk, int ret, int flags)
-{
-	nw_app_io(sk, ret);
-	return 0;
-}
-
-SEC("fexit/tcp_sendmsg")
-int BPF_PROG(fx_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size, int ret)
-{
-	nw_app_io(sk, ret);
 	return 0;
 }
 

@@ -112,7 +112,10 @@ enum nw_stat {
 	NW_STAT_TX_UNTRACKED = 4,     /* TX segment not timed: per-socket TX FIFO full */
 	NW_STAT_CONN_FULL = 5,        /* connection map update failed */
 	NW_STAT_HIST_FULL = 6,        /* histogram map update failed */
-	NW_STAT_MAX = 8,
+	NW_STAT_RB_WAKEUP = 8,        /* records submitted with a reader wake-up (ring past its fill mark) */
+	NW_STAT_RX_PICKED = 9,        /* received packets picked for timing at their first hook */
+	NW_STAT_TX_PICKED = 10,       /* sent segments picked for timing at their first hook */
+	NW_STAT_MAX = 16,
 };
 
 /* One endpoint pair, as seen from the socket: s = local, d = remote, host byte order ports. */
@@ -229,6 +232,15 @@ struct nw_counter_key {
 	__u16 kind;              /* enum nw_counter_kind */
 	__u16 pad;
 	__u32 detail;
+};
+
+/*
+ * Run-time control (map `control`, one entry), written by the agent while the probes run:
+ * its CPU budget raises time_every when the probes cost more than allowed.
+ */
+struct nw_control {
+	__u32 time_every;        /* time the layers of 1 in N packets, picked at their first hook; 0 = none */
+	__u32 pad;
 };
 
 /*

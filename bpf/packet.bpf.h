@@ -3,14 +3,17 @@
  * Per-layer packet latency. RX: driver -> stack -> transport -> queued -> read.
  * TX: send -> device queue -> driver start -> driver done.
  *
- * Only TCP segments with payload are timed, and no hash map is touched per packet:
+ * Packets are picked for timing at their first hook (RX: the driver boundary, TX: the send
+ * boundary), 1 in control.time_every (nw_pick); every later hook follows only picked packets, so
+ * the others leave each hook at its first instructions. Of the picked packets, TCP segments with
+ * payload are timed, with no hash map touched per packet:
  *  RX  driver -> stack      per-CPU FIFO ring (a CPU's backlog is FIFO)
  *      stack -> transport   per-CPU current packet (one softirq, one packet at a time)
  *      transport -> read    per-socket FIFO in socket storage, finished when the
  *                           application has read past the segment's last byte
  *  TX  send -> device       per-socket FIFO in socket storage, in sequence order
  *      device -> done       per-CPU table matched by skb
- * Histograms take one per-CPU hash lookup per packet: RX every layer when the segment is
+ * Histograms take one per-CPU hash lookup per timed packet: RX every layer when the segment is
  * read (or, if the socket FIFO is full, link and ip at transport); TX when the segment leaves.
  * Event fields (process, tuple, HTTP line) are gathered only for sampled packets.
  */
@@ -58,14 +61,15 @@ static __always_inline void nw_hist_total(struct nw_hists *h, const __u64 *s, in
 
 /* --- RX ------------------------------------------------------------------ */
 
-/* A driver hands a packet up: remember when, in this CPU's backlog order. */
+/* A driver hands a packet up: if it is picked for timing, remember when, in this CPU's backlog order. */
 static __always_inline void nw_rx_driver(const struct sk_buff *skb)
 {
 	struct nw_cpu *c = nw_cpu();
 	__u64 i;
 
-	if (!c)
+	if (!c || !nw_pick(&c->rx_skip))
 		return;
+	nw_stat(NW_STAT_RX_PICKED);
 	i = NW_IDX(c->rx.tail, NW_RX_RING);
 	c->rx.e[i].skb = (__u64)skb;
 	c->rx.e[i].t = bpf_ktime_get_ns();
@@ -74,8 +78,14 @@ static __always_inline void nw_rx_driver(const struct sk_buff *skb)
 		c->rx.head = c->rx.tail - NW_RX_RING; /* overwritten: the oldest are forgotten */
 }
 
-/* The time the driver handed `skb` up, 0 if unknown; consumes it from the ring. */
-static __always_inline __u64 nw_rx_driver_time(struct nw_cpu *c, const struct sk_buff *skb)
+/* A picked packet older than this at the stack boundary is a stale entry (its skb was freed and reused). */
+#define NW_RX_STALE_NS 1000000000ULL
+
+/*
+ * The time the driver handed `skb` up, 0 if it was not picked; consumes it, and the entries before
+ * it (packets that left the backlog otherwise: merged by GRO or dropped), from the ring.
+ */
+static __always_inline __u64 nw_rx_driver_time(struct nw_cpu *c, const struct sk_buff *skb, __u64 now)
 {
 	__u32 head = c->rx.head, tail = c->rx.tail, i;
 	__u64 t = 0;
@@ -93,14 +103,15 @@ static __always_inline __u64 nw_rx_driver_time(struct nw_cpu *c, const struct sk
 		}
 	}
 	/* Only consume when found: a packet from another path must not drain the ring. */
-	if (t)
-		c->rx.head = head;
-	return t;
+	if (!t)
+		return 0;
+	c->rx.head = head;
+	return now - t < NW_RX_STALE_NS ? t : 0;
 }
 
 /*
- * Core stack dispatch: the network header is at skb->data. Starts timing a TCP segment
- * with payload as this CPU's current packet.
+ * Core stack dispatch: the network header is at skb->data. A picked TCP segment with payload
+ * becomes this CPU's current packet; every other packet leaves after two loads.
  */
 static __always_inline void nw_rx_stack(const struct sk_buff *skb)
 {
@@ -110,15 +121,20 @@ static __always_inline void nw_rx_stack(const struct sk_buff *skb)
 
 	if (!c)
 		return;
-	t0 = nw_rx_driver_time(c, skb);
-	c->cur.skb = 0;
+	if (c->cur.skb)
+		c->cur.skb = 0;
+	if (c->rx.head == c->rx.tail)
+		return; /* no picked packet waits on this CPU */
+	now = bpf_ktime_get_ns();
+	t0 = nw_rx_driver_time(c, skb, now);
+	if (!t0)
+		return;
 	if (nw_parse_l3(skb->data, skb->protocol, &p) != 0)
 		return;
 	if (p.proto != IPPROTO_TCP || p.payload == 0)
 		return;
 	if (!nw_ports_match(p.t.dport, p.t.sport))
 		return;
-	now = bpf_ktime_get_ns();
 	c->cur.skb = (__u64)skb;
 	c->cur.stamps[NW_RX_DRIVER] = t0;
 	c->cur.stamps[NW_RX_STACK] = now;
@@ -411,67 +427,53 @@ static __always_inline __u32 nw_msg_peek(const struct msghdr *msg, __u8 *buf)
 }
 
 /*
- * The application's bytes starting at `seq` enter a new segment of `sk` (a BTF-typed socket):
- * queue it in the socket's TX FIFO. A full FIFO forgets its oldest entry: fresh ones matter.
+ * The application's bytes starting at write_seq enter a new segment of `sk` (a BTF-typed socket):
+ * if picked, queue it in the socket's TX FIFO. A full FIFO keeps its entries (the oldest leave
+ * first) and this segment is not timed (counted).
  */
 static __always_inline void nw_tx_send(struct sock *sk, const struct msghdr *msg)
 {
-	struct tcp_sock *tp = nw_tcp_sk(sk);
+	struct nw_cpu *c = nw_cpu();
 	struct nw_tx_pending *e;
 	struct nw_tx_fifo *f;
+	struct tcp_sock *tp;
 	__u64 now;
 
+	if (!c || !nw_pick(&c->tx_skip))
+		return;
+	tp = nw_tcp_sk(sk);
 	if (!tp || !nw_sk_match(sk))
 		return;
+	nw_stat(NW_STAT_TX_PICKED);
 	f = bpf_sk_storage_get(&tx_fifo, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!f)
 		return;
 	if (f->tail - f->head >= NW_TX_FIFO) {
-		f->head += 1;
 		nw_stat(NW_STAT_TX_UNTRACKED);
+		return;
 	}
 	now = bpf_ktime_get_ns();
 	e = &f->e[NW_IDX(f->tail, NW_TX_FIFO)];
 	e->t_send = now;
 	e->seq = tp->write_seq;
 	e->sampled = nw_sample(now);
-	e->http_len = 0;
-	if (e->sampled) {
-		e->pid = bpf_get_current_pid_tgid() >> 32;
-		bpf_get_current_comm(e->comm, sizeof(e->comm));
-		if (targ_cfg.http && msg)
-			e->http_len = nw_msg_peek(msg, e->http);
+	if (e->sampled && targ_cfg.http && msg) {
+		struct nw_tx_http *h = bpf_sk_storage_get(&tx_http, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+
+		if (h) {
+			h->len = nw_msg_peek(msg, h->data);
+			h->seq = e->seq;
+		}
 	}
 	f->tail += 1;
 }
 
-/*
- * The segment reaches dev_queue_xmit: pop the socket's older entries, and when the first
- * byte matches a queued send, move it to this CPU's device table keyed by skb.
- */
-static __always_inline void nw_tx_devq(const struct sk_buff *skb)
+/* A TCP segment's header at the device layer, and the owning socket's TX FIFO entry for it. */
+static __always_inline struct nw_tx_pending *nw_tx_match(struct nw_tx_fifo *f, __u32 seq)
 {
-	struct sock *sk = skb->sk;
 	struct nw_tx_pending *e = 0;
-	struct nw_tx_fifo *f;
-	struct nw_tx_dev *d;
-	struct nw_cpu *c;
-	struct tcphdr th;
-	__u32 head, tail, i, seq;
-	__u16 thoff;
+	__u32 head = f->head, tail = f->tail, i;
 
-	if (!sk)
-		return;
-	f = bpf_sk_storage_get(&tx_fifo, sk, 0, 0);
-	if (!f || f->head == f->tail)
-		return;
-	thoff = skb->transport_header;
-	if (thoff == (__u16)~0U || bpf_probe_read_kernel(&th, sizeof(th), skb->head + thoff))
-		return;
-	seq = bpf_ntohl(th.seq);
-	head = f->head;
-	tail = f->tail;
-#pragma unroll
 	for (i = 0; i < NW_TX_FIFO; i++) {
 		struct nw_tx_pending *x;
 
@@ -488,6 +490,32 @@ static __always_inline void nw_tx_devq(const struct sk_buff *skb)
 		head++;   /* sent without a match of its own (merged or split): forget it */
 	}
 	f->head = head;
+	return e;
+}
+
+/*
+ * The segment reaches dev_queue_xmit: pop the socket's older entries, and when the first
+ * byte matches a queued send, move it to this CPU's device table keyed by skb.
+ */
+static __always_inline void nw_tx_devq(const struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+	struct nw_tx_pending *e;
+	struct nw_tx_fifo *f;
+	struct nw_tx_dev *d;
+	struct nw_cpu *c;
+	struct tcphdr th;
+	__u16 thoff;
+
+	if (!sk)
+		return;
+	f = bpf_sk_storage_get(&tx_fifo, sk, 0, 0);
+	if (!f || f->head == f->tail)
+		return;
+	thoff = skb->transport_header;
+	if (thoff == (__u16)~0U || bpf_probe_read_kernel(&th, sizeof(th), skb->head + thoff))
+		return;
+	e = nw_tx_match(f, bpf_ntohl(th.seq));
 	if (!e)
 		return;
 	c = nw_cpu();
@@ -495,29 +523,57 @@ static __always_inline void nw_tx_devq(const struct sk_buff *skb)
 		return;
 	d = &c->tx[NW_IDX(c->tx_next, NW_TX_DEV)];
 	c->tx_next += 1;
+	if (!d->skb)
+		c->tx_used += 1;
 	d->skb = (__u64)skb;
 	d->stamps[NW_TX_SEND] = e->t_send;
 	d->stamps[NW_TX_DEVQ] = bpf_ktime_get_ns();
 	d->stamps[NW_TX_XMIT] = 0;
 	d->stamps[NW_TX_DONE] = 0;
 	d->cgroup_id = nw_sk_cgroup_id(sk);
-	d->seq = seq;
+	d->seq = e->seq;
 	d->sampled = e->sampled;
+	d->http_len = 0;
 	if (e->sampled) {
+		struct nw_owner *o = bpf_sk_storage_get(&owners, sk, 0, 0);
+
 		/* skb->data is at the MAC header here (dev_queue_xmit resets it). */
 		d->len = skb->len - (thoff - skb->mac_header) - th.doff * 4;
 		d->ack = bpf_ntohl(th.ack_seq);
 		d->cookie = sk->__sk_common.skc_cookie.counter; /* made at connect/accept (conn.state) */
-		d->pid = e->pid;
-		__builtin_memcpy(d->comm, e->comm, NW_COMM_LEN);
-		d->http_len = e->http_len;
-		if (e->http_len)
-			__builtin_memcpy(d->http, e->http, NW_HTTP_LEN);
+		d->pid = o ? o->pid : 0;
+		if (o)
+			__builtin_memcpy(d->comm, o->comm, NW_COMM_LEN);
+		else
+			__builtin_memset(d->comm, 0, NW_COMM_LEN);
+		if (targ_cfg.http) {
+			struct nw_tx_http *h = bpf_sk_storage_get(&tx_http, sk, 0, 0);
+
+			if (h && h->seq == e->seq && h->len && h->len <= NW_HTTP_LEN) {
+				d->http_len = h->len;
+				__builtin_memcpy(d->http, h->data, NW_HTTP_LEN);
+			}
+		}
 		nw_tuple_from_sk(sk, &d->t);
 	}
 }
 
-/* The driver starts transmitting `skb` (after any qdisc): find it in this CPU's table. */
+/* This CPU's device-table slot holding `skb`, NW_TX_DEV if none. */
+static __always_inline __u32 nw_tx_slot(struct nw_cpu *c, const struct sk_buff *skb)
+{
+	__u32 i;
+
+	if (!c->tx_used)
+		return NW_TX_DEV;
+#pragma unroll
+	for (i = 0; i < NW_TX_DEV; i++) {
+		if (c->tx[i].skb == (__u64)skb)
+			return i;
+	}
+	return NW_TX_DEV;
+}
+
+/* The driver starts transmitting `skb` (after any qdisc). */
 static __always_inline void nw_tx_xmit(const struct sk_buff *skb)
 {
 	struct nw_cpu *c = nw_cpu();
@@ -525,15 +581,9 @@ static __always_inline void nw_tx_xmit(const struct sk_buff *skb)
 
 	if (!c)
 		return;
-	c->tx_cur = NW_TX_DEV;
-#pragma unroll
-	for (i = 0; i < NW_TX_DEV; i++) {
-		if (c->tx[i].skb == (__u64)skb) {
-			c->tx[i].stamps[NW_TX_XMIT] = bpf_ktime_get_ns();
-			c->tx_cur = i;
-			return;
-		}
-	}
+	i = nw_tx_slot(c, skb);
+	if (i < NW_TX_DEV)
+		c->tx[NW_IDX(i, NW_TX_DEV)].stamps[NW_TX_XMIT] = bpf_ktime_get_ns();
 }
 
 /* The driver returned: the segment has left; record and (if sampled) report it. */
@@ -542,18 +592,17 @@ static __always_inline void nw_tx_done(const struct sk_buff *skb)
 	struct nw_cpu *c = nw_cpu();
 	struct nw_tx_dev *d;
 	struct nw_hists *h;
-	__u64 i;
+	__u32 i;
 
 	if (!c)
 		return;
-	i = c->tx_cur;
+	i = nw_tx_slot(c, skb);
 	if (i >= NW_TX_DEV)
 		return;
 	d = &c->tx[NW_IDX(i, NW_TX_DEV)];
-	c->tx_cur = NW_TX_DEV;
-	if (d->skb != (__u64)skb)
-		return;
 	d->skb = 0;
+	if (c->tx_used)
+		c->tx_used -= 1;
 	d->stamps[NW_TX_DONE] = bpf_ktime_get_ns();
 	h = nw_hists_get(d->cgroup_id, NW_DIR_TX);
 	if (h) {

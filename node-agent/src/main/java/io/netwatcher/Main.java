@@ -9,6 +9,7 @@ import io.netwatcher.cgroup.Cgroup2Mount;
 import io.netwatcher.config.AgentConfig;
 import io.netwatcher.config.AgentOptions;
 import io.netwatcher.config.NamespaceScope;
+import io.netwatcher.cost.Priority;
 import io.netwatcher.event.DropReasons;
 import io.netwatcher.export.Export;
 import io.netwatcher.export.Identity;
@@ -126,7 +127,7 @@ public final class Main {
                 new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16), false,
                 StandardCharsets.UTF_8);
         PrintStream sink = out == System.out ? stdout : out;
-        Agent agent = new Agent(config.probes(), config.intervalNs(), clock);
+        Agent agent = new Agent(config.probes(), config.cost(), config.intervalNs(), clock);
         if (!config.namespaces().isAll() && labels instanceof KubeLabels k) {
             NamespaceScope scope = config.namespaces();
             agent.setFilter(k.inScope(scope));
@@ -155,6 +156,9 @@ public final class Main {
             }
             agent.start();
             export.start(agent, identity, reasons, clock, version(), resource(kube ? node : null));
+            if (config.cost().nice() > 0) {
+                Priority.lowerTo(config.cost().nice()); // the exporters' threads, started just now
+            }
             log.info("netwatcher running{}", config.durationNs() > 0
                     ? " for " + config.durationNs() / 1e9 + " s" : "");
             agent.awaitStop(config.durationNs() / 1_000_000);

@@ -1,7 +1,12 @@
 package io.netwatcher.agent;
 
 import io.netwatcher.bpf.BpfMap;
+import io.netwatcher.bpf.BpfObject;
 import io.netwatcher.bpf.RingBuffer;
+import io.netwatcher.cost.CostConfig;
+import io.netwatcher.cost.CpuBudget;
+import io.netwatcher.cost.Priority;
+import io.netwatcher.cost.ProbeBudget;
 import io.netwatcher.event.ConnStats;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -32,6 +37,7 @@ public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
 
     private final ProbeConfig probeConfig;
+    private final CostConfig costConfig;
     private final long intervalNs;
     private final MonotonicClock clock;
     private final List<EventListener> listeners = new CopyOnWriteArrayList<>();
@@ -43,6 +49,7 @@ public final class Agent implements AutoCloseable {
     private RingBuffer ring;
     private Poller poller;
     private ConnectionRefresher refresher;
+    private ProbeBudget budget;
     private Thread reader;
     private ScheduledExecutorService scheduler;
     private volatile boolean running;
@@ -50,11 +57,12 @@ public final class Agent implements AutoCloseable {
     private long lastLost;
     private long lastDecodeErrorLog;
 
-    public Agent(ProbeConfig probeConfig, long intervalNs, MonotonicClock clock) {
+    public Agent(ProbeConfig probeConfig, CostConfig costConfig, long intervalNs, MonotonicClock clock) {
         if (intervalNs <= 0) {
             throw new IllegalArgumentException("interval must be > 0");
         }
         this.probeConfig = probeConfig;
+        this.costConfig = java.util.Objects.requireNonNull(costConfig, "costConfig");
         this.intervalNs = intervalNs;
         this.clock = clock;
     }
@@ -81,6 +89,23 @@ public final class Agent implements AutoCloseable {
 
     public ProbeSet probes() {
         return probes;
+    }
+
+    /** The CPU budget of the probes (the sampling of packet timing it holds, the cost it measured). */
+    public ProbeBudget budget() {
+        return budget;
+    }
+
+    /** Times the kernel woke the ring-buffer reader (ring past its fill mark). */
+    public long ringWakeups() {
+        RingBuffer r = ring;
+        return r == null ? 0 : r.wakeups();
+    }
+
+    /** Times the ring-buffer reader woke on its own timer. */
+    public long ringTimerWakeups() {
+        RingBuffer r = ring;
+        return r == null ? 0 : r.timeouts();
     }
 
     /** Loads and attaches the probes and starts reading. */
@@ -117,6 +142,17 @@ public final class Agent implements AutoCloseable {
         });
         long ms = Math.max(1, intervalNs / 1_000_000);
         scheduler.scheduleAtFixedRate(this::pollSafely, ms, ms, TimeUnit.MILLISECONDS);
+        ProbeSet p = probes;
+        budget = new ProbeBudget(new CpuBudget(costConfig.cpuBudget(), probeConfig.timeEvery(),
+                Math.max(probeConfig.timeEvery(), costConfig.maxTimeEvery())),
+                () -> p.runStats().values().stream().mapToLong(ProbeSet.RunStats::runTimeNs).sum(),
+                p::setTimeEvery, costConfig.statsAlwaysOn() ? null : () -> {
+                    int fd = BpfObject.enableStats();
+                    return () -> BpfObject.closeFd(fd);
+                }, costConfig.periodMs(), costConfig.windowMs());
+        if (costConfig.nice() > 0) {
+            Priority.lowerTo(costConfig.nice());
+        }
         // Follow wall-clock steps (NTP) in the mapping of kernel timestamps to wall time, and give
         // freed native memory back (libbpf's BTF parsing at load leaves the C heap large).
         io.netwatcher.bpf.Libc.trimNativeHeap();
@@ -262,6 +298,9 @@ public final class Agent implements AutoCloseable {
         stopped.countDown();
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        if (budget != null) {
+            budget.close();
         }
         if (reader != null) {
             try {

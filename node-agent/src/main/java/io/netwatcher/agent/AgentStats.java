@@ -8,7 +8,7 @@ public final class AgentStats {
     final AtomicLong decodeErrors = new AtomicLong();
     final AtomicLong listenerErrors = new AtomicLong();
     final AtomicLong filtered = new AtomicLong();
-    volatile long[] kernel = new long[8];
+    volatile long[] kernel = new long[KernelMaps.STAT_MAX];
 
     public long recordsRead() {
         return recordsRead.get();

@@ -107,6 +107,11 @@ public final class KernelMaps {
     public static final int STAT_TX_UNTRACKED = 4;
     public static final int STAT_CONN_FULL = 5;
     public static final int STAT_HIST_FULL = 6;
+    public static final int STAT_RB_WAKEUP = 8;
+    public static final int STAT_RX_PICKED = 9;
+    public static final int STAT_TX_PICKED = 10;
+    /** NW_STAT_MAX: entries of the stats array. */
+    public static final int STAT_MAX = 16;
 
     /** enum nw_counter_kind */
     public static final int CNT_DROP = 1;

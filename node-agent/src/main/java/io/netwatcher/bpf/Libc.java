@@ -49,6 +49,22 @@ public final class Libc {
 
     static native int getpagesize();
 
+    static native int setpriority(int which, int who, int prio);
+
+    static native int getpriority(int which, int who);
+
+    private static final int PRIO_PROCESS = 0;
+
+    /**
+     * Sets the nice value of one thread (Linux applies PRIO_PROCESS to a thread id); raising it
+     * needs no privilege. Throws with errno's text on failure (e.g. the thread has exited).
+     */
+    public static void setThreadNice(int tid, int nice) {
+        if (setpriority(PRIO_PROCESS, tid, nice) != 0) {
+            throw BpfException.errno("setpriority(" + tid + ", " + nice + ")", Native.getLastError());
+        }
+    }
+
     /**
      * Gives memory that native code (libbpf parsing the kernel's BTF at load, JNA buffers) freed
      * back to the kernel; a no-op where the C library has no malloc_trim.

@@ -46,6 +46,8 @@ public final class RingBuffer implements AutoCloseable {
     private final Memory epollEvents = new Memory(16 * 4);
     private long consumerPos;
     private boolean closed;
+    private volatile long wakeups;
+    private volatile long timeouts;
 
     /**
      * A ring over memory the caller provides (tests and benchmarks): {@code consumer} and
@@ -114,6 +116,16 @@ public final class RingBuffer implements AutoCloseable {
         this.epfd = ep;
     }
 
+    /** Times the kernel woke the reader (the ring filled past its mark). */
+    public long wakeups() {
+        return wakeups;
+    }
+
+    /** Times the reader woke on its own timer. */
+    public long timeouts() {
+        return timeouts;
+    }
+
     /** Size of the data area in bytes. */
     public long size() {
         return size;
@@ -139,6 +151,10 @@ public final class RingBuffer implements AutoCloseable {
             if (errno != Libc.EINTR) {
                 throw BpfException.errno("epoll_wait(" + name + ")", errno);
             }
+        } else if (ret > 0) {
+            wakeups++; // single writer: the consuming thread
+        } else {
+            timeouts++;
         }
         return consume(handler);
     }

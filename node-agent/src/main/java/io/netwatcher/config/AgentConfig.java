@@ -1,5 +1,6 @@
 package io.netwatcher.config;
 
+import io.netwatcher.cost.CostConfig;
 import io.netwatcher.output.EventPrinter;
 import io.netwatcher.probe.ProbeConfig;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.Set;
  *
  * @param standalone run without Kubernetes, labelling by process and cgroup
  * @param probes     what the probes are loaded with
+ * @param cost       the probes' CPU budget and the agent's thread priority
  * @param intervalNs period of connection updates, flows and latency summaries
  * @param count      stop after this many packet events (0 = never)
  * @param durationNs stop after this long (0 = never)
@@ -27,12 +29,13 @@ import java.util.Set;
  * @param podSelection how this node's pods are watched
  * @param namespaces which pods are reported, by namespace
  */
-public record AgentConfig(boolean standalone, ProbeConfig probes, long intervalNs, long count, long durationNs,
+public record AgentConfig(boolean standalone, ProbeConfig probes, CostConfig cost, long intervalNs, long count, long durationNs,
                           EventPrinter.Format format, boolean all, Set<String> events, int pid, boolean bpfStats,
                           Optional<Path> kubeconfig, Optional<String> nodeName, ExportConfig export,
                           io.netwatcher.kube.NodePods.Selection podSelection, NamespaceScope namespaces) {
     public AgentConfig {
         Objects.requireNonNull(probes, "probes");
+        Objects.requireNonNull(cost, "cost");
         Objects.requireNonNull(format, "format");
         events = Set.copyOf(events);
         if (intervalNs <= 0) {

@@ -1,5 +1,6 @@
 package io.netwatcher.config;
 
+import io.netwatcher.cost.CostConfig;
 import io.netwatcher.output.EventPrinter;
 import io.netwatcher.probe.HookKind;
 import io.netwatcher.probe.ProbeConfig;
@@ -48,6 +49,22 @@ public final class AgentOptions {
     @Option(names = "--sample", paramLabel = "N", defaultValue = "1",
             description = "Report one packet in N (1 = every packet, 0 = no packet events). Default: ${DEFAULT-VALUE}.")
     int sample;
+
+    @Option(names = "--time-every", paramLabel = "N", defaultValue = "1",
+            description = "Time the layers of one packet in N, picked in the kernel at the packet's first hook"
+                    + " (1 = every packet). With a CPU budget the agent starts here and times fewer packets while"
+                    + " the probes cost more than the budget. Default: ${DEFAULT-VALUE}.")
+    int timeEvery;
+
+    @Option(names = "--cpu-budget", paramLabel = "PERCENT", defaultValue = "1",
+            description = "CPU the probes may use, in percent of one core, measured in the kernel for 1 s every"
+                    + " 10 s; above it fewer packets are timed (0 = no budget). Default: ${DEFAULT-VALUE}.")
+    double cpuBudgetPercent;
+
+    @Option(names = "--nice", paramLabel = "N", defaultValue = "10",
+            description = "Nice value of the agent's threads, 0-19 (0 = unchanged), so the workloads it watches"
+                    + " come first on a busy node. Default: ${DEFAULT-VALUE}.")
+    int nice;
 
     @Option(names = "--max-events-per-sec", paramLabel = "N", defaultValue = "1000",
             description = "Cap on packet events per second (0 = no cap). Default: ${DEFAULT-VALUE}.")
@@ -169,6 +186,15 @@ public final class AgentOptions {
         if (sample < 0) {
             throw bad("--sample", sample, "must be >= 0");
         }
+        if (timeEvery < 1 || timeEvery > ProbeConfig.MAX_TIME_EVERY) {
+            throw bad("--time-every", timeEvery, "must be between 1 and " + ProbeConfig.MAX_TIME_EVERY);
+        }
+        if (!(cpuBudgetPercent >= 0) || cpuBudgetPercent > 100) {
+            throw bad("--cpu-budget", cpuBudgetPercent, "must be a percentage of one core, 0-100");
+        }
+        if (nice < 0 || nice > 19) {
+            throw bad("--nice", nice, "must be between 0 and 19");
+        }
         if (maxEventsPerSec < 0) {
             throw bad("--max-events-per-sec", maxEventsPerSec, "must be >= 0");
         }
@@ -239,12 +265,15 @@ public final class AgentOptions {
             default -> throw bad("--kube-pod-selection", podSelection, "must be field-selector or client-filter");
         };
         long intervalNs = Math.round(intervalSeconds * 1e9);
-        ProbeConfig probes = new ProbeConfig(sample, maxEventsPerSec, maxErrorsPerSec, sport == null ? 0 : sport,
+        ProbeConfig probes = new ProbeConfig(timeEvery, sample, maxEventsPerSec, maxErrorsPerSec, sport == null ? 0 : sport,
                 dport == null ? 0 : dport, http, Math.min(intervalNs / 2, 100_000_000L), ringBufferMb << 20,
                 maxConnections, prefer, Optional.ofNullable(cgroupRoot));
-        return new AgentConfig(standalone, probes, intervalNs, count, Math.round(durationSeconds * 1e9), format, all,
-                types, pid, bpfStats, Optional.ofNullable(kubeconfig), Optional.ofNullable(nodeName), export, selection,
-                scope);
+        CostConfig defaults = CostConfig.defaults();
+        CostConfig cost = new CostConfig(cpuBudgetPercent / 100, defaults.maxTimeEvery(), defaults.periodMs(),
+                defaults.windowMs(), bpfStats, nice);
+        return new AgentConfig(standalone, probes, cost, intervalNs, count, Math.round(durationSeconds * 1e9), format,
+                all, types, pid, bpfStats, Optional.ofNullable(kubeconfig), Optional.ofNullable(nodeName), export,
+                selection, scope);
     }
 
     private Set<String> namespaceSet(String option, List<String> names) {

@@ -171,6 +171,15 @@ public final class Layouts {
         private CounterKey() {}
     }
 
+    /** Run-time control, the value of the {@code control} map. */
+    public static final class Control {
+        public static final String STRUCT = "nw_control";
+        public static final int SIZE = 8;
+        public static final int TIME_EVERY = 0;
+
+        private Control() {}
+    }
+
     public static final class Config {
         public static final String STRUCT = "nw_config";
         public static final int SIZE = 32;

@@ -76,6 +76,7 @@ public final class Export implements AutoCloseable {
     public synchronized void start(Agent agent, Identity identity, DropReasons reasons, MonotonicClock clock,
                                    String version, Resource resource) {
         SelfMetrics.bindAgent(meters, agent.stats(), agent.probes());
+        SelfMetrics.bindCost(meters, agent, agent.stats());
         ExportCounters counters = new ExportCounters(meters);
         KernelMetrics kernel = new KernelMetrics(new MapSource(agent.probes()), identity, reasons,
                 config.maxSeries(), version, () -> clock.toEpochNs(clock.nowMonoNs()), GONE_GRACE_NS);

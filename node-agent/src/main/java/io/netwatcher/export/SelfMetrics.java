@@ -10,9 +10,11 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.netwatcher.agent.Agent;
 import io.netwatcher.agent.AgentStats;
 import io.netwatcher.agent.KernelMaps;
 import io.netwatcher.bpf.BpfMap;
+import io.netwatcher.cost.ProbeBudget;
 import io.netwatcher.kube.KubeContext;
 import io.netwatcher.kube.KubeHealth;
 import io.netwatcher.probe.Attachment;
@@ -104,6 +106,34 @@ public final class SelfMetrics implements AutoCloseable {
                     .tag("boundary", a.boundary().id()).tag("hook", a.kind() == null ? "none" : a.kind().label())
                     .tag("status", a.status().name().toLowerCase(java.util.Locale.ROOT)).register(r);
         }
+    }
+
+    /** What the agent costs the node and how it holds that cost: the probes' CPU, the sampling, wake-ups. */
+    public static void bindCost(MeterRegistry r, Agent agent, AgentStats stats) {
+        ProbeBudget b = agent.budget();
+        Gauge.builder("netwatcher.bpf.cpu.utilization", b, ProbeBudget::lastCost)
+                .description("Run time of the probes per second of the last measurement, as a fraction of one core"
+                        + " (the kernel counts it for 1 s every 10 s)").register(r);
+        Gauge.builder("netwatcher.bpf.cpu.budget", b, ProbeBudget::budget)
+                .description("The probes' CPU budget, as a fraction of one core (0 = none)").register(r);
+        Gauge.builder("netwatcher.bpf.cpu.budget.exceeded", b, x -> x.exceeded() ? 1 : 0)
+                .description("1 while the probes cost more than the budget even at the sparsest packet timing")
+                .register(r);
+        Gauge.builder("netwatcher.packet.timing.sample_every", b, ProbeBudget::timeEvery)
+                .description("One packet in this many is timed through the layers now (1 = every packet)")
+                .register(r);
+        FunctionCounter.builder("netwatcher.packets.picked", stats, s -> s.kernelStat(KernelMaps.STAT_RX_PICKED))
+                .description("Packets picked for layer timing at their first hook").tag("direction", "receive")
+                .register(r);
+        FunctionCounter.builder("netwatcher.packets.picked", stats, s -> s.kernelStat(KernelMaps.STAT_TX_PICKED))
+                .description("Packets picked for layer timing at their first hook").tag("direction", "transmit")
+                .register(r);
+        FunctionCounter.builder("netwatcher.ringbuf.wakeups", agent, Agent::ringWakeups)
+                .description("Times the ring-buffer reader woke: the kernel woke it (ring past its fill mark) or its"
+                        + " timer did").tag("cause", "fill").register(r);
+        FunctionCounter.builder("netwatcher.ringbuf.wakeups", agent, Agent::ringTimerWakeups)
+                .description("Times the ring-buffer reader woke: the kernel woke it (ring past its fill mark) or its"
+                        + " timer did").tag("cause", "timer").register(r);
     }
 
     /** Meters of the Kubernetes watches and caches. */

@@ -9,7 +9,8 @@ import java.util.List;
  */
 public enum Boundary {
     RX_DRIVER("rx.driver", "packet handed up by a driver",
-            c(HookKind.TRACEPOINT, "tp_netif_rx", "tp_napi_gro_receive_entry", "tp_netif_receive_skb_entry")),
+            c(HookKind.TRACEPOINT, "tp_netif_rx", "tp_napi_gro_receive_entry", "tp_netif_receive_skb_entry",
+                    "tp_netif_receive_skb_list_entry")),
     RX_STACK("rx.stack", "core stack dispatch", c(HookKind.TRACEPOINT, "tp_netif_receive_skb")),
     RX_TRANSPORT("rx.transport", "transport entry after socket lookup",
             c(HookKind.CGROUP_SKB, "cg_ingress"),
@@ -23,12 +24,9 @@ public enum Boundary {
     RX_READ("rx.read", "application read (and the socket's owning process)",
             c(HookKind.TRACEPOINT, "tp_sock_recv_length"),
             c(HookKind.FENTRY, "fe_tcp_cleanup_rbuf")),
-    TX_SEND("tx.send", "application data enters a TCP segment",
+    TX_SEND("tx.send", "application data enters a TCP segment (and the socket's owning process)",
             c(HookKind.TRACEPOINT, "tp_tcp_sendmsg_locked"),
             c(HookKind.FENTRY, "fe_tcp_sendmsg")),
-    TX_WRITE("tx.write", "application send (the socket's owning process)",
-            c(HookKind.TRACEPOINT, "tp_sock_send_length"),
-            c(HookKind.FEXIT, "fx_tcp_sendmsg")),
     TX_DEVICE("tx.device", "segment enters the device layer", c(HookKind.TRACEPOINT, "tp_net_dev_queue")),
     TX_XMIT("tx.xmit", "driver transmit starts", c(HookKind.TRACEPOINT, "tp_net_dev_start_xmit")),
     TX_DONE("tx.done", "driver transmit returned", c(HookKind.TRACEPOINT, "tp_net_dev_xmit")),

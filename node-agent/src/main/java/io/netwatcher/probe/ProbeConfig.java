@@ -6,7 +6,9 @@ import java.util.Optional;
 /**
  * What the probes are loaded with: rodata (sampling, caps, filters) and map sizes.
  *
- * @param sampleEvery      1 = report every packet, N = one in N, 0 = no packet events
+ * @param timeEvery        time the layers of one packet in N, picked at its first hook (1 = every packet);
+ *                         the agent's CPU budget may raise it while running
+ * @param sampleEvery      of the timed packets, 1 = report every one, N = one in N, 0 = no packet events
  * @param maxEventsPerSec  cap on packet events per second (0 = none)
  * @param maxErrorsPerSec  cap on error events per second (0 = none)
  * @param sport            the socket's local port to keep (0 = any)
@@ -18,11 +20,14 @@ import java.util.Optional;
  * @param preferHook       try this hook kind first for every boundary (empty = the default order)
  * @param cgroupRoot       the cgroup v2 mount to attach cgroup programs to (empty = found in mountinfo)
  */
-public record ProbeConfig(int sampleEvery, int maxEventsPerSec, int maxErrorsPerSec, int sport, int dport,
+public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, int maxErrorsPerSec, int sport, int dport,
                           boolean http, long snapshotNs, int ringBufferBytes, int maxConnections,
                           Optional<HookKind> preferHook, Optional<Path> cgroupRoot) {
 
     public ProbeConfig {
+        if (timeEvery < 1 || timeEvery > MAX_TIME_EVERY) {
+            throw new IllegalArgumentException("timeEvery must be between 1 and " + MAX_TIME_EVERY);
+        }
         if (sampleEvery < 0) {
             throw new IllegalArgumentException("sampleEvery must be >= 0");
         }
@@ -43,9 +48,12 @@ public record ProbeConfig(int sampleEvery, int maxEventsPerSec, int maxErrorsPer
         }
     }
 
-    /** Defaults: every packet sampled, capped at 1,000 packet and 1,000 error events per second. */
+    /** The largest 1-in-N for packet timing. */
+    public static final int MAX_TIME_EVERY = 1 << 20;
+
+    /** Defaults: every packet timed and sampled, capped at 1,000 packet and 1,000 error events per second. */
     public static ProbeConfig defaults() {
-        return new ProbeConfig(1, 1_000, 1_000, 0, 0, false, 100_000_000L, 8 << 20, 32768,
+        return new ProbeConfig(1, 1, 1_000, 1_000, 0, 0, false, 100_000_000L, 8 << 20, 32768,
                 Optional.empty(), Optional.empty());
     }
 }

@@ -9,6 +9,7 @@ import io.netwatcher.btf.Btf;
 import io.netwatcher.event.Layouts;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,6 +75,7 @@ public final class ProbeSet implements AutoCloseable {
                 }
                 configure(obj, config, cfgOffset, !iterator, !cgroupTransport);
                 obj.load();
+                writeTimeEvery(obj.map("control"), config.timeEvery());
                 Map<String, BpfLink> iterators = new HashMap<>();
                 List<Attachment> attachments = attach(obj, plans, hooks, iterators);
                 return new ProbeSet(obj, attachments, hooks, iterators);
@@ -205,6 +207,23 @@ public final class ProbeSet implements AutoCloseable {
             out.add(a);
         }
         return out;
+    }
+
+    /**
+     * Times the layers of one packet in {@code every} from now on (picked at each packet's first
+     * hook; 1 = every packet, 0 = none).
+     */
+    public void setTimeEvery(int every) {
+        if (every < 0 || every > ProbeConfig.MAX_TIME_EVERY) {
+            throw new IllegalArgumentException("time every must be 0.." + ProbeConfig.MAX_TIME_EVERY);
+        }
+        writeTimeEvery(object.map("control"), every);
+    }
+
+    private static void writeTimeEvery(BpfMap control, int every) {
+        ByteBuffer v = ByteBuffer.allocate(Layouts.Control.SIZE).order(ByteOrder.nativeOrder());
+        v.putInt(Layouts.Control.TIME_EVERY, every);
+        control.update(new byte[4], v.array(), 0);
     }
 
     /**

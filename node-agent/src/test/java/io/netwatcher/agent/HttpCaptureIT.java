@@ -34,7 +34,7 @@ class HttpCaptureIT {
     @Test
     void requestAndStatusLinesAreCaptured() throws Exception {
         int port = 24630;
-        ProbeConfig http = new ProbeConfig(1, 0, 0, 0, 0, true, 0, 4 << 20, 4096, Optional.empty(),
+        ProbeConfig http = new ProbeConfig(1, 1, 0, 0, 0, 0, true, 0, 4 << 20, 4096, Optional.empty(),
                 Optional.empty());
         try (TestNet net = TestNet.create(); AgentHarness h = AgentHarness.start(http)) {
             CountDownLatch listening = new CountDownLatch(1);

@@ -63,7 +63,7 @@ class ProbeLoadIT {
 
     @Test
     void aPreferredHookKindIsUsedOnlyWhereTheKernelAllowsIt() throws Exception {
-        ProbeConfig fentry = new ProbeConfig(1, 0, 0, 0, 0, false, 0, 1 << 20, 1024,
+        ProbeConfig fentry = new ProbeConfig(1, 1, 0, 0, 0, 0, false, 0, 1 << 20, 1024,
                 Optional.of(HookKind.FENTRY), Optional.empty());
         try (ProbeSet p = ProbeSet.open(fentry)) {
             Attachment transport = p.attachments().stream()

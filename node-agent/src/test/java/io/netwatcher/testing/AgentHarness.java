@@ -3,6 +3,7 @@ package io.netwatcher.testing;
 import io.netwatcher.agent.Agent;
 import io.netwatcher.agent.EventListener;
 import io.netwatcher.agent.MonotonicClock;
+import io.netwatcher.cost.CostConfig;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.Event;
 import io.netwatcher.probe.ProbeConfig;
@@ -24,11 +25,15 @@ public final class AgentHarness implements AutoCloseable, EventListener {
 
     /** Every packet reported, connection stats refreshed on every segment, no event caps. */
     public static ProbeConfig testConfig() {
-        return new ProbeConfig(1, 0, 0, 0, 0, false, 0, 16 << 20, 32768, Optional.empty(), Optional.empty());
+        return new ProbeConfig(1, 1, 0, 0, 0, 0, false, 0, 16 << 20, 32768, Optional.empty(), Optional.empty());
     }
 
     public static AgentHarness start(ProbeConfig config) throws IOException {
-        Agent agent = new Agent(config, 200_000_000L, new MonotonicClock());
+        return start(config, CostConfig.none());
+    }
+
+    public static AgentHarness start(ProbeConfig config, CostConfig cost) throws IOException {
+        Agent agent = new Agent(config, cost, 200_000_000L, new MonotonicClock());
         AgentHarness h = new AgentHarness(agent);
         agent.addListener(h);
         try {

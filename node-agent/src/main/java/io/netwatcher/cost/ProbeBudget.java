@@ -1,0 +1,148 @@
+package io.netwatcher.cost;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Holds the probes under their CPU budget while they run. Every {@code periodMs} the kernel counts
+ * the probes' run time for {@code windowMs} (BPF_ENABLE_STATS is switched on only for that window:
+ * it costs two clock reads per program run), and {@link CpuBudget} turns the measured cost into
+ * the sampling of packet timing, which is written to the probes at once. The last measurement and
+ * the sampling in force are exported as self-metrics.
+ */
+public final class ProbeBudget implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProbeBudget.class);
+
+    /** Switches the kernel's BPF run-time statistics on until the returned handle is closed. */
+    @FunctionalInterface
+    public interface StatsSwitch {
+        AutoCloseable on() throws Exception;
+    }
+
+    private final CpuBudget budget;
+    private final LongSupplier runTimeNs;
+    private final IntConsumer apply;
+    private final StatsSwitch stats;
+    private final long windowMs;
+    private final ScheduledExecutorService scheduler;
+    private volatile int every;
+    private volatile double lastCost = Double.NaN;
+    private volatile boolean exceeded;
+    private volatile String unavailable;
+    private long windows;
+
+    /**
+     * @param runTimeNs the probes' cumulative run time, summed over their programs
+     * @param apply     sets the sampling of packet timing in the probes
+     * @param stats     switches run-time counting on; null when it is always on (--bpf-stats)
+     */
+    public ProbeBudget(CpuBudget budget, LongSupplier runTimeNs, IntConsumer apply, StatsSwitch stats,
+                       long periodMs, long windowMs) {
+        this(budget, runTimeNs, apply, stats, periodMs, windowMs, true);
+    }
+
+    /** With {@code scheduled} false nothing runs until {@link #step()} is called (tests). */
+    ProbeBudget(CpuBudget budget, LongSupplier runTimeNs, IntConsumer apply, StatsSwitch stats,
+                long periodMs, long windowMs, boolean scheduled) {
+        if (windowMs <= 0 || periodMs < windowMs) {
+            throw new IllegalArgumentException("need 0 < window <= period: " + windowMs + ", " + periodMs);
+        }
+        this.budget = budget;
+        this.runTimeNs = runTimeNs;
+        this.apply = apply;
+        this.stats = stats;
+        this.windowMs = windowMs;
+        this.every = budget.minEvery();
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "nw-budget");
+            t.setDaemon(true);
+            return t;
+        });
+        if (scheduled) {
+            scheduler.scheduleWithFixedDelay(this::stepSafely, Math.min(2000, periodMs), periodMs - windowMs,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** One packet in this many is timed now. */
+    public int timeEvery() {
+        return every;
+    }
+
+    /** The probes' run time per second of the last measurement, as a fraction of one core (NaN before). */
+    public double lastCost() {
+        return lastCost;
+    }
+
+    /** True while the probes cost more than the budget even at the sparsest sampling. */
+    public boolean exceeded() {
+        return exceeded;
+    }
+
+    /** The budget as a fraction of one core (0 = none). */
+    public double budget() {
+        return budget.budget();
+    }
+
+    /** Measurements taken so far. */
+    public synchronized long windows() {
+        return windows;
+    }
+
+    private void stepSafely() {
+        try {
+            step();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            if (unavailable == null) {
+                unavailable = e.getMessage();
+                LOG.warn("cannot measure the probes' CPU cost (BPF_ENABLE_STATS needs CAP_SYS_ADMIN): {}; packet"
+                        + " timing stays at 1 in {}", e.getMessage(), every);
+            }
+        }
+    }
+
+    /** Measures one window and applies the budget's answer. */
+    synchronized void step() throws Exception {
+        double cost;
+        try (AutoCloseable on = stats == null ? () -> { } : stats.on()) {
+            long t0 = System.nanoTime();
+            long r0 = runTimeNs.getAsLong();
+            Thread.sleep(windowMs);
+            long r1 = runTimeNs.getAsLong();
+            long t1 = System.nanoTime();
+            cost = (double) Math.max(0, r1 - r0) / Math.max(1, t1 - t0);
+        }
+        windows++;
+        lastCost = cost;
+        int next = budget.next(every, cost);
+        boolean over = budget.exceeded(next, cost);
+        if (over && !exceeded) {
+            LOG.warn("the probes cost {}% of a core with 1 packet in {} timed, over the budget of {}%: what remains"
+                    + " is hook dispatch and connection tracking, which sampling does not reduce",
+                    pct(cost), next, pct(budget.budget()));
+        }
+        exceeded = over;
+        if (next != every) {
+            LOG.info("probes cost {}% of a core (budget {}%): timing 1 packet in {} (was 1 in {})", pct(cost),
+                    pct(budget.budget()), next, every);
+            apply.accept(next);
+            every = next;
+        }
+    }
+
+    private static String pct(double fraction) {
+        return String.format("%.2f", fraction * 100);
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+    }
+}
