@@ -147,16 +147,19 @@ struct {
 
 /*
  * TX send -> device: picked segments the application started on a socket, in sequence order.
- * First transmissions leave in order, so the device boundary pops entries older than the
- * segment it sees (they were merged or split) and takes the one that matches. A full FIFO
- * takes no new entry (the oldest leave first; counted as untracked). 32 entries cover a send
- * buffer of 32 full-size GSO segments with every segment timed.
+ * An entry covers its segment's bytes, [seq, end); first transmissions leave in order,
+ * so the device boundary pops entries it has passed and times every piece of the one it is in
+ * (a segment split for the congestion window leaves in pieces), once: bytes below `sent` are
+ * retransmissions. A full FIFO takes no new entry (the oldest leave first; counted as untracked).
+ * 32 entries cover a send buffer of 32 full-size GSO segments with every segment timed.
  */
 #define NW_TX_FIFO 32
 
 struct nw_tx_pending {
 	__u64 t_send;
-	__u32 seq;
+	__u32 seq;          /* first byte of the segment */
+	__u32 end;          /* where the next segment starts (open while this one is the last) */
+	__u32 sent;         /* first transmissions reached this byte */
 	__u32 sampled;
 };
 

@@ -180,7 +180,7 @@ SEC("fentry/tcp_sendmsg")
 int BPF_PROG(fe_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
 {
 	nw_owner_set(sk);
-	nw_tx_send(sk, msg);
+	nw_tx_send(sk, msg);  /* fentry: one entry per sendmsg call, covering what it writes */
 	return 0;
 }
 

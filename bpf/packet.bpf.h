@@ -427,9 +427,33 @@ static __always_inline __u32 nw_msg_peek(const struct msghdr *msg, __u8 *buf)
 }
 
 /*
+ * A segment that was not picked starts at write_seq: the socket's last picked segment, if any,
+ * ends there (its pieces leaving later must not take this one's bytes).
+ */
+static __always_inline void nw_tx_close_tail(struct sock *sk)
+{
+	struct nw_tx_fifo *f = bpf_sk_storage_get(&tx_fifo, sk, 0, 0);
+	struct nw_tx_pending *last;
+	struct tcp_sock *tp;
+
+	if (!f || f->tail == f->head)
+		return;
+	tp = nw_tcp_sk(sk);
+	if (!tp)
+		return;
+	last = &f->e[NW_IDX(f->tail - 1, NW_TX_FIFO)];
+	if (nw_before(tp->write_seq, last->end))
+		last->end = tp->write_seq;
+}
+
+/* An entry's end while its segment is the last one: half the sequence space ahead. */
+#define NW_TX_OPEN (1U << 30)
+
+/*
  * The application's bytes starting at write_seq enter a new segment of `sk` (a BTF-typed socket):
- * if picked, queue it in the socket's TX FIFO. A full FIFO keeps its entries (the oldest leave
- * first) and this segment is not timed (counted).
+ * if picked, queue it in the socket's TX FIFO; it covers the bytes up to where the next segment
+ * starts, picked or not (the tail segment takes appended data as the size goal grows). A full FIFO
+ * keeps its entries (the oldest leave first) and this segment is not timed (counted).
  */
 static __always_inline void nw_tx_send(struct sock *sk, const struct msghdr *msg)
 {
@@ -439,8 +463,12 @@ static __always_inline void nw_tx_send(struct sock *sk, const struct msghdr *msg
 	struct tcp_sock *tp;
 	__u64 now;
 
-	if (!c || !nw_pick(&c->tx_skip))
+	if (!c)
 		return;
+	if (!nw_pick(&c->tx_skip)) {
+		nw_tx_close_tail(sk);
+		return;
+	}
 	tp = nw_tcp_sk(sk);
 	if (!tp || !nw_sk_match(sk))
 		return;
@@ -448,6 +476,12 @@ static __always_inline void nw_tx_send(struct sock *sk, const struct msghdr *msg
 	f = bpf_sk_storage_get(&tx_fifo, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!f)
 		return;
+	if (f->tail != f->head) {
+		struct nw_tx_pending *last = &f->e[NW_IDX(f->tail - 1, NW_TX_FIFO)];
+
+		if (nw_before(tp->write_seq, last->end))
+			last->end = tp->write_seq;
+	}
 	if (f->tail - f->head >= NW_TX_FIFO) {
 		nw_stat(NW_STAT_TX_UNTRACKED);
 		return;
@@ -456,6 +490,8 @@ static __always_inline void nw_tx_send(struct sock *sk, const struct msghdr *msg
 	e = &f->e[NW_IDX(f->tail, NW_TX_FIFO)];
 	e->t_send = now;
 	e->seq = tp->write_seq;
+	e->end = e->seq + NW_TX_OPEN; /* until the next segment starts (it may grow as size_goal grows) */
+	e->sent = e->seq;
 	e->sampled = nw_sample(now);
 	if (e->sampled && targ_cfg.http && msg) {
 		struct nw_tx_http *h = bpf_sk_storage_get(&tx_http, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
@@ -468,29 +504,31 @@ static __always_inline void nw_tx_send(struct sock *sk, const struct msghdr *msg
 	f->tail += 1;
 }
 
-/* A TCP segment's header at the device layer, and the owning socket's TX FIFO entry for it. */
-static __always_inline struct nw_tx_pending *nw_tx_match(struct nw_tx_fifo *f, __u32 seq)
+/*
+ * The FIFO entry whose segment the bytes [seq, seq + len) leaving the device belong to, if this
+ * is their first transmission; pops the entries the device has passed.
+ */
+static __always_inline struct nw_tx_pending *nw_tx_match(struct nw_tx_fifo *f, __u32 seq, __u32 len)
 {
-	struct nw_tx_pending *e = 0;
 	__u32 head = f->head, tail = f->tail, i;
+	struct nw_tx_pending *x = 0;
 
 	for (i = 0; i < NW_TX_FIFO; i++) {
-		struct nw_tx_pending *x;
-
 		if (head == tail)
 			break;
 		x = &f->e[NW_IDX(head, NW_TX_FIFO)];
-		if (!nw_before(x->seq, seq)) {
-			if (x->seq == seq) {
-				e = x;
-				head++;
-			}
-			break; /* a later segment: keep it */
-		}
-		head++;   /* sent without a match of its own (merged or split): forget it */
+		if (nw_before(seq, x->end))
+			break;
+		head++;   /* passed: sent whole, or merged into an earlier segment */
+		x = 0;
 	}
 	f->head = head;
-	return e;
+	if (!x || nw_before(seq, x->seq) || nw_before(seq, x->sent))
+		return 0; /* not a picked segment, or a retransmission */
+	x->sent = seq + len;
+	if (!nw_before(x->sent, x->end))
+		f->head = head + 1;   /* its last piece: the entry is done */
+	return x;
 }
 
 /*
@@ -505,7 +543,10 @@ static __always_inline void nw_tx_devq(const struct sk_buff *skb)
 	struct nw_tx_dev *d;
 	struct nw_cpu *c;
 	struct tcphdr th;
+	__u32 seq, len;
 	__u16 thoff;
+	__u64 t_send;
+	__u32 sampled;
 
 	if (!sk)
 		return;
@@ -515,9 +556,16 @@ static __always_inline void nw_tx_devq(const struct sk_buff *skb)
 	thoff = skb->transport_header;
 	if (thoff == (__u16)~0U || bpf_probe_read_kernel(&th, sizeof(th), skb->head + thoff))
 		return;
-	e = nw_tx_match(f, bpf_ntohl(th.seq));
+	/* skb->data is at the MAC header here (dev_queue_xmit resets it). */
+	len = skb->len - (thoff - skb->mac_header) - th.doff * 4;
+	if (len == 0 || len > skb->len)
+		return;
+	seq = bpf_ntohl(th.seq);
+	e = nw_tx_match(f, seq, len);
 	if (!e)
 		return;
+	t_send = e->t_send;
+	sampled = e->sampled;
 	c = nw_cpu();
 	if (!c)
 		return;
@@ -526,19 +574,18 @@ static __always_inline void nw_tx_devq(const struct sk_buff *skb)
 	if (!d->skb)
 		c->tx_used += 1;
 	d->skb = (__u64)skb;
-	d->stamps[NW_TX_SEND] = e->t_send;
+	d->stamps[NW_TX_SEND] = t_send;
 	d->stamps[NW_TX_DEVQ] = bpf_ktime_get_ns();
 	d->stamps[NW_TX_XMIT] = 0;
 	d->stamps[NW_TX_DONE] = 0;
 	d->cgroup_id = nw_sk_cgroup_id(sk);
-	d->seq = e->seq;
-	d->sampled = e->sampled;
+	d->seq = seq;
+	d->sampled = sampled;
 	d->http_len = 0;
-	if (e->sampled) {
+	if (sampled) {
 		struct nw_owner *o = bpf_sk_storage_get(&owners, sk, 0, 0);
 
-		/* skb->data is at the MAC header here (dev_queue_xmit resets it). */
-		d->len = skb->len - (thoff - skb->mac_header) - th.doff * 4;
+		d->len = len;
 		d->ack = bpf_ntohl(th.ack_seq);
 		d->cookie = sk->__sk_common.skc_cookie.counter; /* made at connect/accept (conn.state) */
 		d->pid = o ? o->pid : 0;
@@ -549,7 +596,7 @@ static __always_inline void nw_tx_devq(const struct sk_buff *skb)
 		if (targ_cfg.http) {
 			struct nw_tx_http *h = bpf_sk_storage_get(&tx_http, sk, 0, 0);
 
-			if (h && h->seq == e->seq && h->len && h->len <= NW_HTTP_LEN) {
+			if (h && h->seq == seq && h->len && h->len <= NW_HTTP_LEN) {
 				d->http_len = h->len;
 				__builtin_memcpy(d->http, h->data, NW_HTTP_LEN);
 			}
