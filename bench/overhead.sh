@@ -220,7 +220,7 @@ start_mode() { # start_mode MODE: starts its agent or floor, waits until attache
     java -cp "node-agent/target/test-classes:$JAR" "$FLOOR_CLASS" "${FLOOR_HOOKS[@]}" >"$PROC_OUT" 2>"$PROC_LOG" &
     PROC_PID=$!
     for i in $(seq 1 300); do
-      grep -q "floor programs attached" "$PROC_LOG" && break
+      grep -qs "floor programs attached" "$PROC_LOG" && break
       alive_or_die "start-up"
       sleep 0.1
     done
@@ -238,7 +238,7 @@ start_mode() { # start_mode MODE: starts its agent or floor, waits until attache
   fi
   PROC_PID=$!
   for i in $(seq 1 300); do
-    grep -q "netwatcher running" "$PROC_LOG" && break
+    grep -qs "netwatcher running" "$PROC_LOG" && break
     alive_or_die "start-up"
     sleep 0.1
   done
