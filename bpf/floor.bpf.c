@@ -2,7 +2,9 @@
 /*
  * Benchmark floor: an empty program on every hook netwatcher uses, so bench/bpf-runtime.sh
  * can report what a program costs on this machine before it does anything (the run-time
- * statistics and the tracepoint dispatch), next to what netwatcher's programs cost.
+ * statistics and the tracepoint dispatch), next to what netwatcher's programs cost, and
+ * bench/overhead.sh can measure the dispatch floor (bpf_stats off) on exactly the hooks the
+ * agent attaches. The per-packet hooks first, then the per-connection and error ones.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -13,6 +15,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define EMPTY(tp) SEC("tp_btf/" #tp) int BPF_PROG(floor_##tp) { return 0; }
 
 EMPTY(netif_rx)
+EMPTY(napi_gro_receive_entry)
+EMPTY(netif_receive_skb_entry)
 EMPTY(netif_receive_skb)
 EMPTY(sk_data_ready)
 EMPTY(sock_recv_length)
@@ -21,6 +25,16 @@ EMPTY(sock_send_length)
 EMPTY(net_dev_queue)
 EMPTY(net_dev_start_xmit)
 EMPTY(net_dev_xmit)
+EMPTY(inet_sock_set_state)
+EMPTY(tcp_retransmit_skb)
+EMPTY(tcp_retransmit_synack)
+EMPTY(tcp_send_reset)
+EMPTY(tcp_receive_reset)
+EMPTY(tcp_bad_csum)
+EMPTY(kfree_skb)
+EMPTY(sock_rcvqueue_full)
+EMPTY(sock_exceed_buf_limit)
+EMPTY(icmp_send)
 
 SEC("cgroup_skb/ingress")
 int floor_cg_ingress(struct __sk_buff *ctx)

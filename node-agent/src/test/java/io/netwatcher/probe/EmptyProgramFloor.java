@@ -23,11 +23,7 @@ public final class EmptyProgramFloor {
             obj.load();
             Path cg = Cgroup2Mount.find().orElseThrow();
             for (BpfProgram p : obj.programs().values()) {
-                if (p.kind().equals("cgroup_skb")) {
-                    p.attachCgroup(cg);
-                } else {
-                    p.attach();
-                }
+                attach(p, cg);
             }
             System.err.println("floor programs attached");
             Thread.sleep(seconds * 1000L);
@@ -46,6 +42,15 @@ public final class EmptyProgramFloor {
             }
         } finally {
             BpfObject.closeFd(stats);
+        }
+    }
+
+    /** Attaches one empty program: cgroup programs to the cgroup v2 root, the rest to their hook. */
+    static void attach(BpfProgram p, Path cgroupRoot) {
+        if (p.kind().equals("cgroup_skb")) {
+            p.attachCgroup(cgroupRoot);
+        } else {
+            p.attach();
         }
     }
 }
