@@ -1,6 +1,7 @@
 package io.netwatcher.export;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -472,6 +473,9 @@ final class NioHttpServer implements AutoCloseable {
                     long left = deadlineNs - System.nanoTime();
                     if (left <= 0) {
                         throw new IOException("client did not take the response in time");
+                    }
+                    if (Thread.interrupted()) { // the endpoint closes
+                        throw new InterruptedIOException("endpoint closed");
                     }
                     writable.select(Math.max(1, left / 1_000_000));
                     writable.selectedKeys().clear();
