@@ -94,7 +94,7 @@ public final class Agent implements AutoCloseable {
         probes = ProbeSet.open(probeConfig);
         try {
             for (Attachment a : probes.attachments()) {
-                if (a.attached()) {
+                if (a.ok()) { // attached, or not needed: nothing to warn about
                     LOG.info("boundary {}", a);
                 } else {
                     LOG.warn("boundary {}", a);
