@@ -82,6 +82,7 @@ the container (--cgroup-root) are on the command line instead.
 --cluster-name {{ . | quote }}
 {{- end }}
 --metrics-port {{ int64 .Values.metrics.port }}
+--metrics-address {{ .Values.metrics.address }}
 {{- with .Values.otlp.endpoint }}
 --otlp-endpoint {{ . }}
 --otlp-protocol {{ $.Values.otlp.protocol }}

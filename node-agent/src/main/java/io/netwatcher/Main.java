@@ -15,18 +15,28 @@ import io.netwatcher.export.Export;
 import io.netwatcher.export.Identity;
 import io.netwatcher.kube.KubeContext;
 import io.netwatcher.kube.KubeLabels;
+import io.netwatcher.logging.Logging;
 import io.netwatcher.output.EventPrinter;
 import io.netwatcher.output.JsonEventFormatter;
 import io.netwatcher.output.Labels;
 import io.netwatcher.output.StandaloneLabels;
 import io.netwatcher.output.TableFormatter;
+import io.netwatcher.output.WatchedOutputStream;
+import io.netwatcher.probe.ProbeSet;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.sdk.resources.Resource;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -37,16 +47,25 @@ public final class Main {
     public static final int EXIT_USAGE = 2;
     /** Exit status when the agent cannot start (no BTF, no privileges, no libbpf). */
     public static final int EXIT_START = 1;
+    /**
+     * Time the whole shutdown may take (SIGTERM to exit): well inside the chart's
+     * terminationGracePeriodSeconds (30). Each step has its own, smaller bound.
+     */
+    static final long SHUTDOWN_BUDGET_MS = 15_000;
 
     private Main() {}
 
+    /** Set by main(): a signal then ends the JVM with run's status, not the JVM's 128+signal. */
+    private static volatile boolean exitOnSignal;
     /** Set by the shutdown hook (SIGTERM, SIGINT): main must then return instead of System.exit. */
     private static volatile boolean shuttingDown;
-    /** Counted down when main has detached the probes and flushed its output. */
-    private static final java.util.concurrent.CountDownLatch FINISHED = new java.util.concurrent.CountDownLatch(1);
+    /** Counted down when main has detached the probes and flushed its output; then STATUS holds its status. */
+    private static final CountDownLatch FINISHED = new CountDownLatch(1);
+    private static volatile int status;
 
     public static void main(String[] args) {
-        int status = run(args, System.out, System.err);
+        exitOnSignal = true;
+        status = run(args, System.getenv(), System.out, System.err);
         FINISHED.countDown();
         if (!shuttingDown) {
             System.exit(status);
@@ -55,6 +74,11 @@ public final class Main {
 
     /** Runs the agent until it stops; returns the exit status. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, System.getenv(), out, err);
+    }
+
+    /** As {@link #run(String[], PrintStream, PrintStream)}, with this environment (NODE_NAME, ...). */
+    public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
         AgentOptions options = new AgentOptions();
         CommandLine cl = new CommandLine(options);
         AgentConfig config;
@@ -68,18 +92,27 @@ public final class Main {
                 cl.printVersionHelp(out);
                 return 0;
             }
-            config = options.toConfig();
-        } catch (CommandLine.ParameterException e) {
-            err.println("netwatcher: " + e.getMessage().lines().findFirst().orElse("invalid arguments")
-                    + " (see --help)");
+            config = options.toConfig(env);
+        } catch (CommandLine.PicocliException e) {
+            // Bad values, unknown options, and unreadable @-files (picocli's InitializationException).
+            String why = firstLine(e.getMessage());
+            if (e.getCause() != null && e.getCause().getMessage() != null) {
+                why += ": " + firstLine(e.getCause().getMessage());
+            }
+            err.println("netwatcher: " + why + " (see --help)");
             return EXIT_USAGE;
         }
-        return start(config, out, err);
+        return start(config, env, out, err);
     }
 
-    private static int start(AgentConfig config, PrintStream out, PrintStream err) {
+    private static String firstLine(String s) {
+        return s == null ? "invalid arguments" : s.lines().findFirst().orElse("invalid arguments");
+    }
+
+    private static int start(AgentConfig config, Map<String, String> env, PrintStream out, PrintStream err) {
+        Logging.bridgeJavaUtilLogging();
         Logger log = LoggerFactory.getLogger(Main.class);
-        boolean kube = config.kubernetes(System.getenv());
+        boolean kube = config.kubernetes(env);
         if (!config.standalone() && !kube) {
             log.info("not in a cluster (no KUBERNETES_SERVICE_HOST, no --kubeconfig): running standalone");
         }
@@ -102,12 +135,12 @@ public final class Main {
         Export export;
         try {
             export = new Export(config.export());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             err.println("netwatcher: cannot start: " + e.getMessage());
             return EXIT_START;
         }
         KubeContext kubeContext = null;
-        String node = config.node(System.getenv(), hostname());
+        String node = config.node(env, hostname());
         if (kube) {
             try {
                 kubeContext = KubeContext.start(KubeContext.config(config.kubeconfig().orElse(null)), node, cgroups,
@@ -116,17 +149,20 @@ public final class Main {
                 export.kubernetes(kubeContext);
             } catch (Exception e) {
                 export.close();
-                err.println("netwatcher: cannot start: kubernetes client: " + e.getMessage());
+                err.println("netwatcher: cannot start: kubernetes client: " + firstLine(e.getMessage()));
                 return EXIT_START;
             }
         }
         final KubeContext kubeRef = kubeContext;
         Identity identity = new Identity(kubeContext == null ? null : kubeContext.attribution(), labels,
                 config.namespaces());
-        PrintStream stdout = new PrintStream(new java.io.BufferedOutputStream(
-                new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16), false,
+        WatchedOutputStream watched = new WatchedOutputStream(new FileOutputStream(FileDescriptor.out));
+        PrintStream stdout = new PrintStream(new BufferedOutputStream(watched, 1 << 16), false,
                 StandardCharsets.UTF_8);
         PrintStream sink = out == System.out ? stdout : out;
+        if (sink == stdout) {
+            export.output(watched::blockedNs);
+        }
         Agent agent = new Agent(config.probes(), config.cost(), config.intervalNs(), clock);
         if (!config.namespaces().isAll() && labels instanceof KubeLabels k) {
             NamespaceScope scope = config.namespaces();
@@ -139,17 +175,26 @@ public final class Main {
                 agent::stop);
         agent.addListener(printer);
         Thread hook = new Thread(() -> {
-            // SIGTERM/SIGINT: stop, and let main detach and flush before the JVM exits.
+            // SIGTERM/SIGINT: stop, let main detach and flush (bounded), then exit with its status
+            // (a clean stop on a signal exits 0, not 128+signal).
             shuttingDown = true;
             agent.stop();
+            boolean done = false;
             try {
-                FINISHED.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                done = FINISHED.await(SHUTDOWN_BUDGET_MS + 2000, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            if (exitOnSignal) {
+                if (!done) {
+                    LoggerFactory.getLogger(Main.class).warn("shutdown did not finish in time; exiting");
+                }
+                Runtime.getRuntime().halt(done ? status : EXIT_START);
             }
         }, "nw-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         int statsFd = -1;
+        int result;
         try {
             if (config.bpfStats()) {
                 statsFd = BpfObject.enableStats();
@@ -162,39 +207,59 @@ public final class Main {
             log.info("netwatcher running{}", config.durationNs() > 0
                     ? " for " + config.durationNs() / 1e9 + " s" : "");
             agent.awaitStop(config.durationNs() / 1_000_000);
-            agent.pollNow();
-            log.info("netwatcher stopping: {}", agent.stats().summary());
-            if (config.bpfStats()) {
-                printRunStats(agent.probes().runStats(), err);
-            }
-            return 0;
+            result = 0;
         } catch (Exception e) {
-            err.println("netwatcher: cannot start: " + e.getMessage().lines().findFirst().orElse(e.toString()));
+            String why = firstLine(e.getMessage() == null ? e.toString() : e.getMessage());
+            err.println("netwatcher: cannot start: " + why
+                    + Capabilities.advice(why, Capabilities.effective(Path.of("/proc/self/status"))));
             log.debug("start failure", e);
-            return EXIT_START;
-        } finally {
-            if (statsFd >= 0) {
-                BpfObject.closeFd(statsFd);
-            }
-            export.close(); // the final export reads the maps: before the probes go
-            agent.close();
-            if (kubeRef != null) {
-                kubeRef.close();
-            }
-            sink.flush();
-            log.info("netwatcher stopped: probes detached");
-            if (!shuttingDown) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException ignored) {
-                    // shutdown began meanwhile
-                }
+            result = EXIT_START;
+        }
+        stop(result == 0, config, agent, export, kubeRef, sink, statsFd, err);
+        if (!shuttingDown) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // shutdown began meanwhile
             }
         }
+        return result;
+    }
+
+    /**
+     * Stops everything, each step bounded (docs/operations.md#stopping): the last map read, the
+     * final export (before the probes go: it reads the maps), detaching the probes, the Kubernetes
+     * client, the event output.
+     */
+    private static void stop(boolean started, AgentConfig config, Agent agent, Export export, KubeContext kube,
+                             PrintStream sink, int statsFd, PrintStream err) {
+        Logger log = LoggerFactory.getLogger(Main.class);
+        Shutdown s = new Shutdown(SHUTDOWN_BUDGET_MS);
+        if (started) {
+            s.step("last map read", 2000, () -> {
+                agent.pollNow();
+                log.info("netwatcher stopping: {}", agent.stats().summary());
+                if (config.bpfStats()) {
+                    printRunStats(agent.probes().runStats(), err);
+                }
+            });
+        }
+        if (statsFd >= 0) {
+            BpfObject.closeFd(statsFd);
+        }
+        s.step("final export", 6000, () -> export.close(5000));
+        export.releaseKernel(); // an export that did not finish must not read the maps of closed probes
+        boolean detached = s.step("probe detach", 5000, agent::close);
+        if (kube != null) {
+            s.step("kubernetes client", 2000, kube::close);
+        }
+        s.step("event output flush", 1000, sink::flush);
+        log.info("netwatcher stopped: {}{}", detached ? "probes detached" : "probes detach as the process exits",
+                s.skipped() == 0 ? "" : " (" + s.skipped() + " shutdown steps skipped)");
     }
 
     /** Average run time per invocation of each BPF program, as bpf_stats counted it. */
-    static void printRunStats(java.util.Map<String, io.netwatcher.probe.ProbeSet.RunStats> stats, PrintStream err) {
+    static void printRunStats(Map<String, ProbeSet.RunStats> stats, PrintStream err) {
         err.printf("%-28s %14s %16s %10s%n", "BPF PROGRAM", "RUNS", "RUN TIME (ns)", "AVG (ns)");
         long runs = 0;
         long time = 0;
@@ -231,7 +296,7 @@ public final class Main {
     static String hostname() {
         try {
             return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "localhost";
         }
     }

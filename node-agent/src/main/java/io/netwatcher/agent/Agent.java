@@ -47,6 +47,9 @@ public final class Agent implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private ProbeSet probes;
     private RingBuffer ring;
+    /** Guards reads of the ring's positions from other threads against its unmapping. */
+    private final Object ringLock = new Object();
+    private boolean ringMapped;
     private Poller poller;
     private ConnectionRefresher refresher;
     private ProbeBudget budget;
@@ -116,13 +119,16 @@ public final class Agent implements AutoCloseable {
         probes = ProbeSet.open(probeConfig);
         try {
             for (Attachment a : probes.attachments()) {
-                if (a.attached()) {
+                if (a.ok()) { // attached, or not needed: nothing to warn about
                     LOG.info("boundary {}", a);
                 } else {
                     LOG.warn("boundary {}", a);
                 }
             }
             ring = new RingBuffer(probes.map("events"));
+            synchronized (ringLock) {
+                ringMapped = true;
+            }
             refresher = new ConnectionRefresher(probes, Netns.host());
             refresher.refreshAll();
             poller = new Poller(probes, refresher, this::dispatch, clock.nowMonoNs());
@@ -256,6 +262,13 @@ public final class Agent implements AutoCloseable {
         flushListeners();
     }
 
+    /** Bytes the kernel wrote to the ring buffer that the reader has not consumed yet (0 when not running). */
+    public long ringBacklogBytes() {
+        synchronized (ringLock) {
+            return ringMapped ? ring.pending() : 0;
+        }
+    }
+
     /** Refreshes connection counters from the live sockets now (they are also refreshed every interval). */
     public void refreshConnections() {
         refresher.refresh();
@@ -310,8 +323,17 @@ public final class Agent implements AutoCloseable {
             }
         }
         if (ring != null) {
-            ring.close();
-            ring = null;
+            synchronized (ringLock) {
+                ringMapped = false;
+            }
+            if (reader != null && reader.isAlive()) {
+                // Blocked in a listener (stdout nobody reads): unmapping under it would crash the
+                // process; the mapping goes when the process exits.
+                LOG.warn("ring buffer reader still blocked after stop; its mapping is left to the process exit");
+            } else {
+                ring.close();
+                ring = null;
+            }
         }
         if (refresher != null) {
             refresher.close();

@@ -131,9 +131,12 @@ public final class RingBuffer implements AutoCloseable {
         return size;
     }
 
-    /** Bytes written by the kernel and not yet consumed. */
+    /**
+     * Bytes written by the kernel and not yet consumed. Safe from any thread: it reads both
+     * positions from the shared pages.
+     */
     public long pending() {
-        return (long) LONGS.getAcquire(producer, 0) - consumerPos;
+        return (long) LONGS.getAcquire(producer, 0) - (long) LONGS.getAcquire(consumer, 0);
     }
 
     /**

@@ -61,7 +61,11 @@ public record AgentConfig(boolean standalone, ProbeConfig probes, CostConfig cos
      * (KUBERNETES_SERVICE_HOST is set).
      */
     public boolean kubernetes(Map<String, String> env) {
-        return !standalone && (kubeconfig.isPresent() || env.containsKey("KUBERNETES_SERVICE_HOST"));
+        return kubernetes(standalone, kubeconfig.isPresent(), env);
+    }
+
+    static boolean kubernetes(boolean standalone, boolean kubeconfig, Map<String, String> env) {
+        return !standalone && (kubeconfig || env.containsKey("KUBERNETES_SERVICE_HOST"));
     }
 
     /** --node-name, else $NODE_NAME, else the host name. */

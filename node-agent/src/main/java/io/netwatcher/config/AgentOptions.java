@@ -1,13 +1,17 @@
 package io.netwatcher.config;
 
 import io.netwatcher.cost.CostConfig;
+import io.netwatcher.kube.KubeContext;
 import io.netwatcher.output.EventPrinter;
 import io.netwatcher.probe.HookKind;
 import io.netwatcher.probe.ProbeConfig;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -130,9 +134,15 @@ public final class AgentOptions {
                     + " (0 = no endpoint). Default: ${DEFAULT-VALUE}.")
     int metricsPort;
 
-    @Option(names = "--metrics-address", paramLabel = "ADDR", defaultValue = "0.0.0.0",
-            description = "Address the HTTP endpoint listens on. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--metrics-address", paramLabel = "ADDR",
+            description = "Address the HTTP endpoint listens on. Default: 127.0.0.1 standalone, 0.0.0.0 in"
+                    + " Kubernetes mode.")
     String metricsAddress;
+
+    @Option(names = "--liveness-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "/healthz fails when the event reader or stdout has been stuck this long."
+                    + " Default: ${DEFAULT-VALUE}.")
+    double livenessTimeoutSeconds;
 
     @Option(names = "--otlp-endpoint", paramLabel = "URL",
             description = "Send metrics and traces over OTLP to this collector (http://host:4318 for"
@@ -175,8 +185,16 @@ public final class AgentOptions {
                 "Invalid value for option '" + option + "': " + why + " (was " + value + ")");
     }
 
-    /** Validates the options; throws a {@link ParameterException} naming the first bad option. */
+    /** Validates the options against this process's environment. */
     public AgentConfig toConfig() {
+        return toConfig(System.getenv());
+    }
+
+    /**
+     * Validates the options (and NODE_NAME of {@code env} where it is used); throws a
+     * {@link ParameterException} naming the first bad option or variable.
+     */
+    public AgentConfig toConfig(Map<String, String> env) {
         if (sport != null && (sport < 1 || sport > 65535)) {
             throw bad("--sport", sport, "must be a port 1-65535");
         }
@@ -245,13 +263,26 @@ public final class AgentOptions {
         if (standalone && kubeconfig != null) {
             throw bad("--kubeconfig", kubeconfig, "cannot be combined with --standalone");
         }
-        if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
+        if (kubeconfig != null && !(Files.isRegularFile(kubeconfig) && Files.isReadable(kubeconfig))) {
             throw bad("--kubeconfig", kubeconfig, "is not a readable file");
         }
-        if (nodeName != null && !nodeName.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
+        if (kubeconfig != null) {
+            String problem = KubeContext.kubeconfigProblem(kubeconfig);
+            if (problem != null) {
+                throw bad("--kubeconfig", kubeconfig, problem);
+            }
+        }
+        if (nodeName != null && !isNodeName(nodeName)) {
             throw bad("--node-name", nodeName, "is not a valid node name");
         }
-        ExportConfig export = exportConfig();
+        boolean kube = AgentConfig.kubernetes(standalone, kubeconfig != null, env);
+        String envNode = env.get("NODE_NAME");
+        if (kube && nodeName == null && envNode != null && !isNodeName(envNode)) {
+            throw new ParameterException(spec.commandLine(), "Invalid value of environment variable NODE_NAME:"
+                    + " is not a valid node name, set it from the Downward API (spec.nodeName) or use --node-name"
+                    + " (was '" + envNode + "')");
+        }
+        ExportConfig export = exportConfig(kube, env);
         NamespaceScope scope = new NamespaceScope(namespaceSet("--namespaces", namespaces),
                 namespaceSet("--exclude-namespaces", excludeNamespaces));
         if (standalone && !scope.isAll()) {
@@ -288,21 +319,49 @@ public final class AgentOptions {
         return Set.copyOf(names);
     }
 
-    private ExportConfig exportConfig() {
+    /** A Kubernetes node name: a DNS subdomain (RFC 1123), as the API server accepts. */
+    static boolean isNodeName(String name) {
+        return name.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+    }
+
+    /** Why {@code url} is not an OTLP endpoint URL, or null. */
+    static String urlProblem(String url) {
+        URI u;
+        try {
+            u = new URI(url);
+        } catch (URISyntaxException e) {
+            return "is not a URL";
+        }
+        if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+            return "must be an http:// or https:// URL with a host";
+        }
+        if (u.getPort() == 0 || u.getPort() > 65535) {
+            return "port must be 1-65535";
+        }
+        return null;
+    }
+
+    private ExportConfig exportConfig(boolean kube, Map<String, String> env) {
         if (metricsPort < 0 || metricsPort > 65535) {
             throw bad("--metrics-port", metricsPort, "must be a port 1-65535, or 0 for no endpoint");
         }
-        if (metricsAddress.isBlank()) {
+        if (metricsAddress != null && metricsAddress.isBlank()) {
             throw bad("--metrics-address", metricsAddress, "must be an address");
         }
+        if (!(livenessTimeoutSeconds >= 1) || livenessTimeoutSeconds > 3600) {
+            throw bad("--liveness-timeout", livenessTimeoutSeconds, "must be between 1 and 3600 seconds");
+        }
         if (otlpEndpoint != null) {
-            try {
-                java.net.URI u = new java.net.URI(otlpEndpoint);
-                if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
-                    throw bad("--otlp-endpoint", otlpEndpoint, "must be an http:// or https:// URL with a host");
-                }
-            } catch (java.net.URISyntaxException e) {
-                throw bad("--otlp-endpoint", otlpEndpoint, "is not a URL");
+            String why = urlProblem(otlpEndpoint);
+            if (why != null) {
+                throw bad("--otlp-endpoint", otlpEndpoint, why);
+            }
+        } else if (env.get("OTEL_EXPORTER_OTLP_ENDPOINT") != null) {
+            String url = env.get("OTEL_EXPORTER_OTLP_ENDPOINT");
+            String why = urlProblem(url);
+            if (why != null) {
+                throw new ParameterException(spec.commandLine(), "Invalid value of environment variable"
+                        + " OTEL_EXPORTER_OTLP_ENDPOINT: " + why + " (was " + url + ")");
             }
         }
         if (otlpProtocol != null && !otlpProtocol.equals("grpc") && !otlpProtocol.equals("http/protobuf")) {
@@ -318,10 +377,12 @@ public final class AgentOptions {
         if (maxSeries < 2 || maxSeries > 1_000_000) {
             throw bad("--max-series", maxSeries, "must be between 2 and 1000000");
         }
-        return new ExportConfig(metricsAddress, metricsPort, Optional.ofNullable(otlpEndpoint),
+        String address = metricsAddress != null ? metricsAddress
+                : kube ? ExportConfig.KUBERNETES_ADDRESS : ExportConfig.STANDALONE_ADDRESS;
+        return new ExportConfig(address, metricsPort, Optional.ofNullable(otlpEndpoint),
                 Optional.ofNullable(otlpProtocol),
                 Optional.ofNullable(metricExportIntervalSeconds).map(s -> Math.round(s * 1000)),
-                Optional.ofNullable(clusterName), maxSeries);
+                Optional.ofNullable(clusterName), maxSeries, Math.round(livenessTimeoutSeconds * 1000));
     }
 
     /** Version from the jar manifest. */

@@ -46,7 +46,8 @@ public final class EventDecoder {
             while (end < h.length && h[end] != '\r' && h[end] != '\n') {
                 end++;
             }
-            http = new String(h, 0, end, StandardCharsets.ISO_8859_1); // the first line only
+            // The first line only, as UTF-8 (invalid or cut-off sequences become U+FFFD).
+            http = new String(h, 0, end, StandardCharsets.UTF_8);
         }
         return new PacketEvent(b.getLong(off + Layouts.EventHdr.TS_NS), b.getLong(off + Layouts.EventHdr.COOKIE),
                 b.getLong(off + Layouts.EventHdr.CGROUP_ID), b.getInt(off + Layouts.EventHdr.PID),

@@ -11,6 +11,7 @@ import io.netwatcher.kube.KubeContext;
 import io.opentelemetry.sdk.resources.Resource;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
+import java.util.function.LongUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,20 +30,23 @@ public final class Export implements AutoCloseable {
     private final PrometheusMeterRegistry meters;
     private final SelfMetrics self;
     private final HttpEndpoint http;
-    private volatile Agent agent;
-    private volatile KubeContext kube;
+    private final Health health;
     private Telemetry telemetry;
+    private volatile ReleasableSource kernelSource;
 
     /** Binds the HTTP endpoint (unless the port is 0); throws when the port cannot be bound. */
     public Export(ExportConfig config) throws IOException {
         this.config = config;
         this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, registry, Clock.SYSTEM);
         this.self = new SelfMetrics(meters);
+        this.health = new Health(config.livenessTimeoutMs() * 1_000_000L, Health.DEFAULT_KUBE_GRACE_NS,
+                System::nanoTime);
         if (config.metricsPort() == 0) {
             http = null;
         } else {
             try {
-                http = new HttpEndpoint(config.metricsAddress(), config.metricsPort(), registry, this::notReady);
+                http = new HttpEndpoint(config.metricsAddress(), config.metricsPort(), registry, health::notLive,
+                        health::notReady);
             } catch (IOException e) {
                 self.close();
                 meters.close();
@@ -64,8 +68,13 @@ public final class Export implements AutoCloseable {
 
     /** Watches the Kubernetes caches (readiness waits for them to sync). */
     public void kubernetes(KubeContext kube) {
-        this.kube = kube;
+        health.kube(kube.health());
         SelfMetrics.bindKube(meters, kube);
+    }
+
+    /** The event output's blocked time (liveness fails when nothing reads stdout). */
+    public void output(LongUnaryOperator blockedNs) {
+        health.output(blockedNs);
     }
 
     /**
@@ -78,7 +87,8 @@ public final class Export implements AutoCloseable {
         SelfMetrics.bindAgent(meters, agent.stats(), agent.probes());
         SelfMetrics.bindCost(meters, agent, agent.stats());
         ExportCounters counters = new ExportCounters(meters);
-        KernelMetrics kernel = new KernelMetrics(new MapSource(agent.probes()), identity, reasons,
+        kernelSource = new ReleasableSource(new MapSource(agent.probes()));
+        KernelMetrics kernel = new KernelMetrics(kernelSource, identity, reasons,
                 config.maxSeries(), version, () -> clock.toEpochNs(clock.nowMonoNs()), GONE_GRACE_NS);
         telemetry = Telemetry.start(config, resource, kernel, registry, counters);
         agent.addListener(new EventMetrics(telemetry.meter(version), identity));
@@ -87,37 +97,46 @@ public final class Export implements AutoCloseable {
         }
         LOG.info("OpenTelemetry: metrics exporter {}, traces exporter {}", telemetry.metricsExporter(),
                 telemetry.tracesExporter());
-        this.agent = agent;
+        // A boundary that failed to attach does not make the agent unready (the rest works; the
+        // failure is logged and in netwatcher_boundary_attached).
+        health.reader(agent::isRunning, () -> agent.stats().recordsRead(), agent::ringBacklogBytes);
     }
 
     /**
-     * Why the agent is not ready, or null. A boundary that failed to attach does not make it
-     * unready (the rest works; the failure is logged and in netwatcher_boundary_attached).
+     * Stops reading the kernel maps (an export still running then sees no kernel aggregates). Call
+     * before the probes are closed.
      */
-    String notReady() {
-        Agent a = agent;
-        if (a == null || !a.isRunning()) {
-            return "probes not attached yet";
+    public void releaseKernel() {
+        ReleasableSource k = kernelSource;
+        if (k != null) {
+            k.release();
         }
-        KubeContext k = kube;
-        if (k != null && !k.synced()) {
-            return "kubernetes pod cache not synced " + k.health().states();
-        }
-        return null;
     }
 
-    /**
-     * Exports what is pending (final metric values, queued spans) and stops the SDK. Call before the
-     * probes are closed: the last collection reads the kernel maps.
-     */
+    /** What /healthz and /readyz say. */
+    public Health health() {
+        return health;
+    }
+
+    /** As {@link #close(long)} with 5 s. */
     @Override
-    public synchronized void close() {
+    public void close() {
+        close(5000);
+    }
+
+    /**
+     * Exports what is pending (final metric values, queued spans) and stops the SDK, waiting for a
+     * collector at most {@code timeoutMs} in all. Call before the probes are closed: the last
+     * collection reads the kernel maps.
+     */
+    public synchronized void close(long timeoutMs) {
         if (http != null) {
             http.close();
         }
         if (telemetry != null) {
-            telemetry.flush(5000);
-            telemetry.close();
+            long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+            telemetry.flush(timeoutMs * 3 / 5);
+            telemetry.close(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
             telemetry = null;
         }
         self.close();

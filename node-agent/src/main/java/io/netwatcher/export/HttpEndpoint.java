@@ -1,116 +1,79 @@
 package io.netwatcher.export;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The agent's one HTTP port: {@code /metrics} (every pod metric and self-metric in the Prometheus
- * or OpenMetrics text format, as the scraper's Accept header asks), {@code /healthz} (the process
- * answers) and {@code /readyz} (200 once probes are attached and, in Kubernetes mode, the pod
- * cache is synced; 503 with the reason before).
+ * or OpenMetrics text format, as the scraper's Accept header asks), {@code /healthz} (liveness:
+ * 503 when the agent can make no progress) and {@code /readyz} (readiness: 503 with the reason
+ * while the probes are not attached or, in Kubernetes mode, the pod cache is not synced or the
+ * API server has been unreachable too long). See docs/operations.md#health. Served by
+ * {@link NioHttpServer}: slow or many clients cannot stall the probes.
  */
 public final class HttpEndpoint implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(HttpEndpoint.class);
-
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final NioHttpServer server;
     private final PrometheusRegistry registry;
     private final ExpositionFormats formats = ExpositionFormats.init();
+    private final Supplier<String> notLive;
     private final Supplier<String> notReady;
 
     /**
+     * @param notLive  why the agent is not live (no progress possible), or null when it is
      * @param notReady why the agent is not ready, or null when it is
      */
-    public HttpEndpoint(String address, int port, PrometheusRegistry registry, Supplier<String> notReady)
-            throws IOException {
+    public HttpEndpoint(String address, int port, PrometheusRegistry registry, Supplier<String> notLive,
+                        Supplier<String> notReady) throws IOException {
+        this(address, port, NioHttpServer.Limits.DEFAULT, registry, notLive, notReady);
+    }
+
+    HttpEndpoint(String address, int port, NioHttpServer.Limits limits, PrometheusRegistry registry,
+                 Supplier<String> notLive, Supplier<String> notReady) throws IOException {
         this.registry = registry;
+        this.notLive = notLive;
         this.notReady = notReady;
-        this.server = HttpServer.create(new InetSocketAddress(address, port), 16);
-        this.executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "nw-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
-        server.start();
+        this.server = new NioHttpServer(address, port, limits, this::handle);
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
-    private void handle(HttpExchange x) throws IOException {
-        try (x) {
-            String method = x.getRequestMethod();
-            if (!method.equals("GET") && !method.equals("HEAD")) {
-                x.getResponseHeaders().set("Allow", "GET, HEAD");
-                send(x, 405, "text/plain; charset=utf-8", "method not allowed\n".getBytes(StandardCharsets.UTF_8));
-                return;
-            }
-            switch (x.getRequestURI().getPath()) {
-                case "/metrics" -> metrics(x);
-                case "/healthz" -> send(x, 200, "text/plain; charset=utf-8", "ok\n".getBytes(StandardCharsets.UTF_8));
-                case "/readyz" -> {
-                    String why = notReady.get();
-                    byte[] body = ((why == null ? "ready" : "not ready: " + why) + "\n").getBytes(StandardCharsets.UTF_8);
-                    send(x, why == null ? 200 : 503, "text/plain; charset=utf-8", body);
-                }
-                default -> send(x, 404, "text/plain; charset=utf-8",
-                        "not found: try /metrics, /healthz, /readyz\n".getBytes(StandardCharsets.UTF_8));
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("{} {} failed: {}", x.getRequestMethod(), x.getRequestURI(), e.toString());
-            LOG.debug("request failure", e);
-        }
+    NioHttpServer server() {
+        return server;
     }
 
-    private void metrics(HttpExchange x) throws IOException {
-        ExpositionFormatWriter writer = formats.findWriter(x.getRequestHeaders().getFirst("Accept"));
-        if (!writer.isAvailable()) { // protobuf asked for: not shipped
-            writer = formats.getPrometheusTextFormatWriter();
+    private NioHttpServer.Response handle(NioHttpServer.Request r) {
+        if (!r.method().equals("GET") && !r.method().equals("HEAD")) {
+            return NioHttpServer.Response.text(405, "method not allowed\n", "Allow: GET, HEAD");
         }
-        // Streamed (chunked): a node with hundreds of pods has tens of thousands of series, and
+        return switch (r.path()) {
+            case "/metrics" -> metrics(r);
+            case "/healthz" -> status(notLive.get(), "ok", "not live");
+            case "/readyz" -> status(notReady.get(), "ready", "not ready");
+            default -> NioHttpServer.Response.text(404, "not found: try /metrics, /healthz, /readyz\n");
+        };
+    }
+
+    private static NioHttpServer.Response status(String why, String ok, String not) {
+        return why == null ? NioHttpServer.Response.text(200, ok + "\n")
+                : NioHttpServer.Response.text(503, not + ": " + why + "\n");
+    }
+
+    private NioHttpServer.Response metrics(NioHttpServer.Request r) {
+        ExpositionFormatWriter chosen = formats.findWriter(r.accept());
+        ExpositionFormatWriter writer = chosen.isAvailable() ? chosen // protobuf asked for: not shipped
+                : formats.getPrometheusTextFormatWriter();
+        // Streamed on a worker: a node with hundreds of pods has tens of thousands of series, and
         // the text must not sit in the heap at once.
-        var snapshot = registry.scrape();
-        x.getResponseHeaders().set("Content-Type", writer.getContentType());
-        if (x.getRequestMethod().equals("HEAD")) {
-            x.sendResponseHeaders(200, -1);
-            return;
-        }
-        x.sendResponseHeaders(200, 0);
-        try (OutputStream o = new BufferedOutputStream(x.getResponseBody(), 1 << 16)) {
-            writer.write(o, snapshot);
-        }
-    }
-
-    private static void send(HttpExchange x, int status, String type, byte[] body) throws IOException {
-        x.getResponseHeaders().set("Content-Type", type);
-        boolean head = x.getRequestMethod().equals("HEAD");
-        x.sendResponseHeaders(status, head ? -1 : body.length);
-        if (!head) {
-            try (OutputStream o = x.getResponseBody()) {
-                o.write(body);
-            }
-        }
+        return NioHttpServer.Response.streamed(writer.getContentType(), out -> writer.write(out, registry.scrape()));
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        server.close();
     }
 }

@@ -135,14 +135,21 @@ public final class Telemetry implements AutoCloseable {
         return prometheus;
     }
 
-    /** Exports what is pending (final metrics, queued spans), waiting up to the timeout. */
+    /** Exports what is pending (final metrics, queued spans), waiting up to the timeout in all. */
     public void flush(long timeoutMs) {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         sdk.getSdkTracerProvider().forceFlush().join(timeoutMs, TimeUnit.MILLISECONDS);
-        sdk.getSdkMeterProvider().forceFlush().join(timeoutMs, TimeUnit.MILLISECONDS);
+        sdk.getSdkMeterProvider().forceFlush().join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000),
+                TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void close() {
-        sdk.shutdown().join(10, TimeUnit.SECONDS);
+        close(10_000);
+    }
+
+    /** Stops the SDK, waiting for its exporters up to the timeout (a collector that does not answer is left). */
+    public void close(long timeoutMs) {
+        sdk.shutdown().join(timeoutMs, TimeUnit.MILLISECONDS);
     }
 }

@@ -53,6 +53,20 @@ public final class KubeContext implements AutoCloseable {
         return Config.autoConfigure(null);
     }
 
+    /**
+     * Why the kubeconfig file at {@code path} cannot be used (one line), or null: it must parse
+     * and name a current context.
+     */
+    public static String kubeconfigProblem(Path path) {
+        try {
+            Config c = config(path);
+            return c.getCurrentContext() == null ? "names no current-context" : null;
+        } catch (IOException | RuntimeException e) {
+            String why = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString());
+            return "is not a usable kubeconfig: " + why;
+        }
+    }
+
     /** Connects and starts the informers (without waiting for them). */
     public static KubeContext start(Config config, String node, CgroupPaths cgroups) {
         return start(config, node, cgroups, NodePods.Selection.FIELD_SELECTOR);
@@ -105,9 +119,12 @@ public final class KubeContext implements AutoCloseable {
         return attribution;
     }
 
-    /** This node's pods are in the cache (the agent is ready). */
+    /**
+     * Every watch is synced and watching: false before the first sync and while the API server is
+     * unreachable (the caches then age).
+     */
     public boolean synced() {
-        return nodePods.hasSynced();
+        return health.synced();
     }
 
     @Override

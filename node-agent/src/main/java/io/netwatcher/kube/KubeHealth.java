@@ -1,6 +1,7 @@
 package io.netwatcher.kube;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -21,6 +22,10 @@ public final class KubeHealth {
     }
 
     private final Map<String, State> states = new ConcurrentHashMap<>();
+    /** When each watch now disconnected lost its connection (System.nanoTime()). */
+    private final Map<String, Long> disconnectedSince = new ConcurrentHashMap<>();
+    /** Watches that have synced at least once. */
+    private final Set<String> everSynced = ConcurrentHashMap.newKeySet();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong disconnects = new AtomicLong();
@@ -31,9 +36,12 @@ public final class KubeHealth {
             return;
         }
         if (state == State.DISCONNECTED) {
+            disconnectedSince.putIfAbsent(watch, System.nanoTime());
             disconnects.incrementAndGet();
             LOG.warn("kubernetes watch {}: disconnected ({}); labelling by cgroup and process, retrying", watch, why);
         } else if (state == State.SYNCED) {
+            disconnectedSince.remove(watch);
+            everSynced.add(watch);
             if (old == State.DISCONNECTED) {
                 reconnects.incrementAndGet();
             }
@@ -49,9 +57,23 @@ public final class KubeHealth {
         return states.getOrDefault(watch, State.STARTING);
     }
 
-    /** True when every watch is synced. */
+    /** True when every watch is synced (and watching: false during an API server outage). */
     public boolean synced() {
         return !states.isEmpty() && states.values().stream().allMatch(s -> s == State.SYNCED);
+    }
+
+    /** True when every watch has synced at least once since the start (the caches were filled). */
+    public boolean syncedOnce() {
+        return !states.isEmpty() && everSynced.containsAll(states.keySet());
+    }
+
+    /** How long the longest current disconnection has lasted (0 when every watch is connected). */
+    public long disconnectedForNs(long nowNs) {
+        long longest = 0;
+        for (long since : disconnectedSince.values()) {
+            longest = Math.max(longest, nowNs - since);
+        }
+        return longest;
     }
 
     public Map<String, State> states() {

@@ -19,7 +19,9 @@ import java.time.format.DateTimeFormatter;
 
 /**
  * Human-readable lines, one per event, like the seeds' consoles (delay_analysis columns for
- * packets; net_watcher's connection fields; flow's per-process bytes). Times are local.
+ * packets; net_watcher's connection fields; flow's per-process bytes). Times are local. Strings
+ * from the kernel or the host (process names, cgroup paths, HTTP lines) are escaped as JSON
+ * escapes them: a name with a newline cannot forge a row, and ESC or BEL never reach the terminal.
  */
 public final class TableFormatter {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
@@ -50,6 +52,9 @@ public final class TableFormatter {
                 d.append(' ').append(l.label()).append('=').append(ns < 0 ? "-" : us(ns));
             }
             d.append(" total=").append(us(p.totalNs())).append("us");
+            if (p.http() != null) {
+                d.append(" http=\"").append(escape(p.http())).append('"');
+            }
             return line(time, "packet/" + p.direction().jsonName(), rx ? t.dst() : t.src(), rx ? t.src() : t.dst(),
                     d + proc(e));
         }
@@ -67,7 +72,7 @@ public final class TableFormatter {
             String d = switch (x.kind()) {
                 case RETRANSMIT -> ErrorKind.retransmitKind(x.detail()) + " seq=" + x.seq();
                 case RESET -> x.detail() == 0 ? "sent" : "received";
-                case DROP -> labels.dropReason(x.detail()) + " at " + labels.kernelSymbol(x.location());
+                case DROP -> escape(labels.dropReason(x.detail())) + " at " + escape(labels.kernelSymbol(x.location()));
                 case BAD_CHECKSUM -> "seq=" + x.seq();
                 case RECEIVE_QUEUE_FULL, BUFFER_LIMIT -> TcpState.name(x.state());
             };
@@ -90,13 +95,53 @@ public final class TableFormatter {
     private String proc(Event e) {
         StringBuilder sb = new StringBuilder();
         if (e.pid() != 0) {
-            sb.append(" pid=").append(e.pid()).append(" comm=").append(e.comm());
+            sb.append(" pid=").append(e.pid()).append(" comm=").append(escape(e.comm()));
         }
         String cg = labels.cgroupPath(e.cgroupId());
         if (cg != null) {
-            sb.append(" cgroup=").append(cg);
+            sb.append(" cgroup=").append(escape(cg));
         }
         return sb.toString();
+    }
+
+    /**
+     * {@code s} with backslashes, control characters (C0, DEL, C1) and quotes escaped as in JSON
+     * strings ({@code \n}, {@code \u001b}, ...); null stays null.
+     */
+    static String escape(String s) {
+        if (s == null) {
+            return null;
+        }
+        int i = 0;
+        while (i < s.length() && !special(s.charAt(i))) {
+            i++;
+        }
+        if (i == s.length()) {
+            return s;
+        }
+        StringBuilder sb = new StringBuilder(s.length() + 8).append(s, 0, i);
+        for (; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '\\' -> sb.append("\\\\");
+                case '"' -> sb.append("\\\"");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (special(c)) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    private static boolean special(char c) {
+        return c < 0x20 || c == '\\' || c == '"' || c >= 0x7F && c < 0xA0;
     }
 
     private static String line(String time, String type, String src, String dst, String detail) {

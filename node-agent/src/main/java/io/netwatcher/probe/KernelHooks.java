@@ -3,6 +3,7 @@ package io.netwatcher.probe;
 import io.netwatcher.bpf.BpfException;
 import io.netwatcher.bpf.BpfObject;
 import io.netwatcher.bpf.BpfProgram;
+import io.netwatcher.bpf.LibBpfLog;
 import io.netwatcher.btf.Btf;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -27,8 +28,9 @@ public final class KernelHooks {
 
     /** Probes the kernel with the programs of features.bpf.o. */
     public static KernelHooks detect(Btf vmlinux, byte[] featuresObject, Optional<Path> cgroup2) {
-        String fentry = tryAttach(featuresObject, "probe_fentry");
-        String kprobe = tryAttach(featuresObject, "probe_kprobe");
+        // Quietly: a probe that fails is an answer (reported per boundary), not a warning.
+        String fentry = LibBpfLog.quietly(() -> tryAttach(featuresObject, "probe_fentry"));
+        String kprobe = LibBpfLog.quietly(() -> tryAttach(featuresObject, "probe_kprobe"));
         return new KernelHooks(vmlinux, fentry, kprobe, cgroup2.orElse(null));
     }
 

@@ -8,9 +8,13 @@ import io.netwatcher.output.EventPrinter;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Bad values exit with status 2 and one line naming the option; good ones become a config. */
@@ -19,11 +23,22 @@ class CliTest {
     }
 
     private static Run run(String... args) {
+        return run(Map.of(), args);
+    }
+
+    private static Run run(Map<String, String> env, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        int status = Main.run(args, env, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static void assertUsageError(Run r, String named) {
+        assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+        assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+        assertTrue(r.err().contains(named), "names " + named + ": " + r.err());
+        assertTrue(r.out().isEmpty(), "nothing on stdout");
     }
 
     @ParameterizedTest
@@ -39,13 +54,70 @@ class CliTest {
         "--otlp-protocol|http/json|--otlp-protocol", "--metric-export-interval|0|--metric-export-interval",
         "--max-series|1|--max-series", "--cluster-name|' '|--cluster-name",
         "--kube-pod-selection|all|--kube-pod-selection", "--namespaces|Shop|--namespaces",
-        "--exclude-namespaces|'kube-system,,web'|--exclude-namespaces", "--namespaces|shop|--namespaces"})
+        "--exclude-namespaces|'kube-system,,web'|--exclude-namespaces", "--namespaces|shop|--namespaces",
+        "--otlp-endpoint|http://127.0.0.1:99999|--otlp-endpoint", "--otlp-endpoint|http://c:0|--otlp-endpoint",
+        "--liveness-timeout|0|--liveness-timeout", "--metrics-address|' '|--metrics-address"})
     void aBadValueExitsWithStatus2AndOneLineNamingTheOption(String option, String value, String named) {
         Run r = run("--standalone", option, value);
         assertEquals(Main.EXIT_USAGE, r.status(), r.err());
         assertEquals(1, r.err().lines().count(), "one line: " + r.err());
         assertTrue(r.err().contains(named), "names the option: " + r.err());
         assertTrue(r.out().isEmpty(), "nothing on stdout");
+    }
+
+    @Test
+    void aDirectoryAsArgumentFileIsAUsageError() {
+        assertUsageError(run("--standalone", "@/tmp"), "@/tmp");
+    }
+
+    @Test
+    void aKubeconfigThatIsNoneIsAUsageErrorNamingTheOption(@TempDir Path dir) throws Exception {
+        assertUsageError(run("--kubeconfig", dir.toString()), "--kubeconfig");
+        Path garbage = Files.writeString(dir.resolve("garbage"), "this is: [not yaml");
+        assertUsageError(run("--kubeconfig", garbage.toString()), "--kubeconfig");
+        Path text = Files.writeString(dir.resolve("text"), "hello world\n");
+        assertUsageError(run("--kubeconfig", text.toString()), "--kubeconfig");
+        Path empty = Files.writeString(dir.resolve("empty"), "");
+        assertUsageError(run("--kubeconfig", empty.toString()), "--kubeconfig");
+        Path noContext = Files.writeString(dir.resolve("no-context"), "apiVersion: v1\nkind: Config\nclusters: []\n");
+        assertUsageError(run("--kubeconfig", noContext.toString()), "--kubeconfig");
+    }
+
+    @Test
+    void nodeNameFromTheEnvironmentIsValidatedLikeTheOption() {
+        Map<String, String> inPod = Map.of("KUBERNETES_SERVICE_HOST", "10.96.0.1", "NODE_NAME", "Node_A!");
+        assertUsageError(run(inPod), "NODE_NAME");
+        assertUsageError(run(Map.of("NODE_NAME", "bad name"), "--kubeconfig", "/dev/null"), "--kubeconfig");
+        AgentOptions o = new AgentOptions();
+        new CommandLine(o).parseArgs("--node-name", "node-a");
+        assertEquals("node-a", o.toConfig(inPod).node(inPod, "host"), "--node-name wins over NODE_NAME");
+        AgentOptions standalone = new AgentOptions();
+        new CommandLine(standalone).parseArgs("--standalone");
+        standalone.toConfig(inPod); // not used standalone: not checked
+    }
+
+    @Test
+    void anOtlpEndpointFromTheEnvironmentIsValidatedLikeTheOption() {
+        assertUsageError(run(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:99999"), "--standalone"),
+                "OTEL_EXPORTER_OTLP_ENDPOINT");
+    }
+
+    @Test
+    void theEndpointListensOnLoopbackStandaloneAndOnAllAddressesInKubernetes() {
+        AgentOptions standalone = new AgentOptions();
+        new CommandLine(standalone).parseArgs("--standalone");
+        assertEquals("127.0.0.1", standalone.toConfig(Map.of("KUBERNETES_SERVICE_HOST", "10.96.0.1")).export()
+                .metricsAddress(), "standalone: this host only");
+        AgentOptions notInCluster = new AgentOptions();
+        new CommandLine(notInCluster).parseArgs();
+        assertEquals("127.0.0.1", notInCluster.toConfig(Map.of()).export().metricsAddress());
+        AgentOptions inPod = new AgentOptions();
+        new CommandLine(inPod).parseArgs();
+        assertEquals("0.0.0.0", inPod.toConfig(Map.of("KUBERNETES_SERVICE_HOST", "10.96.0.1")).export()
+                .metricsAddress(), "in a pod: the scraper and the kubelet reach the pod address");
+        AgentOptions chosen = new AgentOptions();
+        new CommandLine(chosen).parseArgs("--standalone", "--metrics-address", "0.0.0.0");
+        assertEquals("0.0.0.0", chosen.toConfig(Map.of()).export().metricsAddress());
     }
 
     @Test
@@ -83,7 +155,8 @@ class CliTest {
         assertEquals(java.util.Set.of("packet", "drop"), c.events());
         assertEquals(16 << 20, c.probes().ringBufferBytes());
         assertEquals("FENTRY", c.probes().preferHook().orElseThrow().name());
-        assertEquals(ExportConfig.defaults(), c.export(), "export defaults: endpoint on 9990, OTLP from the environment");
+        assertEquals(ExportConfig.defaults(), c.export(),
+                "export defaults: endpoint on 127.0.0.1:9990, OTLP from the environment");
     }
 
     @Test

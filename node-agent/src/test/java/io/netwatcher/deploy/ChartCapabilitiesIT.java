@@ -96,6 +96,7 @@ class ChartCapabilitiesIT {
             String why = Files.readString(err);
             assertEquals(1, without.exitValue(), why);
             assertTrue(why.contains("cannot start") && why.contains("Operation not permitted"), why);
+            assertTrue(why.contains("this process lacks CAP_SYS_ADMIN"), "names the missing capability: " + why);
         } finally {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);

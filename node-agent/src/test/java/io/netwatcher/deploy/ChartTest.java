@@ -19,6 +19,8 @@ import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -115,6 +117,13 @@ class ChartTest {
             assertTrue(ops.contains("`CAP_" + cap + "`"), "docs/operations.md explains CAP_" + cap);
         }
 
+        PodSpec pod = Chart.daemonSet(DEFAULTS).getSpec().getTemplate().getSpec();
+        assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType(),
+                "the runtime's default seccomp profile");
+        assertEquals("Localhost", Chart.daemonSet(Chart.renderValues("""
+                security: {seccompProfile: {type: Localhost, localhostProfile: profiles/netwatcher.json}}
+                """)).getSpec().getTemplate().getSpec().getSecurityContext().getSeccompProfile().getType());
+
         SecurityContext privileged = agent(Chart.render(Map.of("security.privileged", true))).getSecurityContext();
         assertEquals(Boolean.TRUE, privileged.getPrivileged());
         assertNull(privileged.getAllowPrivilegeEscalation(), "the API rejects privileged with no escalation");
@@ -150,6 +159,7 @@ class ChartTest {
 
         Service svc = Chart.one(DEFAULTS, Service.class);
         assertEquals("None", svc.getSpec().getClusterIP());
+        assertTrue(svc.getSpec().getPublishNotReadyAddresses(), "unready agents are still scraped");
         assertEquals(ds.getSpec().getSelector().getMatchLabels(), svc.getSpec().getSelector());
         assertEquals("true", ds.getSpec().getTemplate().getMetadata().getAnnotations().get("prometheus.io/scrape"));
     }
@@ -185,6 +195,7 @@ class ChartTest {
         assertEquals(1, c.probes().sampleEvery());
         assertEquals(8 << 20, c.probes().ringBufferBytes());
         assertEquals(9990, c.export().metricsPort());
+        assertEquals("0.0.0.0", c.export().metricsAddress(), "the chart asks for the pod address explicitly");
         assertTrue(c.export().otlpEndpoint().isEmpty());
         assertFalse(c.probes().http(), "HTTP first-line capture stays off by default");
         assertEquals(NamespaceScope.ALL, c.namespaces());
@@ -228,7 +239,8 @@ class ChartTest {
         "agent.sport|70000", "agent.interval|0", "agent.includeNamespaces|[Bad_NS]", "agent.preferHook|uprobe",
         "agent.frobnicate|1", "otlp.protocol|http/json", "otlp.endpoint|collector:4317", "metrics.port|0",
         "image.pullPolicy|Sometimes", "metrics.serviceMonitor.interval|often", "security.privileged|\"yes\"",
-        "agent.sample|\"10\""})
+        "agent.sample|\"10\"", "security.seccompProfile|{type: Bogus}", "networkPolicy.from|[]",
+        "metrics.address|\"\""})
     void theSchemaRejectsBadValues(String key, String value) {
         // A values file, so each value keeps its YAML type.
         String[] path = key.split("\\.");
@@ -266,6 +278,30 @@ class ChartTest {
         }
         assertTrue(Chart.all(Chart.render(Map.of("dashboards.enabled", false)), ConfigMap.class).stream()
                 .noneMatch(c -> c.getMetadata().getLabels().containsKey("grafana_dashboard")));
+    }
+
+    @Test
+    void theNetworkPolicyIsOptionalAndAdmitsOnlyTheScrapersToTheMetricsPort() {
+        assertTrue(Chart.all(DEFAULTS, NetworkPolicy.class).isEmpty(), "off by default");
+        NetworkPolicy np = Chart.one(Chart.render(Map.of("networkPolicy.enabled", true)), NetworkPolicy.class);
+        assertEquals(Chart.daemonSet(DEFAULTS).getSpec().getSelector().getMatchLabels(),
+                np.getSpec().getPodSelector().getMatchLabels(), "the agent pods");
+        assertEquals(List.of("Ingress"), np.getSpec().getPolicyTypes(), "egress stays open (API server, collector)");
+        assertEquals(1, np.getSpec().getIngress().size());
+        NetworkPolicyIngressRule rule = np.getSpec().getIngress().get(0);
+        assertEquals(1, rule.getPorts().size());
+        assertEquals("metrics", rule.getPorts().get(0).getPort().getStrVal());
+        assertEquals("monitoring", rule.getFrom().get(0).getNamespaceSelector().getMatchLabels()
+                .get("kubernetes.io/metadata.name"));
+        assertEquals("prometheus", rule.getFrom().get(0).getPodSelector().getMatchLabels().get("app.kubernetes.io/name"));
+        NetworkPolicy custom = Chart.one(Chart.renderValues("""
+                networkPolicy:
+                  enabled: true
+                  from: [{namespaceSelector: {matchLabels: {team: observability}}}]
+                """), NetworkPolicy.class);
+        assertEquals("observability", custom.getSpec().getIngress().get(0).getFrom().get(0).getNamespaceSelector()
+                .getMatchLabels().get("team"));
+        assertNull(custom.getSpec().getIngress().get(0).getFrom().get(0).getPodSelector());
     }
 
     @Test

@@ -82,6 +82,27 @@ class EventDecoderTest {
     }
 
     @Test
+    void httpLinesAreUtf8WithReplacementForBrokenSequences() {
+        for (String[] c : new String[][] {
+            {"GET /caf\u00e9/\u4e2d\u6587 HTTP/1.1\r\nHost: x", "GET /caf\u00e9/\u4e2d\u6587 HTTP/1.1"},
+            {"GET /\u00ff HTTP/1.1", "GET /\u00ff HTTP/1.1"}}) {
+            assertEquals(c[1], http(c[0].getBytes(StandardCharsets.UTF_8)), "UTF-8 paths, not mojibake");
+        }
+        byte[] broken = {'G', 'E', 'T', ' ', '/', (byte) 0xC3, ' ', (byte) 0xE4, (byte) 0xB8};
+        assertEquals("GET /\uFFFD \uFFFD", http(broken), "invalid and cut-off sequences become U+FFFD");
+    }
+
+    private String http(byte[] line) {
+        ByteBuffer b = buf(Layouts.PacketEvent.SIZE);
+        header(b, Layouts.EV_PACKET, 1, 1, 1, 1);
+        tuple(b, Layouts.EventHdr.T, Tuple.AF_INET, A4, 80, B4, 40000);
+        int n = Math.min(line.length, Layouts.HTTP_LEN);
+        b.put(Layouts.PacketEvent.HTTP, line, 0, n);
+        b.put(Layouts.PacketEvent.HTTP_LEN, (byte) n);
+        return ((PacketEvent) decoder.decode(b, 0, b.capacity())).http();
+    }
+
+    @Test
     void anIpv6SocketTalkingIpv4IsReportedAsIpv4() {
         ByteBuffer b = buf(Layouts.ConnEvent.SIZE);
         header(b, Layouts.EV_CONN, 1, 1, 1, 1);

@@ -96,8 +96,8 @@ class PrometheusIT {
                 export.start(h.agent(), new Identity(kube.attribution(), labels), reasons, h.agent().clock(), "it",
                         Resource.create(Attributes.of(Attr.K8S_NODE, NODE)));
                 long deadline = System.currentTimeMillis() + 20_000;
-                while (export.notReady() != null) {
-                    assertTrue(System.currentTimeMillis() < deadline, "ready: " + export.notReady());
+                while (export.health().notReady() != null) {
+                    assertTrue(System.currentTimeMillis() < deadline, "ready: " + export.health().notReady());
                     Thread.sleep(100);
                 }
 

@@ -1,13 +1,18 @@
 package io.netwatcher.kube;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.PodListBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.netwatcher.export.Health;
+import io.netwatcher.export.SelfMetrics;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -73,12 +78,29 @@ class KubeInformersTest {
             await(() -> kc.cluster().peer(pod.hi(), pod.lo()).isEmpty(), Duration.ofSeconds(20), "its address gone");
             assertTrue(kc.nodePods().byContainerId(cid).isEmpty());
 
+            // Health as the endpoint reports it: the synced gauge and readiness (no grace here).
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            SelfMetrics.bindKube(meters, kc);
+            Health ready = new Health(30_000_000_000L, 0, System::nanoTime);
+            ready.reader(() -> true, () -> 0, () -> 0);
+            ready.kube(kc.health());
+            assertEquals(1.0, meters.get("netwatcher.kube.synced").gauge().value());
+            assertNull(ready.notReady());
+
             // The API server goes away: the watches say so, and nothing else breaks.
             server.destroy();
             await(() -> kc.health().state(NodePods.WATCH) == KubeHealth.State.DISCONNECTED, Duration.ofSeconds(30),
                     "the outage noticed");
             assertTrue(kc.health().disconnects() > 0, "the outage counted");
             assertTrue(!kc.health().synced(), "not ready while disconnected");
+            assertFalse(kc.synced());
+            assertEquals(0.0, meters.get("netwatcher.kube.synced").gauge().value(), "netwatcher_kube_synced drops to 0");
+            String why = ready.notReady();
+            assertTrue(why != null && why.startsWith("kubernetes API server unreachable for "), String.valueOf(why));
+            Health graceful = new Health(30_000_000_000L, 60_000_000_000L, System::nanoTime);
+            graceful.reader(() -> true, () -> 0, () -> 0);
+            graceful.kube(kc.health());
+            assertNull(graceful.notReady(), "within the grace still ready");
 
             // It comes back (same port, new state): the caches catch up.
             server = KubeFixtures.crudServer(port);
@@ -89,6 +111,9 @@ class KubeInformersTest {
                 await(() -> kc.health().state(NodePods.WATCH) == KubeHealth.State.SYNCED, Duration.ofSeconds(30),
                         "synced again");
                 assertTrue(kc.health().reconnects() > 0);
+                await(kc::synced, Duration.ofSeconds(30), "every watch synced again");
+                assertEquals(1.0, meters.get("netwatcher.kube.synced").gauge().value());
+                assertNull(ready.notReady(), "ready again");
             }
         } finally {
             if (k != null) {

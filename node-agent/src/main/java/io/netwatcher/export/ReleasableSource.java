@@ -1,0 +1,46 @@
+package io.netwatcher.export;
+
+import io.netwatcher.agent.KernelMaps;
+import io.netwatcher.event.LayerHistogram;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@link KernelSource} that stops reading once released: at shutdown the probes (and the maps'
+ * native objects) are closed while an export that did not finish in time may still collect.
+ */
+final class ReleasableSource implements KernelSource {
+    private final KernelSource maps;
+    private volatile boolean released;
+
+    ReleasableSource(KernelSource maps) {
+        this.maps = maps;
+    }
+
+    /** From now on, nothing is read: every aggregate is empty. */
+    void release() {
+        released = true;
+    }
+
+    @Override
+    public List<LayerHistogram> histograms() {
+        return released ? List.of() : maps.histograms();
+    }
+
+    @Override
+    public Map<KernelMaps.CounterKey, Long> counters() {
+        return released ? Map.of() : maps.counters();
+    }
+
+    @Override
+    public Map<OpenKey, Long> openConnections() {
+        return released ? Map.of() : maps.openConnections();
+    }
+
+    @Override
+    public void forget(long cgroupId) {
+        if (!released) {
+            maps.forget(cgroupId);
+        }
+    }
+}

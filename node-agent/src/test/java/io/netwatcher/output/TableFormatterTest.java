@@ -1,0 +1,53 @@
+package io.netwatcher.output;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netwatcher.agent.MonotonicClock;
+import io.netwatcher.event.Direction;
+import io.netwatcher.event.PacketEvent;
+import org.junit.jupiter.api.Test;
+
+/** A process name or cgroup path cannot forge table rows or reach the terminal as control characters. */
+class TableFormatterTest {
+    private static final String HOSTILE = "evil\n12:00:00.000 packet/rx  1.2.3.4:80\u001b[2J\u0007\u009b\\";
+
+    private final Labels labels = new Labels() {
+        @Override
+        public String cgroupPath(long cgroupId) {
+            return "/system.slice/" + HOSTILE + ".service";
+        }
+
+        @Override
+        public String dropReason(int reason) {
+            return "NOT_SPECIFIED";
+        }
+
+        @Override
+        public String kernelSymbol(long address) {
+            return "kfree_skb";
+        }
+    };
+    private final TableFormatter table = new TableFormatter(new MonotonicClock(0), labels);
+
+    @Test
+    void controlCharactersAreEscapedAsJsonDoes() {
+        PacketEvent p = new PacketEvent(1, 1, 5, 42, HOSTILE, JsonEventFormatterTest.LOCAL_FIRST, Direction.TX, 0, 0,
+                1, new long[] {1, 2, 3, 4, 0}, "GET /caf\u00e9\r\u001b]0;owned\u0007 HTTP/1.1");
+        String line = table.format(p);
+        assertEquals(1, line.lines().count(), line);
+        assertTrue(line.chars().noneMatch(c -> c < 0x20 || c >= 0x7F && c < 0xA0), "no control character: " + line);
+        String escaped = "evil\\n12:00:00.000 packet/rx  1.2.3.4:80\\u001b[2J\\u0007\\u009b\\\\";
+        assertTrue(line.contains(" comm=" + escaped), line);
+        assertTrue(line.contains(" cgroup=/system.slice/" + escaped + ".service"), line);
+        assertTrue(line.contains(" http=\"GET /caf\u00e9\\r\\u001b]0;owned\\u0007 HTTP/1.1\""), "UTF-8 kept: " + line);
+    }
+
+    @Test
+    void plainNamesAreUnchanged() {
+        assertEquals("nginx: worker", TableFormatter.escape("nginx: worker"));
+        assertEquals("caf\u00e9 \u4e2d", TableFormatter.escape("caf\u00e9 \u4e2d"));
+        assertFalse(TableFormatter.escape("a\tb").contains("\t"));
+    }
+}
