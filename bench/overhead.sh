@@ -111,6 +111,11 @@ fi
 
 # ---- work dir, cgroup, cleanup -------------------------------------------------------------
 WORK=$(mktemp -d /tmp/nw-overhead.XXXXXX)
+# Run from copies: a build during the run must not change (or break) what is measured.
+cp "$JAR" "$WORK/agent.jar"
+JAR=$WORK/agent.jar
+mkdir -p "$WORK/test-classes"
+cp -r node-agent/target/test-classes/. "$WORK/test-classes/"
 CG_ROOT=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
 [ -n "$CG_ROOT" ] || die "no cgroup v2 mount (needed for the bench's CPU time)"
 CG_HOME=$CG_ROOT$(sed -n 's/^0:://p' /proc/self/cgroup)
@@ -217,7 +222,7 @@ start_mode() { # start_mode MODE: starts its agent or floor, waits until attache
   if [ "$mode" = none ]; then return 0; fi
   if [ "$mode" = floor ]; then
     PROC_KIND=floor
-    java -cp "node-agent/target/test-classes:$JAR" "$FLOOR_CLASS" "${FLOOR_HOOKS[@]}" >"$PROC_OUT" 2>"$PROC_LOG" &
+    java -cp "$WORK/test-classes:$JAR" "$FLOOR_CLASS" "${FLOOR_HOOKS[@]}" >"$PROC_OUT" 2>"$PROC_LOG" &
     PROC_PID=$!
     for i in $(seq 1 300); do
       grep -qs "floor programs attached" "$PROC_LOG" && break
