@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 # Packages: build (JDK, Maven, clang/llvm, libbpf headers), run (libbpf1), test (iproute2,
 # nftables for loss and drops, bpftool, iperf3 for benchmarks, prometheus for the scrape tests).
 RUN_PKGS=(openjdk-17-jdk-headless maven clang llvm make libbpf-dev libbpf1 iproute2)
-TEST_PKGS=(nftables bpftool iperf3 prometheus tcpdump)
+TEST_PKGS=(nftables bpftool iperf3 prometheus tcpdump ethtool)
 
 need_root() {
   if [ "$(id -u)" != 0 ]; then

@@ -41,6 +41,13 @@ int BPF_PROG(tp_netif_receive_skb_entry, const struct sk_buff *skb)
 	return 0;
 }
 
+SEC("tp_btf/napi_gro_frags_entry")
+int BPF_PROG(tp_napi_gro_frags_entry, const struct sk_buff *skb)
+{
+	nw_rx_driver(skb);
+	return 0;
+}
+
 SEC("tp_btf/netif_receive_skb_list_entry")
 int BPF_PROG(tp_netif_receive_skb_list_entry, const struct sk_buff *skb)
 {
@@ -201,7 +208,7 @@ int BPF_PROG(tp_net_dev_start_xmit, const struct sk_buff *skb, const struct net_
 SEC("tp_btf/net_dev_xmit")
 int BPF_PROG(tp_net_dev_xmit, struct sk_buff *skb, int rc)
 {
-	nw_tx_done(skb);
+	nw_tx_done(skb, rc);
 	return 0;
 }
 

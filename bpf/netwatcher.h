@@ -115,6 +115,7 @@ enum nw_stat {
 	NW_STAT_RB_WAKEUP = 8,        /* records submitted with a reader wake-up (ring past its fill mark) */
 	NW_STAT_RX_PICKED = 9,        /* received packets picked for timing at their first hook */
 	NW_STAT_TX_PICKED = 10,       /* sent segments picked for timing at their first hook */
+	NW_STAT_TX_STALE = 11,        /* device-table slots freed unfinished (dropped, sent elsewhere, segmented) */
 	NW_STAT_MAX = 16,
 };
 

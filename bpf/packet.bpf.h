@@ -61,73 +61,49 @@ static __always_inline void nw_hist_total(struct nw_hists *h, const __u64 *s, in
 
 /* --- RX ------------------------------------------------------------------ */
 
-/* A driver hands a packet up: if it is picked for timing, remember when, in this CPU's backlog order. */
+/* A driver hands a packet up: if it is picked for timing, remember when, by its skb. */
 static __always_inline void nw_rx_driver(const struct sk_buff *skb)
 {
 	struct nw_cpu *c = nw_cpu();
 	__u64 i;
 
-	if (!c || !nw_pick(&c->rx_skip))
+	if (!c)
 		return;
+	i = nw_rx_pick_slot(c, skb);
+	if (!nw_pick(&c->rx_skip)) {
+		if (nw_rx_picks[i].skb == (__u64)skb)
+			nw_rx_picks[i].skb = 0; /* a picked packet's freed skb came back as a new packet */
+		return;
+	}
 	nw_stat(NW_STAT_RX_PICKED);
-	i = NW_IDX(c->rx.tail, NW_RX_RING);
-	c->rx.e[i].skb = (__u64)skb;
-	c->rx.e[i].t = bpf_ktime_get_ns();
-	c->rx.tail += 1;
-	if (c->rx.tail - c->rx.head > NW_RX_RING)
-		c->rx.head = c->rx.tail - NW_RX_RING; /* overwritten: the oldest are forgotten */
+	nw_rx_picks[i].t = bpf_ktime_get_ns();
+	nw_rx_picks[i].skb = (__u64)skb;
 }
 
-/* A picked packet older than this at the stack boundary is a stale entry (its skb was freed and reused). */
+/* A pick older than this at the stack boundary is taken as stale, not timed. */
 #define NW_RX_STALE_NS 1000000000ULL
 
 /*
- * The time the driver handed `skb` up, 0 if it was not picked; consumes it, and the entries before
- * it (packets that left the backlog otherwise: merged by GRO or dropped), from the ring.
- */
-static __always_inline __u64 nw_rx_driver_time(struct nw_cpu *c, const struct sk_buff *skb, __u64 now)
-{
-	__u32 head = c->rx.head, tail = c->rx.tail, i;
-	__u64 t = 0;
-
-#pragma unroll
-	for (i = 0; i < 8; i++) {
-		__u64 j = NW_IDX(head, NW_RX_RING);
-
-		if (head == tail)
-			break;
-		head++;
-		if (c->rx.e[j].skb == (__u64)skb) {
-			t = c->rx.e[j].t;
-			break;
-		}
-	}
-	/* Only consume when found: a packet from another path must not drain the ring. */
-	if (!t)
-		return 0;
-	c->rx.head = head;
-	return now - t < NW_RX_STALE_NS ? t : 0;
-}
-
-/*
  * Core stack dispatch: the network header is at skb->data. A picked TCP segment with payload
- * becomes this CPU's current packet; every other packet leaves after two loads.
+ * becomes this CPU's current packet; every other packet leaves after one table load.
  */
 static __always_inline void nw_rx_stack(const struct sk_buff *skb)
 {
 	struct nw_cpu *c = nw_cpu();
 	struct nw_pkt p = {};
-	__u64 now, t0;
+	__u64 now, t0, i;
 
 	if (!c)
 		return;
 	if (c->cur.skb)
 		c->cur.skb = 0;
-	if (c->rx.head == c->rx.tail)
-		return; /* no picked packet waits on this CPU */
+	i = nw_rx_pick_slot(c, skb);
+	if (nw_rx_picks[i].skb != (__u64)skb)
+		return; /* not picked */
+	t0 = nw_rx_picks[i].t;
+	nw_rx_picks[i].skb = 0;
 	now = bpf_ktime_get_ns();
-	t0 = nw_rx_driver_time(c, skb, now);
-	if (!t0)
+	if (t0 > now || now - t0 >= NW_RX_STALE_NS)
 		return;
 	if (nw_parse_l3(skb->data, skb->protocol, &p) != 0)
 		return;
@@ -442,7 +418,7 @@ static __always_inline void nw_tx_close_tail(struct sock *sk)
 	if (!tp)
 		return;
 	last = &f->e[NW_IDX(f->tail - 1, NW_TX_FIFO)];
-	if (nw_before(tp->write_seq, last->end))
+	if (last->seq != tp->write_seq && nw_before(tp->write_seq, last->end))
 		last->end = tp->write_seq;
 }
 
@@ -479,6 +455,8 @@ static __always_inline void nw_tx_send(struct sock *sk, const struct msghdr *msg
 	if (f->tail != f->head) {
 		struct nw_tx_pending *last = &f->e[NW_IDX(f->tail - 1, NW_TX_FIFO)];
 
+		if (last->seq == tp->write_seq)
+			return; /* fired again for the same segment (after waiting for buffer space) */
 		if (nw_before(tp->write_seq, last->end))
 			last->end = tp->write_seq;
 	}
@@ -501,14 +479,15 @@ static __always_inline void nw_tx_send(struct sock *sk, const struct msghdr *msg
 			h->seq = e->seq;
 		}
 	}
-	f->tail += 1;
+	__sync_fetch_and_add(&f->tail, 1); /* publishes the entry (the device hook may run on another CPU) */
 }
 
 /*
  * The FIFO entry whose segment the bytes [seq, seq + len) leaving the device belong to, if this
  * is their first transmission; pops the entries the device has passed.
  */
-static __always_inline struct nw_tx_pending *nw_tx_match(struct nw_tx_fifo *f, __u32 seq, __u32 len)
+static __always_inline struct nw_tx_pending *nw_tx_match(struct nw_tx_fifo *f, __u32 seq, __u32 len,
+							  __u32 write_seq)
 {
 	__u32 head = f->head, tail = f->tail, i;
 	struct nw_tx_pending *x = 0;
@@ -526,9 +505,40 @@ static __always_inline struct nw_tx_pending *nw_tx_match(struct nw_tx_fifo *f, _
 	if (!x || nw_before(seq, x->seq) || nw_before(seq, x->sent))
 		return 0; /* not a picked segment, or a retransmission */
 	x->sent = seq + len;
-	if (!nw_before(x->sent, x->end))
-		f->head = head + 1;   /* its last piece: the entry is done */
+	/* Its last piece, or everything written so far has left: later data starts a new segment. */
+	if (!nw_before(x->sent, x->end) || !nw_before(x->sent, write_seq))
+		f->head = head + 1;
 	return x;
+}
+
+/* A segment in the device table longer than this was dropped or sent by another CPU: its slot is freed. */
+#define NW_TX_STALE_NS 1000000000ULL
+
+/*
+ * This CPU's device-table slot holding `skb`, NW_TX_DEV if none. Slots older than
+ * NW_TX_STALE_NS are freed on the way (their skb was dropped in a qdisc, sent by another CPU or
+ * segmented in software): a reused skb address never takes a stale slot's times.
+ */
+static __always_inline __u32 nw_tx_slot(struct nw_cpu *c, const struct sk_buff *skb, __u64 now)
+{
+	__u32 i;
+
+	if (!c->tx_used)
+		return NW_TX_DEV;
+#pragma unroll
+	for (i = 0; i < NW_TX_DEV; i++) {
+		if (c->tx[i].skb != (__u64)skb)
+			continue;
+		if (now && now - c->tx[i].stamps[NW_TX_DEVQ] > NW_TX_STALE_NS) {
+			c->tx[i].skb = 0;
+			if (c->tx_used)
+				c->tx_used -= 1;
+			nw_stat(NW_STAT_TX_STALE);
+			return NW_TX_DEV;
+		}
+		return i;
+	}
+	return NW_TX_DEV;
 }
 
 /*
@@ -543,7 +553,7 @@ static __always_inline void nw_tx_devq(const struct sk_buff *skb)
 	struct nw_tx_dev *d;
 	struct nw_cpu *c;
 	struct tcphdr th;
-	__u32 seq, len;
+	__u32 seq, len, i;
 	__u16 thoff;
 	__u64 t_send;
 	__u32 sampled;
@@ -561,7 +571,9 @@ static __always_inline void nw_tx_devq(const struct sk_buff *skb)
 	if (len == 0 || len > skb->len)
 		return;
 	seq = bpf_ntohl(th.seq);
-	e = nw_tx_match(f, seq, len);
+	/* skb->sk is an RCU pointer here (not trusted for bpf_skc_to_tcp_sock): a probed read. The
+	 * socket has TX FIFO storage, so it is a full TCP socket. */
+	e = nw_tx_match(f, seq, len, BPF_CORE_READ((struct tcp_sock *)sk, write_seq));
 	if (!e)
 		return;
 	t_send = e->t_send;
@@ -569,8 +581,12 @@ static __always_inline void nw_tx_devq(const struct sk_buff *skb)
 	c = nw_cpu();
 	if (!c)
 		return;
-	d = &c->tx[NW_IDX(c->tx_next, NW_TX_DEV)];
-	c->tx_next += 1;
+	i = nw_tx_slot(c, skb, 0); /* the same skb queued again (requeued): reuse its slot */
+	if (i >= NW_TX_DEV) {
+		i = NW_IDX(c->tx_next, NW_TX_DEV);
+		c->tx_next += 1;
+	}
+	d = &c->tx[NW_IDX(i, NW_TX_DEV)];
 	if (!d->skb)
 		c->tx_used += 1;
 	d->skb = (__u64)skb;
@@ -605,48 +621,46 @@ static __always_inline void nw_tx_devq(const struct sk_buff *skb)
 	}
 }
 
-/* This CPU's device-table slot holding `skb`, NW_TX_DEV if none. */
-static __always_inline __u32 nw_tx_slot(struct nw_cpu *c, const struct sk_buff *skb)
-{
-	__u32 i;
-
-	if (!c->tx_used)
-		return NW_TX_DEV;
-#pragma unroll
-	for (i = 0; i < NW_TX_DEV; i++) {
-		if (c->tx[i].skb == (__u64)skb)
-			return i;
-	}
-	return NW_TX_DEV;
-}
-
 /* The driver starts transmitting `skb` (after any qdisc). */
 static __always_inline void nw_tx_xmit(const struct sk_buff *skb)
 {
 	struct nw_cpu *c = nw_cpu();
+	__u64 now;
 	__u32 i;
 
-	if (!c)
+	if (!c || !c->tx_used)
 		return;
-	i = nw_tx_slot(c, skb);
+	now = bpf_ktime_get_ns();
+	i = nw_tx_slot(c, skb, now);
 	if (i < NW_TX_DEV)
-		c->tx[NW_IDX(i, NW_TX_DEV)].stamps[NW_TX_XMIT] = bpf_ktime_get_ns();
+		c->tx[NW_IDX(i, NW_TX_DEV)].stamps[NW_TX_XMIT] = now;
 }
 
-/* The driver returned: the segment has left; record and (if sampled) report it. */
-static __always_inline void nw_tx_done(const struct sk_buff *skb)
+#define NW_NETDEV_TX_BUSY 0x10
+
+/*
+ * The driver returned: unless it was busy (the skb will be offered again), the segment has
+ * left; record and (if sampled) report it.
+ */
+static __always_inline void nw_tx_done(const struct sk_buff *skb, int rc)
 {
 	struct nw_cpu *c = nw_cpu();
 	struct nw_tx_dev *d;
 	struct nw_hists *h;
 	__u32 i;
 
-	if (!c)
+	if (!c || !c->tx_used)
 		return;
-	i = nw_tx_slot(c, skb);
+	i = nw_tx_slot(c, skb, 0);
 	if (i >= NW_TX_DEV)
 		return;
 	d = &c->tx[NW_IDX(i, NW_TX_DEV)];
+	if (!d->stamps[NW_TX_XMIT])
+		return; /* not started on this CPU: not this segment's transmission */
+	if (rc == NW_NETDEV_TX_BUSY) {
+		d->stamps[NW_TX_XMIT] = 0;
+		return;
+	}
 	d->skb = 0;
 	if (c->tx_used)
 		c->tx_used -= 1;

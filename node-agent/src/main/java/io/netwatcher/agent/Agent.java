@@ -151,7 +151,15 @@ public final class Agent implements AutoCloseable {
         ProbeSet p = probes;
         budget = new ProbeBudget(new CpuBudget(costConfig.cpuBudget(), probeConfig.timeEvery(),
                 Math.max(probeConfig.timeEvery(), costConfig.maxTimeEvery())),
-                () -> p.runStats().values().stream().mapToLong(ProbeSet.RunStats::runTimeNs).sum(),
+                () -> {
+                    long t = 0;
+                    long n = 0;
+                    for (ProbeSet.RunStats r : p.runStats().values()) {
+                        t += r.runTimeNs();
+                        n += r.runCount();
+                    }
+                    return new ProbeBudget.RunTotals(t, n);
+                },
                 p::setTimeEvery, costConfig.statsAlwaysOn() ? null : () -> {
                     int fd = BpfObject.enableStats();
                     return () -> BpfObject.closeFd(fd);

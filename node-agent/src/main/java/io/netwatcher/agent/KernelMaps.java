@@ -110,6 +110,7 @@ public final class KernelMaps {
     public static final int STAT_RB_WAKEUP = 8;
     public static final int STAT_RX_PICKED = 9;
     public static final int STAT_TX_PICKED = 10;
+    public static final int STAT_TX_STALE = 11;
     /** NW_STAT_MAX: entries of the stats array. */
     public static final int STAT_MAX = 16;
 

@@ -4,7 +4,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
-import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +18,10 @@ import org.slf4j.LoggerFactory;
 public final class ProbeBudget implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProbeBudget.class);
 
+    /** The probes' cumulative run time and number of runs, summed over their programs. */
+    public record RunTotals(long runTimeNs, long runs) {
+    }
+
     /** Switches the kernel's BPF run-time statistics on until the returned handle is closed. */
     @FunctionalInterface
     public interface StatsSwitch {
@@ -25,7 +29,7 @@ public final class ProbeBudget implements AutoCloseable {
     }
 
     private final CpuBudget budget;
-    private final LongSupplier runTimeNs;
+    private final Supplier<RunTotals> totals;
     private final IntConsumer apply;
     private final StatsSwitch stats;
     private final long windowMs;
@@ -37,23 +41,23 @@ public final class ProbeBudget implements AutoCloseable {
     private long windows;
 
     /**
-     * @param runTimeNs the probes' cumulative run time, summed over their programs
+     * @param totals    the probes' cumulative run time and runs, summed over their programs
      * @param apply     sets the sampling of packet timing in the probes
      * @param stats     switches run-time counting on; null when it is always on (--bpf-stats)
      */
-    public ProbeBudget(CpuBudget budget, LongSupplier runTimeNs, IntConsumer apply, StatsSwitch stats,
+    public ProbeBudget(CpuBudget budget, Supplier<RunTotals> totals, IntConsumer apply, StatsSwitch stats,
                        long periodMs, long windowMs) {
-        this(budget, runTimeNs, apply, stats, periodMs, windowMs, true);
+        this(budget, totals, apply, stats, periodMs, windowMs, budget.enabled());
     }
 
     /** With {@code scheduled} false nothing runs until {@link #step()} is called (tests). */
-    ProbeBudget(CpuBudget budget, LongSupplier runTimeNs, IntConsumer apply, StatsSwitch stats,
+    ProbeBudget(CpuBudget budget, Supplier<RunTotals> totals, IntConsumer apply, StatsSwitch stats,
                 long periodMs, long windowMs, boolean scheduled) {
         if (windowMs <= 0 || periodMs < windowMs) {
             throw new IllegalArgumentException("need 0 < window <= period: " + windowMs + ", " + periodMs);
         }
         this.budget = budget;
-        this.runTimeNs = runTimeNs;
+        this.totals = totals;
         this.apply = apply;
         this.stats = stats;
         this.windowMs = windowMs;
@@ -110,30 +114,32 @@ public final class ProbeBudget implements AutoCloseable {
 
     /** Measures one window and applies the budget's answer. */
     synchronized void step() throws Exception {
-        double cost;
+        CpuBudget.Window w;
         try (AutoCloseable on = stats == null ? () -> { } : stats.on()) {
             long t0 = System.nanoTime();
-            long r0 = runTimeNs.getAsLong();
+            RunTotals r0 = totals.get();
             Thread.sleep(windowMs);
-            long r1 = runTimeNs.getAsLong();
+            RunTotals r1 = totals.get();
             long t1 = System.nanoTime();
-            cost = (double) Math.max(0, r1 - r0) / Math.max(1, t1 - t0);
+            w = new CpuBudget.Window(every, Math.max(0, r1.runTimeNs() - r0.runTimeNs()),
+                    Math.max(0, r1.runs() - r0.runs()), Math.max(1, t1 - t0));
         }
         windows++;
+        double cost = w.cost();
         lastCost = cost;
-        int next = budget.next(every, cost);
-        boolean over = budget.exceeded(next, cost);
-        if (over && !exceeded) {
-            LOG.warn("the probes cost {}% of a core with 1 packet in {} timed, over the budget of {}%: what remains"
-                    + " is hook dispatch and connection tracking, which sampling does not reduce",
-                    pct(cost), next, pct(budget.budget()));
+        CpuBudget.Decision d = budget.next(w);
+        if (d.exceeded() && !exceeded) {
+            LOG.warn("the probes cost {}% of a core, over the budget of {}%: with 1 packet in {} timed, what remains"
+                    + " is hook dispatch and connection tracking (about {} ns per program run), which timing fewer"
+                    + " packets does not reduce", pct(cost), pct(budget.budget()), d.every(),
+                    String.format("%.0f", budget.floorNsPerRun()));
         }
-        exceeded = over;
-        if (next != every) {
+        exceeded = d.exceeded();
+        if (d.every() != every) {
             LOG.info("probes cost {}% of a core (budget {}%): timing 1 packet in {} (was 1 in {})", pct(cost),
-                    pct(budget.budget()), next, every);
-            apply.accept(next);
-            every = next;
+                    pct(budget.budget()), d.every(), every);
+            apply.accept(d.every());
+            every = d.every();
         }
     }
 

@@ -128,6 +128,9 @@ public final class SelfMetrics implements AutoCloseable {
         FunctionCounter.builder("netwatcher.packets.picked", stats, s -> s.kernelStat(KernelMaps.STAT_TX_PICKED))
                 .description("Packets picked for layer timing at their first hook").tag("direction", "transmit")
                 .register(r);
+        FunctionCounter.builder("netwatcher.packets.stale", stats, s -> s.kernelStat(KernelMaps.STAT_TX_STALE))
+                .description("Timed packets given up before their last boundary (dropped in a qdisc, sent by"
+                        + " another CPU, segmented in software)").tag("direction", "transmit").register(r);
         FunctionCounter.builder("netwatcher.ringbuf.wakeups", agent, Agent::ringWakeups)
                 .description("Times the ring-buffer reader woke: the kernel woke it (ring past its fill mark) or its"
                         + " timer did").tag("cause", "fill").register(r);

@@ -10,7 +10,7 @@ import java.util.List;
 public enum Boundary {
     RX_DRIVER("rx.driver", "packet handed up by a driver",
             c(HookKind.TRACEPOINT, "tp_netif_rx", "tp_napi_gro_receive_entry", "tp_netif_receive_skb_entry",
-                    "tp_netif_receive_skb_list_entry")),
+                    "tp_netif_receive_skb_list_entry", "tp_napi_gro_frags_entry")),
     RX_STACK("rx.stack", "core stack dispatch", c(HookKind.TRACEPOINT, "tp_netif_receive_skb")),
     RX_TRANSPORT("rx.transport", "transport entry after socket lookup",
             c(HookKind.CGROUP_SKB, "cg_ingress"),
