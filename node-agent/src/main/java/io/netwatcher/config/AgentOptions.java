@@ -78,7 +78,8 @@ public final class AgentOptions {
 
     @Option(names = "--events", paramLabel = "TYPES", split = ",",
             description = "Event types to print (comma-separated): packet, connection, retransmit, reset, drop,"
-                    + " bad_checksum, receive_queue_full, buffer_limit, flow, latency. Default: all.")
+                    + " bad_checksum, receive_queue_full, buffer_limit, flow, latency, benign_drop (drops that are"
+                    + " not losses). Default: all but benign_drop.")
     Set<String> events;
 
     @Option(names = {"-p", "--pid"}, paramLabel = "PID", defaultValue = "0",
@@ -93,7 +94,8 @@ public final class AgentOptions {
     int ringBufferMb;
 
     @Option(names = "--max-connections", paramLabel = "N", defaultValue = "32768",
-            description = "Connections tracked at once (older ones are evicted first). Default: ${DEFAULT-VALUE}.")
+            description = "Connections tracked in detail at once; beyond it they are counted (netwatcher_map_full_total)"
+                    + " and still opened and closed, without updates or flows. Default: ${DEFAULT-VALUE}.")
     int maxConnections;
 
     @Option(names = "--prefer-hook", paramLabel = "KIND",
@@ -189,7 +191,7 @@ public final class AgentOptions {
             case "table" -> EventPrinter.Format.TABLE;
             default -> throw bad("--output", output, "must be json or table");
         };
-        Set<String> types = events == null ? EventPrinter.TYPES : new LinkedHashSet<>(events);
+        Set<String> types = events == null ? EventPrinter.DEFAULT_TYPES : new LinkedHashSet<>(events);
         for (String t : types) {
             if (!EventPrinter.TYPES.contains(t)) {
                 throw bad("--events", t, "unknown event type; known: " + new TreeSet<>(EventPrinter.TYPES));
@@ -241,7 +243,7 @@ public final class AgentOptions {
         long intervalNs = Math.round(intervalSeconds * 1e9);
         ProbeConfig probes = new ProbeConfig(sample, maxEventsPerSec, maxErrorsPerSec, sport == null ? 0 : sport,
                 dport == null ? 0 : dport, http, Math.min(intervalNs / 2, 100_000_000L), ringBufferMb << 20,
-                maxConnections, prefer, Optional.ofNullable(cgroupRoot));
+                maxConnections, prefer, Optional.ofNullable(cgroupRoot), types.contains("benign_drop"));
         return new AgentConfig(standalone, probes, intervalNs, count, Math.round(durationSeconds * 1e9), format, all,
                 types, pid, bpfStats, Optional.ofNullable(kubeconfig), Optional.ofNullable(nodeName), export, selection,
                 scope);

@@ -6,6 +6,9 @@ import io.netwatcher.bpf.BpfMap;
 import io.netwatcher.bpf.BpfObject;
 import io.netwatcher.bpf.BpfProgram;
 import io.netwatcher.btf.Btf;
+import io.netwatcher.event.BenignDrops;
+import io.netwatcher.event.DropReasons;
+import io.netwatcher.event.KernelSymbols;
 import io.netwatcher.event.Layouts;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -56,6 +59,9 @@ public final class ProbeSet implements AutoCloseable {
         Btf objBtf = Btf.ofObject(elf);
         int cfgOffset = objBtf.varOffset(".rodata", "targ_cfg")
                 .orElseThrow(() -> new IllegalStateException("targ_cfg not found in .rodata"));
+        Rodata flags = Rodata.of(elf);
+        List<BenignDrops.Entry> benign = BenignDrops.resolve(DropReasons.fromBtf(hooks.vmlinux()),
+                KernelSymbols.load(Path.of("/proc/kallsyms")), Layouts.BENIGN_MAX);
         Map<String, String> rejected = new HashMap<>();
         for (int attempt = 1; ; attempt++) {
             BpfObject obj = BpfObject.open("netwatcher", elf);
@@ -73,6 +79,9 @@ public final class ProbeSet implements AutoCloseable {
                     p.setAutoload(enabled.contains(p.name()));
                 }
                 configure(obj, config, cfgOffset, !iterator, !cgroupTransport);
+                flags.write(obj.rodata(), config.benignDropEvents(), benign,
+                        !plans.get(Boundary.ERR_DROP).programs.isEmpty(),
+                        plans.get(Boundary.CONN_CLIENT_OPEN).kind == HookKind.SOCKOPS);
                 obj.load();
                 Map<String, BpfLink> iterators = new HashMap<>();
                 List<Attachment> attachments = attach(obj, plans, hooks, iterators);
@@ -177,7 +186,7 @@ public final class ProbeSet implements AutoCloseable {
                 if (!attached.contains(name) && !attachErrors.containsKey(name)) {
                     try {
                         BpfProgram p = obj.program(name);
-                        if (plan.kind == HookKind.CGROUP_SKB) {
+                        if (plan.kind == HookKind.CGROUP_SKB || plan.kind == HookKind.SOCKOPS) {
                             p.attachCgroup(hooks.cgroup2().orElseThrow());
                         } else if (plan.kind == HookKind.ITERATOR) {
                             BpfLink link = p.attachIterator();
