@@ -260,6 +260,30 @@ public final class ProbeSet implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Runs the kernel skipped, per loaded program: a program does not nest on one CPU, so an
+     * invocation from an interrupt while it is already running there is dropped and counted
+     * (fdinfo recursion_misses, v5.12+). Counted whether or not bpf_stats is on.
+     */
+    public Map<String, Long> recursionMisses() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (BpfProgram p : object.programs().values()) {
+            if (!p.autoload()) {
+                continue;
+            }
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + p.fd()))) {
+                    if (line.startsWith("recursion_misses:")) {
+                        out.put(p.name(), Long.parseLong(line.substring(17).trim()));
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("no recursion misses for {}: {}", p.name(), e.toString());
+            }
+        }
+        return out;
+    }
+
     /** A program's cumulative run time and count. */
     public record RunStats(long runTimeNs, long runCount) {
         static RunStats read(Path fdinfo) throws IOException {
