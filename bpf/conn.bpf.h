@@ -516,6 +516,56 @@ static __always_inline void nw_conn_iter(struct sock *sk, __u64 cookie)
 	nw_conn_snapshot(sk, c, bpf_ktime_get_ns());
 }
 
+/*
+ * The agent's walk over every process's open files (iter/task_file), run at start-up and when
+ * connections without an owner appear: a socket older than the agent (a listener, or a
+ * connection that has not sent or received since) belongs to the process holding it, as
+ * `ss -p` reports. Only sockets with no owner yet are given one.
+ */
+static __always_inline void nw_owner_walk(struct task_struct *task, struct file *file)
+{
+	struct nw_listener_key lk;
+	struct nw_listener *l;
+	struct nw_owner *o;
+	struct socket *sock;
+	struct nw_conn *c;
+	struct sock *sk;
+	__u64 cookie;
+	__u32 pid, uid;
+
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return;
+	sk = sock->sk;
+	if (!sk || !nw_sk_is_tcp(sk))
+		return;
+	pid = task->tgid;
+	uid = BPF_CORE_READ(task, cred, uid.val);
+	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN) {
+		nw_listener_key(sk, &lk);
+		l = bpf_map_lookup_elem(&listeners, &lk);
+		if (l && !l->pid && l->sk == (__u64)sk) {
+			l->pid = pid;
+			l->uid = uid;
+			bpf_probe_read_kernel_str(l->comm, sizeof(l->comm), task->comm);
+		}
+	} else {
+		cookie = bpf_get_socket_cookie(sk);
+		c = bpf_map_lookup_elem(&conns, &cookie);
+		if (c && !c->pid) {
+			c->pid = pid;
+			c->uid = uid;
+			bpf_probe_read_kernel_str(c->comm, sizeof(c->comm), task->comm);
+		}
+	}
+	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (o && !o->pid) {
+		o->pid = pid;
+		o->uid = uid;
+		bpf_probe_read_kernel_str(o->comm, sizeof(o->comm), task->comm);
+	}
+}
+
 /* A received segment on an established socket: refresh its snapshot now and then. */
 static __always_inline void nw_conn_touch(const struct sock *sk, __u64 cookie)
 {

@@ -266,6 +266,19 @@ int it_tcp(struct bpf_iter__tcp *ctx)
 	return 0;
 }
 
+/* Walked by the agent at start-up: the processes holding sockets older than the agent (v5.11+). */
+SEC("iter/task_file")
+int it_task_file(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+
+	if (!task || !file)
+		return 0;
+	nw_owner_walk(task, file);
+	return 0;
+}
+
 /* ==== Errors ============================================================== */
 
 SEC("tp_btf/tcp_retransmit_skb")

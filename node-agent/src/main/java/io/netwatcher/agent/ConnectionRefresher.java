@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
  * Refreshes connection counters from the live sockets: runs the TCP socket iterator inside each
  * network namespace that holds tracked connections (a BPF TCP iterator sees only its creator's
  * namespace). Namespaces are found by inode; the scan is redone when an unknown one appears.
+ * Owners of sockets the kernel saw no process for come from a walk over every process's files.
  */
 final class ConnectionRefresher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionRefresher.class);
@@ -34,7 +35,10 @@ final class ConnectionRefresher implements AutoCloseable {
         this.netns = netns;
     }
 
-    /** Every namespace on the host: learns the connections and listeners that predate the agent. */
+    /**
+     * Every namespace on the host: learns the connections and listeners that predate the agent,
+     * then the processes that hold them.
+     */
     synchronized void refreshAll() {
         BpfLink it = probes.connectionIterator().orElse(null);
         if (it == null) {
@@ -42,6 +46,12 @@ final class ConnectionRefresher implements AutoCloseable {
         }
         rescan();
         run(it, known);
+        findOwners();
+    }
+
+    /** Gives the sockets without an owner the process holding them (a walk over every process's files). */
+    synchronized void findOwners() {
+        probes.ownerIterator().ifPresent(BpfLink::runIterator);
     }
 
     /** The namespaces of the connections in the conns map. */

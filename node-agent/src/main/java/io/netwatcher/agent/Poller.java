@@ -37,6 +37,8 @@ final class Poller {
     private final int dport;
     /** Per connection: a digest of its kernel record without update_ns, as last reported. */
     private final Map<Long, Long> lastDigest = new HashMap<>();
+    /** Established connections seen without an owner: each one asks for the owner walk once. */
+    private final Set<Long> unowned = new HashSet<>();
     private final Map<Long, FlowState> flows = new HashMap<>();
     /** Cookies whose close was reported (close time): a map entry still read for one is stale. */
     private final Map<Long, Long> closed = new HashMap<>();
@@ -93,6 +95,7 @@ final class Poller {
     private void pollConnections(long nowNs, long interval) {
         refresher.refresh();
         List<ConnEvent> changed = new ArrayList<>();
+        boolean[] findOwners = new boolean[1];
         probes.map("conns").forEachChunk(e -> {
             ByteBuffer k = e.keys();
             ByteBuffer v = e.values();
@@ -112,6 +115,9 @@ final class Poller {
                     continue;
                 }
                 ConnStats s = decoder.stats(v, off);
+                if (s.established() && s.pid() == 0 && unowned.add(cookie)) {
+                    findOwners[0] = true;
+                }
                 if (s.established()) {
                     Tuple t = decoder.tuple(v, off + Layouts.Conn.T);
                     changed.add(new ConnEvent(ConnEvent.Kind.UPDATE, nowNs, cookie, t, s.state(), s));
@@ -129,6 +135,10 @@ final class Poller {
         long keepNs = Math.max(4 * interval, 5_000_000_000L);
         flows.values().removeIf(st -> nowNs - st.seenNs > keepNs);
         lastDigest.keySet().retainAll(flows.keySet());
+        unowned.retainAll(flows.keySet());
+        if (findOwners[0]) {
+            refresher.findOwners(); // seen in the next read
+        }
         closed.values().removeIf(t -> nowNs - t > 30_000_000_000L);
     }
 

@@ -41,6 +41,8 @@ public enum Boundary {
     CONN_SNAPSHOT("conn.snapshot", "connection counters (srtt, cwnd, bytes...) refreshed as ss reads them",
             c(HookKind.ITERATOR, "it_tcp"),
             c(HookKind.TRACEPOINT, "tp_tcp_probe")),
+    CONN_OWNER("conn.owner", "the processes holding sockets older than the agent (listeners, idle connections),"
+            + " from every process's open files as ss -p finds them", c(HookKind.ITERATOR, "it_task_file")),
     ERR_RETRANSMIT("err.retransmit", "segment retransmitted",
             c(HookKind.TRACEPOINT, "tp_tcp_retransmit_skb_err:3"),
             c(HookKind.TRACEPOINT, "tp_tcp_retransmit_skb")),

@@ -224,6 +224,11 @@ public final class ProbeSet implements AutoCloseable {
         return Optional.ofNullable(iterators.get("it_tcp"));
     }
 
+    /** The it_task_file iterator, which gives sockets without an owner the process holding them. */
+    public Optional<BpfLink> ownerIterator() {
+        return Optional.ofNullable(iterators.get("it_task_file"));
+    }
+
     private static String join(String a, String b) {
         return a.isEmpty() ? b : b.isEmpty() ? a : a + "; " + b;
     }

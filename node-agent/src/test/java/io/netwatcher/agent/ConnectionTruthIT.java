@@ -44,6 +44,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Connection values against the kernel's own view: the listener's accept queue (`ss -ltn`), the
@@ -118,11 +120,13 @@ class ConnectionTruthIT {
         }
     }
 
-    @Test
-    void anAcceptedIdleConnectionBelongsToTheServerProcess() throws Exception {
-        int port = 24631;
-        try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups();
-             AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
+    /** Before: the listener's owner from listen(). After: the process holding the socket (ss -p). */
+    @ParameterizedTest(name = "agent started {0}")
+    @ValueSource(strings = {"before", "after"})
+    void anAcceptedIdleConnectionBelongsToTheServerProcess(String agentStarted) throws Exception {
+        int port = agentStarted.equals("before") ? 24631 : 24637;
+        try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups()) {
+            AgentHarness early = agentStarted.equals("before") ? AgentHarness.start(AgentHarness.testConfig()) : null;
             Path group = cg.create("netwatcher-it/owner-" + UUID.randomUUID().toString().substring(0, 8));
             Process server = Cgroups.startIn(group, net.a().name(),
                     TcpPeer.command("serve", net.a().ipv4(), "" + port).toArray(String[]::new));
@@ -147,18 +151,29 @@ class ConnectionTruthIT {
                     long ssPid = Long.parseLong(m.group(1));
                     assertEquals(server.pid(), ssPid, "the server process accepted it");
                     SsSocket accepted = SsSocket.parse(ssLine).get(0);
-                    h.agent().refreshConnections();
-                    ConnStats s = h.agent().connection(accepted.cookie())
-                            .orElseThrow(() -> new AssertionError("accepted connection not tracked"));
-                    assertEquals(Role.SERVER, s.role());
-                    assertEquals(0, s.bytesReceived() + s.bytesSent(), "nothing was read or written");
-                    assertEquals(ssPid, s.pid(), "the agent's owner of the idle accepted connection vs ss -p");
-                    ConnEvent open = h.awaitConn(ConnEvent.Kind.OPEN, c -> c.cookie() == accepted.cookie(), WAIT,
-                            "server open");
-                    assertEquals(ssPid, open.pid(), "already at open: the listener's process");
+                    try (AgentHarness h = early != null ? early : AgentHarness.start(AgentHarness.testConfig())) {
+                        h.agent().refreshConnections();
+                        ConnStats s = h.agent().connection(accepted.cookie())
+                                .orElseThrow(() -> new AssertionError("accepted connection not tracked"));
+                        assertEquals(Role.SERVER, s.role(), "a server: its port has a listener");
+                        assertEquals(0, s.bytesReceived() + s.bytesSent(), "nothing was read or written");
+                        assertEquals(ssPid, s.pid(), "the agent's owner of the idle accepted connection vs ss -p");
+                        if (early != null) {
+                            ConnEvent open = h.awaitConn(ConnEvent.Kind.OPEN, c -> c.cookie() == accepted.cookie(),
+                                    WAIT, "server open");
+                            assertEquals(ssPid, open.pid(), "already at open: the listener's process");
+                        } else {
+                            ConnEvent update = h.awaitConn(ConnEvent.Kind.UPDATE,
+                                    c -> c.cookie() == accepted.cookie(), WAIT, "the first read of it");
+                            assertEquals(ssPid, update.pid(), "its first report names the process");
+                        }
+                    }
                 }
             } finally {
                 server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                if (early != null) {
+                    early.close();
+                }
             }
         }
     }
