@@ -40,6 +40,18 @@ struct {
 	__type(value, struct nw_untracked);
 } conn_untracked SEC(".maps");
 
+/*
+ * Connections whose socket is gone without a close: the agent's socket walk no longer finds them
+ * (both the close and the destruction of the socket were missed). The agent lists them here;
+ * the next walk reports their close and forgets them (nw_conn_gc).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u8);
+} conn_gc SEC(".maps");
+
 /* A connection record built outside the conns map (untracked connections), one per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -490,6 +502,42 @@ static __always_inline struct nw_conn *nw_conn_adopt(const struct sock *sk, __u6
 	return 0;
 }
 
+/* One connection listed in conn_gc: its socket is gone, so it closed. */
+static long nw_conn_gc_one(struct bpf_map *map, __u64 *cookie, __u8 *unused, void *ctx)
+{
+	struct nw_conn_event *e;
+	struct nw_conn *c = bpf_map_lookup_elem(&conns, cookie);
+	__u8 oldstate;
+
+	if (!c)
+		return 0;
+	oldstate = c->state;
+	c->state = TCP_CLOSE;
+	if (c->established)
+		nw_count(c->cgroup_id, NW_CNT_CONN_CLOSE, c->role);
+	if (nw_ports_match(c->t.sport, c->t.dport)) {
+		e = nw_reserve(sizeof(*e));
+		if (e) {
+			__builtin_memset(e, 0, sizeof(e->h) + 8);
+			nw_fill_hdr(&e->h, NW_EV_CONN, *cookie, c->cgroup_id);
+			e->h.pid = c->pid;
+			e->h.t = c->t;
+			e->event = NW_CONN_CLOSE;
+			e->oldstate = oldstate;
+			bpf_probe_read_kernel(&e->c, sizeof(e->c), c);
+			nw_submit(e);
+		}
+	}
+	bpf_map_delete_elem(&conns, cookie);
+	return 0;
+}
+
+/* At the end of each socket walk: the connections the agent found gone. */
+static __always_inline void nw_conn_gc(void)
+{
+	bpf_for_each_map_elem(&conn_gc, nw_conn_gc_one, 0, 0);
+}
+
 /*
  * The agent's periodic walk over every TCP socket (iter/tcp, process context, socket locked):
  * refresh the snapshot of each tracked connection exactly as ss would read it, and learn the
@@ -504,16 +552,20 @@ static __always_inline void nw_conn_iter(struct sock *sk, __u64 cookie)
 		nw_listener_add(sk, false);
 		return;
 	}
-	if (state == TCP_CLOSE || state == TCP_SYN_RECV)
+	if (state == TCP_CLOSE)
 		return;
 	c = bpf_map_lookup_elem(&conns, &cookie);
-	if (!c)
+	if (!c && state != TCP_SYN_RECV)
 		c = nw_conn_adopt(sk, cookie, state);
 	if (!c)
 		return;
-	if (state != TCP_SYN_SENT)
-		nw_conn_opened(c); /* found established, or its ESTABLISHED transition was not seen */
 	nw_conn_snapshot(sk, c, bpf_ktime_get_ns());
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV && !c->established) {
+		/* Found established: older than the agent, or its open was not seen (then report it now). */
+		nw_conn_opened(c);
+		if (c->start_ns)
+			nw_conn_emit(sk, c, cookie, NW_CONN_OPEN, TCP_SYN_SENT);
+	}
 }
 
 /*

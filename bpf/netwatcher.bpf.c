@@ -250,15 +250,20 @@ int so_established(struct bpf_sock_ops *ops)
 	return 1;
 }
 
-/* Walked by the agent every interval: connection snapshots as ss sees them (v5.9+). */
+/*
+ * Walked by the agent every interval: connection snapshots as ss sees them (v5.9+); at the end of
+ * the walk (no socket), the closes of connections whose socket is gone.
+ */
 SEC("iter/tcp")
 int it_tcp(struct bpf_iter__tcp *ctx)
 {
 	struct sock_common *skc = ctx->sk_common;
 	struct tcp_sock *tp;
 
-	if (!skc)
+	if (!skc) {
+		nw_conn_gc(); /* the end of the walk */
 		return 0;
+	}
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (!tp)
 		return 0;

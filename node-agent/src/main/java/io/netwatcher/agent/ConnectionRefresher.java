@@ -54,11 +54,15 @@ final class ConnectionRefresher implements AutoCloseable {
         probes.ownerIterator().ifPresent(BpfLink::runIterator);
     }
 
-    /** The namespaces of the connections in the conns map. */
-    synchronized void refresh() {
+    /**
+     * The namespaces of the connections in the conns map: returns the inodes of those walked (every
+     * tracked socket still there was refreshed; the walk also reported the connections listed as
+     * gone).
+     */
+    synchronized Set<Long> refresh() {
         BpfLink it = probes.connectionIterator().orElse(null);
         if (it == null) {
-            return;
+            return Set.of();
         }
         Set<Long> wanted = namespacesOfConnections(probes.map("conns"));
         if (!known.keySet().containsAll(wanted) && System.nanoTime() - lastScan > RESCAN_NS) {
@@ -71,7 +75,7 @@ final class ConnectionRefresher implements AutoCloseable {
                 targets.put(inode, p);
             }
         }
-        run(it, targets);
+        return run(it, targets);
     }
 
     private void rescan() {
@@ -79,9 +83,18 @@ final class ConnectionRefresher implements AutoCloseable {
         lastScan = System.nanoTime();
     }
 
-    private void run(BpfLink it, Map<Long, Path> targets) {
-        runner.forEach(targets, it::runIterator,
-                (path, e) -> LOG.debug("cannot refresh connections in {}: {}", path, e.getMessage()));
+    /** Runs the walk in each namespace; returns the inodes of those walked. */
+    private Set<Long> run(BpfLink it, Map<Long, Path> targets) {
+        Set<Long> walked = new HashSet<>(targets.keySet());
+        runner.forEach(targets, it::runIterator, (path, e) -> {
+            LOG.debug("cannot refresh connections in {}: {}", path, e.getMessage());
+            targets.forEach((inode, p) -> {
+                if (p.equals(path)) {
+                    walked.remove(inode);
+                }
+            });
+        });
+        return walked;
     }
 
     static Set<Long> namespacesOfConnections(BpfMap conns) {

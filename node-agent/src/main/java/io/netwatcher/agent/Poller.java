@@ -12,6 +12,7 @@ import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.probe.ProbeSet;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,6 +40,10 @@ final class Poller {
     private final Map<Long, Long> lastDigest = new HashMap<>();
     /** Established connections seen without an owner: each one asks for the owner walk once. */
     private final Set<Long> unowned = new HashSet<>();
+    /** Connections the walk of their namespace did not find, and in how many walks in a row. */
+    private final Map<Long, Integer> missing = new HashMap<>();
+    /** Connections listed in conn_gc for the next walk to close. */
+    private final Set<Long> listedGone = new HashSet<>();
     private final Map<Long, FlowState> flows = new HashMap<>();
     /** Cookies whose close was reported (close time): a map entry still read for one is stale. */
     private final Map<Long, Long> closed = new HashMap<>();
@@ -93,8 +98,15 @@ final class Poller {
     }
 
     private void pollConnections(long nowNs, long interval) {
-        refresher.refresh();
+        Set<Long> walked = refresher.refresh(); // also closes the connections listed gone last time
+        BpfMap gc = probes.map("conn_gc");
+        for (long cookie : listedGone) {
+            gc.delete(cookieKey(cookie));
+        }
+        listedGone.clear();
         List<ConnEvent> changed = new ArrayList<>();
+        List<Long> gone = new ArrayList<>();
+        Set<Long> present = new HashSet<>();
         boolean[] findOwners = new boolean[1];
         probes.map("conns").forEachChunk(e -> {
             ByteBuffer k = e.keys();
@@ -105,6 +117,17 @@ final class Poller {
                     continue; // deleted by the kernel right after its close event
                 }
                 int off = e.valueOffset(i);
+                present.add(cookie);
+                // Not refreshed by a walk of its namespace that started after it was last seen: the socket
+                // is gone and neither its close nor its destruction was seen. Twice in a row, to be sure.
+                long netns = Integer.toUnsignedLong(v.getInt(off + Layouts.Conn.NETNS));
+                if (walked.contains(netns) && v.getLong(off + Layouts.Conn.UPDATE_NS) < nowNs) {
+                    if (missing.merge(cookie, 1, Integer::sum) >= 2) {
+                        gone.add(cookie);
+                    }
+                } else {
+                    missing.remove(cookie);
+                }
                 FlowState st = flows.get(cookie);
                 if (st != null) {
                     st.seenNs = nowNs;
@@ -136,10 +159,23 @@ final class Poller {
         flows.values().removeIf(st -> nowNs - st.seenNs > keepNs);
         lastDigest.keySet().retainAll(flows.keySet());
         unowned.retainAll(flows.keySet());
+        missing.keySet().retainAll(present);
+        for (long cookie : gone) {
+            if (listedGone.size() >= gc.maxEntries()) {
+                break; // the rest in the next interval
+            }
+            gc.update(cookieKey(cookie), new byte[1], 0); // closed by the next walk
+            listedGone.add(cookie);
+            missing.remove(cookie);
+        }
         if (findOwners[0]) {
             refresher.findOwners(); // seen in the next read
         }
         closed.values().removeIf(t -> nowNs - t > 30_000_000_000L);
+    }
+
+    private static byte[] cookieKey(long cookie) {
+        return ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(cookie).array();
     }
 
     /** A 64-bit digest of a conns value, update_ns left out: equal digests, nothing changed. */

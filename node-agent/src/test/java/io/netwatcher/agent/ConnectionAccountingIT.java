@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.event.ConnEvent;
+import io.netwatcher.event.Layouts;
 import io.netwatcher.event.Role;
+import io.netwatcher.netns.Netns;
 import io.netwatcher.probe.ProbeConfig;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Cgroups;
@@ -14,8 +16,11 @@ import io.netwatcher.testing.TcpPeer;
 import io.netwatcher.testing.TestNet;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,6 +105,35 @@ class ConnectionAccountingIT {
             } finally {
                 server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /**
+     * A tracked connection whose socket is gone without its close or its destruction having been
+     * seen (both programs skipped: recursion): the agent's walk of its namespace no longer finds it,
+     * and the next walk reports its close. Simulated with a record for a socket that never existed.
+     */
+    @Test
+    void aConnectionWhoseSocketVanishedIsClosedByTheNextWalk() throws Exception {
+        try (TestNet net = TestNet.create(); AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
+            long cgroup = 0x7e57_0000_0000L + (System.nanoTime() & 0xffff);
+            long cookie = (1L << 62) + (System.nanoTime() & 0xffffff);
+            long start = h.agent().clock().nowMonoNs();
+            ByteBuffer v = ByteBuffer.allocate(Layouts.Conn.SIZE).order(ByteOrder.nativeOrder());
+            v.putLong(Layouts.Conn.START_NS, start).putLong(Layouts.Conn.UPDATE_NS, start)
+                    .putLong(Layouts.Conn.CGROUP_ID, cgroup)
+                    .putInt(Layouts.Conn.NETNS, (int) Netns.inode(Path.of("/run/netns", net.a().name())))
+                    .put(Layouts.Conn.ROLE, (byte) 1).put(Layouts.Conn.STATE, (byte) 1)
+                    .put(Layouts.Conn.ESTABLISHED, (byte) 1);
+            v.putShort(Layouts.Conn.T + Layouts.Tuple.FAMILY, (short) 2);
+            h.agent().probes().map("conns").update(ByteBuffer.allocate(8).order(ByteOrder.nativeOrder())
+                    .putLong(cookie).array(), v.array(), 0);
+            ConnEvent close = h.awaitConn(ConnEvent.Kind.CLOSE, c -> c.cookie() == cookie, Duration.ofSeconds(10),
+                    "the close of the vanished connection");
+            assertEquals(Role.CLIENT, close.stats().role());
+            assertTrue(close.durationMs() >= 0, "with its duration");
+            assertEquals(1L, counts(h, cgroup, KernelMaps.CNT_CONN_CLOSE).get(Role.CLIENT), "counted closed once");
+            assertTrue(h.agent().connection(cookie).isEmpty(), "and forgotten");
         }
     }
 
