@@ -11,7 +11,8 @@
  * per cgroup and role. A connection the conns map has no room for is kept in socket storage
  * (conn_untracked) so that it still opens and closes with its role and start time. A close
  * whose state-change program was skipped (a BPF program does not nest on one CPU: the kernel
- * counts it in the program's recursion_misses) is caught when the socket is destroyed.
+ * counts it in the program's recursion_misses) is caught when the socket is destroyed, or else
+ * by the agent's socket walk once the socket is no longer there (conn_gc).
  */
 #ifndef NW_CONN_BPF_H
 #define NW_CONN_BPF_H
