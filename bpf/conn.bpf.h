@@ -4,6 +4,15 @@
  * tcp_sock counters (refreshed by the agent's socket iterator, and at close), and the
  * owning process (the last one to send or receive, kept in socket storage). Per-process
  * byte rates (the seed `flow`) are the agent's per-interval deltas of these snapshots.
+ *
+ * Accounting: a connection is counted as opened once, when it is first known to be
+ * established (its ESTABLISHED transition, or the agent's socket walk finding it), and as
+ * closed once, when an established connection closes; so opened - closed is the number open,
+ * per cgroup and role. A connection the conns map has no room for is kept in socket storage
+ * (conn_untracked) so that it still opens and closes with its role and start time. A close
+ * whose state-change program was skipped (a BPF program does not nest on one CPU: the kernel
+ * counts it in the program's recursion_misses) is caught when the socket is destroyed, or else
+ * by the agent's socket walk once the socket is no longer there (conn_gc).
  */
 #ifndef NW_CONN_BPF_H
 #define NW_CONN_BPF_H
@@ -12,6 +21,45 @@
 
 #define NW_RCV_SHUTDOWN 1
 #define NW_SEND_SHUTDOWN 2
+
+/* Client open events come from the sockops ACTIVE_ESTABLISHED callback (set when it is attached). */
+const volatile bool targ_client_open_at_sockops = false;
+
+/* A connection the conns map had no room for: enough to open and close it consistently. */
+struct nw_untracked {
+	__u64 start_ns;
+	__u64 cgroup_id;
+	__u8 role;
+	__u8 established;
+	__u8 pad[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nw_untracked);
+} conn_untracked SEC(".maps");
+
+/*
+ * Connections whose socket is gone without a close: the agent's socket walk no longer finds them
+ * (both the close and the destruction of the socket were missed). The agent lists them here;
+ * the next walk reports their close and forgets them (nw_conn_gc).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u8);
+} conn_gc SEC(".maps");
+
+/* A connection record built outside the conns map (untracked connections), one per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nw_conn);
+} conn_scratch SEC(".maps");
 
 /* The owner of a socket, as the last process that sent or received on it. */
 static __always_inline void nw_owner_copy(const struct sock *sk, struct nw_conn *c)
@@ -25,7 +73,7 @@ static __always_inline void nw_owner_copy(const struct sock *sk, struct nw_conn 
 	}
 }
 
-/* Process context on `sk` (connect, send, receive): remember who owns it. */
+/* Process context on `sk` (connect, listen, send, receive): remember who owns it. */
 static __always_inline void nw_owner_set(const struct sock *sk)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -80,17 +128,20 @@ static __always_inline void nw_conn_snapshot(const struct sock *sk, struct nw_co
 	c->bytes_received = received;
 	c->bytes_retrans = bpf_core_field_exists(tp->bytes_retrans) ? tp->bytes_retrans : 0;
 	c->segs_out = tp->segs_out;
-	c->srtt_us = tp->srtt_us >> 3;
-	c->rttvar_us = tp->mdev_us >> 2;
-	c->cwnd = nw_snd_cwnd(tp);
-	c->ssthresh = tp->snd_ssthresh;
+	/*
+	 * Once the connection left ESTABLISHED these keep their last working values: the ACK of a
+	 * FIN after a long idle can put BBR into PROBE_RTT (cwnd 4) or inflate srtt with a delayed
+	 * ACK, which is not what the connection ran with (TCP_INFO just before close() says so).
+	 */
+	if (!c->closing) {
+		c->srtt_us = tp->srtt_us >> 3;
+		c->rttvar_us = tp->mdev_us >> 2;
+		c->cwnd = nw_snd_cwnd(tp);
+		c->ssthresh = tp->snd_ssthresh;
+	}
 	c->rwnd = tp->rcv_wnd;
 	c->snd_wnd = tp->snd_wnd;
 	c->total_retrans = tp->total_retrans;
-	if (c->role != NW_ROLE_SERVER) {
-		c->backlog = sk->sk_ack_backlog;
-		c->max_backlog = sk->sk_max_ack_backlog;
-	}
 	c->sndbuf = sk->sk_sndbuf;
 	c->wmem_queued = sk->sk_wmem_queued;
 	c->rcvbuf = sk->sk_rcvbuf;
@@ -98,6 +149,18 @@ static __always_inline void nw_conn_snapshot(const struct sock *sk, struct nw_co
 	if (c->t.sport == 0)
 		nw_tuple_from_sk(sk, &c->t);
 	nw_owner_copy(sk, c);
+}
+
+/*
+ * A server connection's accept queue: an accepted socket is cloned from its listener
+ * (inet_csk_clone_lock copies struct sock), so it carries the listener's queue length as it
+ * was just before this connection was queued, and the listener's limit. Read from the child,
+ * it is right even when several listeners share the port (SO_REUSEPORT, IPv4 and IPv6).
+ */
+static __always_inline void nw_conn_backlog(const struct sock *sk, struct nw_conn *c)
+{
+	c->backlog = BPF_CORE_READ(sk, sk_ack_backlog) + 1;
+	c->max_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
 }
 
 static __always_inline void nw_conn_current(struct nw_conn *c)
@@ -127,20 +190,71 @@ static __always_inline void nw_conn_emit(const struct sock *sk, const struct nw_
 	nw_submit(e);
 }
 
-static __always_inline struct nw_conn *nw_conn_create(const struct sock *sk, __u64 cookie, __u8 role, __u64 start)
+/* Counted as opened once, when first known to be established. */
+static __always_inline void nw_conn_opened(struct nw_conn *c)
 {
-	struct nw_conn c = {};
+	if (c->established)
+		return;
+	c->established = 1;
+	nw_count(c->cgroup_id, NW_CNT_CONN_OPEN, c->role);
+}
 
-	c.start_ns = start;
-	c.role = role;
-	c.cgroup_id = nw_sk_cgroup_id(sk);
-	c.netns = nw_sk_netns(sk);
-	nw_tuple_from_sk(sk, &c.t);
-	if (bpf_map_update_elem(&conns, &cookie, &c, BPF_ANY)) {
-		nw_stat(NW_STAT_CONN_FULL);
+/* A fresh record for `sk` in this CPU's scratch entry (for connections not in the conns map). */
+static __always_inline struct nw_conn *nw_conn_scratch(const struct sock *sk, __u8 role, __u64 start)
+{
+	__u32 zero = 0;
+	struct nw_conn *c = bpf_map_lookup_elem(&conn_scratch, &zero);
+
+	if (!c)
 		return 0;
+	__builtin_memset(c, 0, sizeof(*c));
+	c->start_ns = start;
+	c->role = role;
+	c->cgroup_id = nw_sk_cgroup_id(sk);
+	c->netns = nw_sk_netns(sk);
+	nw_tuple_from_sk(sk, &c->t);
+	return c;
+}
+
+/* The record of an untracked connection, from its socket storage. */
+static __always_inline struct nw_conn *nw_conn_of_untracked(const struct sock *sk, const struct nw_untracked *u)
+{
+	struct nw_conn *c = nw_conn_scratch(sk, u->role, u->start_ns);
+
+	if (!c)
+		return 0;
+	if (u->cgroup_id)
+		c->cgroup_id = u->cgroup_id;
+	c->established = u->established;
+	return c;
+}
+
+/*
+ * A connection starts being tracked. When the conns map is full the insert is refused and
+ * counted, and the connection is remembered in socket storage instead: then this returns 0
+ * and *u points to that storage (0 as well if even that failed).
+ */
+static __always_inline struct nw_conn *nw_conn_create(const struct sock *sk, __u64 cookie, __u8 role, __u64 start,
+						      struct nw_untracked **u)
+{
+	struct nw_conn *c = nw_conn_scratch(sk, role, start);
+	struct nw_untracked *s;
+
+	*u = 0;
+	if (!c)
+		return 0;
+	if (bpf_map_update_elem(&conns, &cookie, c, BPF_ANY) == 0)
+		return bpf_map_lookup_elem(&conns, &cookie);
+	nw_stat(NW_STAT_CONN_FULL);
+	s = bpf_sk_storage_get(&conn_untracked, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (s) {
+		s->start_ns = start;
+		s->cgroup_id = nw_sk_cgroup_id(sk);
+		s->role = role;
+		s->established = 0;
 	}
-	return bpf_map_lookup_elem(&conns, &cookie);
+	*u = s;
+	return 0;
 }
 
 static __always_inline void nw_listener_key(const struct sock *sk, struct nw_listener_key *k)
@@ -150,88 +264,279 @@ static __always_inline void nw_listener_key(const struct sock *sk, struct nw_lis
 	k->pad = 0;
 }
 
-static __always_inline void nw_state_change(const struct sock *sk, int oldstate, int newstate, __u64 cookie)
+/* A listening socket (listen() in process context, or found by the socket walk). */
+static __always_inline void nw_listener_add(const struct sock *sk, bool process_context)
 {
 	struct nw_listener_key lk;
-	struct nw_conn *c;
-	__u64 now;
+	struct nw_listener l = {};
 
-	if (!nw_sk_is_tcp(sk))
-		return;
-	now = bpf_ktime_get_ns();
-
-	if (newstate == TCP_LISTEN) {
-		struct nw_listener l = {};
-
-		nw_listener_key(sk, &lk);
-		l.sk = (__u64)sk;
-		l.cgroup_id = nw_sk_cgroup_id(sk);
+	nw_listener_key(sk, &lk);
+	l.sk = (__u64)sk;
+	l.cgroup_id = nw_sk_cgroup_id(sk);
+	if (process_context) {
 		l.pid = bpf_get_current_pid_tgid() >> 32;
 		l.uid = (__u32)bpf_get_current_uid_gid();
 		bpf_get_current_comm(l.comm, sizeof(l.comm));
 		bpf_map_update_elem(&listeners, &lk, &l, BPF_ANY);
+		nw_owner_set(sk);
+	} else {
+		bpf_map_update_elem(&listeners, &lk, &l, BPF_NOEXIST);
+	}
+}
+
+/* A server connection belongs to its listener's process until one sends or receives on it. */
+static __always_inline void nw_conn_listener_owner(const struct sock *sk, struct nw_conn *c)
+{
+	struct nw_listener_key lk;
+	struct nw_listener *l;
+
+	nw_listener_key(sk, &lk);
+	l = bpf_map_lookup_elem(&listeners, &lk);
+	if (l && l->pid) {
+		c->pid = l->pid;
+		c->uid = l->uid;
+		__builtin_memcpy(c->comm, l->comm, NW_COMM_LEN);
+	}
+}
+
+/* The client's transfer state is initialised: report its open (cwnd, ssthresh as ss shows them). */
+static __always_inline void nw_client_open(const struct sock *sk, __u64 cookie, int oldstate)
+{
+	struct nw_untracked *u = 0;
+	struct nw_conn *c;
+	__u64 now = bpf_ktime_get_ns();
+
+	c = bpf_map_lookup_elem(&conns, &cookie);
+	if (!c) {
+		u = bpf_sk_storage_get(&conn_untracked, (struct sock *)sk, 0, 0);
+		if (u) {
+			if (!u->established) {
+				u->established = 1;
+				nw_count(u->cgroup_id, NW_CNT_CONN_OPEN, u->role);
+			}
+			c = nw_conn_of_untracked(sk, u);
+		} else {
+			/* Its connect() was not seen (the agent started in between). */
+			c = nw_conn_create(sk, cookie, NW_ROLE_CLIENT, now, &u);
+			if (!c && u) {
+				u->established = 1;
+				nw_count(u->cgroup_id, NW_CNT_CONN_OPEN, u->role);
+				c = nw_conn_of_untracked(sk, u);
+			}
+		}
+		if (!c)
+			return;
+	}
+	nw_conn_opened(c);
+	nw_conn_snapshot(sk, c, now);
+	c->state = TCP_ESTABLISHED;
+	nw_conn_emit(sk, c, cookie, NW_CONN_OPEN, oldstate);
+}
+
+/* A connection closed (or was destroyed without its close being seen): count, report, forget. */
+static __always_inline void nw_conn_closed(const struct sock *sk, __u64 cookie, int oldstate, bool destroyed)
+{
+	struct nw_untracked *u;
+	struct nw_conn *c;
+	bool tracked = true;
+
+	c = bpf_map_lookup_elem(&conns, &cookie);
+	if (c && destroyed)
+		oldstate = c->state; /* the state it was last seen in */
+	if (!c) {
+		tracked = false;
+		u = bpf_sk_storage_get(&conn_untracked, (struct sock *)sk, 0, 0);
+		if (u) {
+			c = nw_conn_of_untracked(sk, u);
+			bpf_sk_storage_delete(&conn_untracked, (struct sock *)sk);
+		} else if (!destroyed) {
+			/*
+			 * First seen at its close (opened before the agent and not found by its socket walk):
+			 * counted as opened now, so that opened - closed stays the number open.
+			 */
+			c = nw_conn_scratch(sk, NW_ROLE_UNKNOWN, 0);
+			if (c && oldstate != TCP_SYN_SENT && oldstate != TCP_SYN_RECV)
+				nw_conn_opened(c);
+		}
+		if (!c)
+			return;
+	}
+	nw_conn_snapshot(sk, c, bpf_ktime_get_ns());
+	c->state = TCP_CLOSE;
+	if (c->established)
+		nw_count(c->cgroup_id, NW_CNT_CONN_CLOSE, c->role);
+	nw_conn_emit(sk, c, cookie, NW_CONN_CLOSE, oldstate);
+	if (tracked)
+		bpf_map_delete_elem(&conns, &cookie);
+}
+
+static __always_inline void nw_state_change(const struct sock *sk, int oldstate, int newstate)
+{
+	struct nw_untracked *u = 0;
+	struct nw_listener_key lk;
+	struct nw_conn *c;
+	__u64 cookie, now;
+
+	if (!nw_sk_is_tcp(sk))
+		return;
+
+	if (newstate == TCP_LISTEN) {
+		nw_listener_add(sk, true);
 		return;
 	}
 	if (oldstate == TCP_LISTEN) {
+		struct nw_listener *l;
+
+		/*
+		 * LISTEN -> SYN_RECV is a new child cloned from the listener (its cookie is not final
+		 * yet: do not ask for it); LISTEN -> CLOSE is the listener going away.
+		 */
+		if (newstate != TCP_CLOSE)
+			return;
 		nw_listener_key(sk, &lk);
-		bpf_map_delete_elem(&listeners, &lk);
+		l = bpf_map_lookup_elem(&listeners, &lk);
+		if (l && l->sk == (__u64)sk)
+			bpf_map_delete_elem(&listeners, &lk);
 		return;
 	}
+	cookie = bpf_get_socket_cookie((void *)sk);
+	now = bpf_ktime_get_ns();
+
 	if (newstate == TCP_SYN_SENT) {
 		/* connect(): process context, the caller owns the socket. */
-		c = nw_conn_create(sk, cookie, NW_ROLE_CLIENT, now);
+		c = nw_conn_create(sk, cookie, NW_ROLE_CLIENT, now, &u);
 		if (c)
 			nw_conn_current(c);
 		nw_owner_set(sk);
 		return;
 	}
 	if (newstate == TCP_ESTABLISHED) {
-		c = bpf_map_lookup_elem(&conns, &cookie);
-		if (oldstate == TCP_SYN_RECV) {
-			struct nw_listener *l;
-
-			c = nw_conn_create(sk, cookie, NW_ROLE_SERVER, now);
-			if (!c)
-				return;
-			nw_listener_key(sk, &lk);
-			l = bpf_map_lookup_elem(&listeners, &lk);
-			if (l) {
-				const struct sock *lsk = (const struct sock *)l->sk;
-
-				c->pid = l->pid;
-				c->uid = l->uid;
-				__builtin_memcpy(c->comm, l->comm, NW_COMM_LEN);
-				/* Accept queue including this connection, and its limit. */
-				c->backlog = BPF_CORE_READ(lsk, sk_ack_backlog);
-				c->max_backlog = BPF_CORE_READ(lsk, sk_max_ack_backlog);
-			}
-		} else if (!c) {
-			c = nw_conn_create(sk, cookie, NW_ROLE_CLIENT, now);
-			if (!c)
-				return;
+		if (oldstate != TCP_SYN_RECV) {
+			/*
+			 * tcp_finish_connect() stores ESTABLISHED before tcp_init_transfer() sets the initial
+			 * cwnd (BBR still shows its handshake value, e.g. 4): with sockops attached, the open
+			 * is reported from its ACTIVE_ESTABLISHED callback, right after the kernel set it.
+			 */
+			if (!targ_client_open_at_sockops)
+				nw_client_open(sk, cookie, oldstate);
+			return;
 		}
-		c->established = 1;
+		/* A server: tcp_init_transfer() already ran (tcp_rcv_state_process, SYN_RECV). */
+		c = nw_conn_create(sk, cookie, NW_ROLE_SERVER, now, &u);
+		if (!c) {
+			if (!u)
+				return;
+			c = nw_conn_of_untracked(sk, u);
+			if (!c)
+				return;
+			u->established = 1;
+		}
+		nw_conn_listener_owner(sk, c);
+		nw_conn_backlog(sk, c);
+		nw_conn_opened(c);
 		nw_conn_snapshot(sk, c, now);
 		c->state = newstate; /* the tracepoint fires before sk_state is stored */
-		nw_count(c->cgroup_id, NW_CNT_CONN_OPEN, c->role);
 		nw_conn_emit(sk, c, cookie, NW_CONN_OPEN, oldstate);
 		return;
 	}
 	if (newstate == TCP_CLOSE) {
-		c = bpf_map_lookup_elem(&conns, &cookie);
-		if (!c) {
-			/* Opened before the agent started (or evicted): report what the socket knows. */
-			c = nw_conn_create(sk, cookie, NW_ROLE_UNKNOWN, 0);
-			if (!c)
-				return;
-			c->established = oldstate != TCP_SYN_SENT && oldstate != TCP_SYN_RECV;
-		}
-		nw_conn_snapshot(sk, c, now);
-		c->state = newstate;
-		nw_count(c->cgroup_id, NW_CNT_CONN_CLOSE, c->role);
-		nw_conn_emit(sk, c, cookie, NW_CONN_CLOSE, oldstate);
-		bpf_map_delete_elem(&conns, &cookie);
+		nw_conn_closed(sk, cookie, oldstate, false);
+		return;
 	}
+	if (oldstate == TCP_ESTABLISHED) {
+		/* Leaving ESTABLISHED (FIN_WAIT1, CLOSE_WAIT): keep the working values from here on. */
+		c = bpf_map_lookup_elem(&conns, &cookie);
+		if (c) {
+			nw_conn_snapshot(sk, c, now);
+			c->closing = 1;
+		}
+	}
+}
+
+/* The socket is freed: a tracked connection still here lost its close (see the top of the file). */
+static __always_inline void nw_conn_destroyed(const struct sock *sk)
+{
+	__u64 cookie;
+
+	if (!nw_sk_is_tcp(sk))
+		return;
+	cookie = bpf_get_socket_cookie((void *)sk);
+	if (!bpf_map_lookup_elem(&conns, &cookie) && !bpf_sk_storage_get(&conn_untracked, (struct sock *)sk, 0, 0))
+		return;
+	nw_conn_closed(sk, cookie, BPF_CORE_READ(sk, __sk_common.skc_state), true);
+}
+
+/*
+ * A socket found by the socket walk (or, without one, by a received segment) that is not in the
+ * conns map: opened before the agent (a server if its local port has a listener here), or
+ * remembered in socket storage when the map was full (tracked now if there is room).
+ */
+static __always_inline struct nw_conn *nw_conn_adopt(const struct sock *sk, __u64 cookie, __u8 state)
+{
+	struct nw_untracked *u = bpf_sk_storage_get(&conn_untracked, (struct sock *)sk, 0, 0);
+	struct nw_listener_key lk;
+	struct nw_conn *c;
+	bool established = state != TCP_SYN_SENT && state != TCP_SYN_RECV;
+	__u8 role;
+
+	if (u) {
+		c = nw_conn_of_untracked(sk, u);
+		if (c && bpf_map_update_elem(&conns, &cookie, c, BPF_NOEXIST) == 0) {
+			bpf_sk_storage_delete(&conn_untracked, (struct sock *)sk);
+			return bpf_map_lookup_elem(&conns, &cookie);
+		}
+	} else {
+		nw_listener_key(sk, &lk);
+		role = bpf_map_lookup_elem(&listeners, &lk) ? NW_ROLE_SERVER : NW_ROLE_UNKNOWN;
+		c = nw_conn_create(sk, cookie, role, 0, &u);
+		if (c) {
+			if (role == NW_ROLE_SERVER)
+				nw_conn_backlog(sk, c);
+			return c;
+		}
+	}
+	/* Still no room: counted as opened in its socket storage. */
+	if (u && established && !u->established) {
+		u->established = 1;
+		nw_count(u->cgroup_id, NW_CNT_CONN_OPEN, u->role);
+	}
+	return 0;
+}
+
+/* One connection listed in conn_gc: its socket is gone, so it closed. */
+static long nw_conn_gc_one(struct bpf_map *map, __u64 *cookie, __u8 *unused, void *ctx)
+{
+	struct nw_conn_event *e;
+	struct nw_conn *c = bpf_map_lookup_elem(&conns, cookie);
+	__u8 oldstate;
+
+	if (!c)
+		return 0;
+	oldstate = c->state;
+	c->state = TCP_CLOSE;
+	if (c->established)
+		nw_count(c->cgroup_id, NW_CNT_CONN_CLOSE, c->role);
+	if (nw_ports_match(c->t.sport, c->t.dport)) {
+		e = nw_reserve(sizeof(*e));
+		if (e) {
+			__builtin_memset(e, 0, sizeof(e->h) + 8);
+			nw_fill_hdr(&e->h, NW_EV_CONN, *cookie, c->cgroup_id);
+			e->h.pid = c->pid;
+			e->h.t = c->t;
+			e->event = NW_CONN_CLOSE;
+			e->oldstate = oldstate;
+			bpf_probe_read_kernel(&e->c, sizeof(e->c), c);
+			nw_submit(e);
+		}
+	}
+	bpf_map_delete_elem(&conns, cookie);
+	return 0;
+}
+
+/* At the end of each socket walk: the connections the agent found gone. */
+static __always_inline void nw_conn_gc(void)
+{
+	bpf_for_each_map_elem(&conn_gc, nw_conn_gc_one, 0, 0);
 }
 
 /*
@@ -241,33 +546,77 @@ static __always_inline void nw_state_change(const struct sock *sk, int oldstate,
  */
 static __always_inline void nw_conn_iter(struct sock *sk, __u64 cookie)
 {
-	struct nw_listener_key lk;
 	struct nw_conn *c;
 	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	__u64 now = bpf_ktime_get_ns();
 
 	if (state == TCP_LISTEN) {
-		struct nw_listener l = {};
-
-		nw_listener_key(sk, &lk);
-		l.sk = (__u64)sk;
-		l.cgroup_id = nw_sk_cgroup_id(sk);
-		bpf_map_update_elem(&listeners, &lk, &l, BPF_NOEXIST);
+		nw_listener_add(sk, false);
 		return;
 	}
-	if (state == TCP_CLOSE || state == TCP_SYN_RECV)
+	if (state == TCP_CLOSE)
 		return;
 	c = bpf_map_lookup_elem(&conns, &cookie);
-	if (!c) {
-		/* Opened before the agent: a server if its local port has a listener here. */
-		nw_listener_key(sk, &lk);
-		c = nw_conn_create(sk, cookie,
-				   bpf_map_lookup_elem(&listeners, &lk) ? NW_ROLE_SERVER : NW_ROLE_UNKNOWN, 0);
-		if (!c)
-			return;
-		c->established = state != TCP_SYN_SENT;
+	if (!c && state != TCP_SYN_RECV)
+		c = nw_conn_adopt(sk, cookie, state);
+	if (!c)
+		return;
+	nw_conn_snapshot(sk, c, bpf_ktime_get_ns());
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV && !c->established) {
+		/* Found established: older than the agent, or its open was not seen (then report it now). */
+		nw_conn_opened(c);
+		if (c->start_ns)
+			nw_conn_emit(sk, c, cookie, NW_CONN_OPEN, TCP_SYN_SENT);
 	}
-	nw_conn_snapshot(sk, c, now);
+}
+
+/*
+ * The agent's walk over every process's open files (iter/task_file), run at start-up and when
+ * connections without an owner appear: a socket older than the agent (a listener, or a
+ * connection that has not sent or received since) belongs to the process holding it, as
+ * `ss -p` reports. Only sockets with no owner yet are given one.
+ */
+static __always_inline void nw_owner_walk(struct task_struct *task, struct file *file)
+{
+	struct nw_listener_key lk;
+	struct nw_listener *l;
+	struct nw_owner *o;
+	struct socket *sock;
+	struct nw_conn *c;
+	struct sock *sk;
+	__u64 cookie;
+	__u32 pid, uid;
+
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return;
+	sk = sock->sk;
+	if (!sk || !nw_sk_is_tcp(sk))
+		return;
+	pid = task->tgid;
+	uid = BPF_CORE_READ(task, cred, uid.val);
+	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN) {
+		nw_listener_key(sk, &lk);
+		l = bpf_map_lookup_elem(&listeners, &lk);
+		if (l && !l->pid && l->sk == (__u64)sk) {
+			l->pid = pid;
+			l->uid = uid;
+			bpf_probe_read_kernel_str(l->comm, sizeof(l->comm), task->comm);
+		}
+	} else {
+		cookie = bpf_get_socket_cookie(sk);
+		c = bpf_map_lookup_elem(&conns, &cookie);
+		if (c && !c->pid) {
+			c->pid = pid;
+			c->uid = uid;
+			bpf_probe_read_kernel_str(c->comm, sizeof(c->comm), task->comm);
+		}
+	}
+	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (o && !o->pid) {
+		o->pid = pid;
+		o->uid = uid;
+		bpf_probe_read_kernel_str(o->comm, sizeof(o->comm), task->comm);
+	}
 }
 
 /* A received segment on an established socket: refresh its snapshot now and then. */
@@ -281,10 +630,10 @@ static __always_inline void nw_conn_touch(const struct sock *sk, __u64 cookie)
 	now = bpf_ktime_get_ns();
 	c = bpf_map_lookup_elem(&conns, &cookie);
 	if (!c) {
-		c = nw_conn_create(sk, cookie, NW_ROLE_UNKNOWN, 0);
+		c = nw_conn_adopt(sk, cookie, TCP_ESTABLISHED);
 		if (!c)
 			return;
-		c->established = 1;
+		nw_conn_opened(c);
 	} else if (now - c->update_ns < targ_cfg.snapshot_ns) {
 		return;
 	}

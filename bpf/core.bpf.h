@@ -205,9 +205,13 @@ struct {
 	__type(value, struct nw_owner);
 } owners SEC(".maps");
 
-/* Connections by socket cookie. */
+/*
+ * Connections by socket cookie. A plain hash, not LRU: an LRU map evicts silently, and an evicted
+ * connection later closes as one never seen. When it is full, the insert fails and is counted
+ * (NW_STAT_CONN_FULL), and the connection is kept in socket storage instead (conn.bpf.h).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 32768);
 	__type(key, __u64);
 	__type(value, struct nw_conn);

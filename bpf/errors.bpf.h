@@ -10,6 +10,14 @@
 
 #include "core.bpf.h"
 
+/* Drop classification (struct nw_benign_drop), written by the agent before load. */
+const volatile struct nw_benign_drop targ_benign[NW_BENIGN_MAX] = {};
+const volatile __u32 targ_benign_n = 0;
+/* Report benign drops as NW_EV_BENIGN_DROP events (they are always counted). */
+const volatile bool targ_benign_events = false;
+/* Bad checksum events come from the drop with reason TCP_CSUM, which knows the socket. */
+const volatile bool targ_csum_at_drop = false;
+
 static __always_inline struct nw_error_event *nw_error_begin(__u16 type, __u64 cookie, __u64 cg)
 {
 	struct nw_error_event *e;
@@ -30,6 +38,20 @@ static __always_inline struct nw_error_event *nw_error_begin(__u16 type, __u64 c
 		}
 	}
 	return e;
+}
+
+/* The owning process of a socket that is not a tracked connection (a listener, say). */
+static __always_inline void nw_error_owner(struct nw_error_event *e, const struct sock *sk)
+{
+	struct nw_owner *o;
+
+	if (e->h.pid || !sk)
+		return;
+	o = bpf_sk_storage_get(&owners, (struct sock *)sk, 0, 0);
+	if (o && o->pid) {
+		e->h.pid = o->pid;
+		__builtin_memcpy(e->comm, o->comm, NW_COMM_LEN);
+	}
 }
 
 /* A full socket (not a request or TIME_WAIT mini socket)? */
@@ -167,6 +189,8 @@ static __always_inline void nw_reset_sent(const struct sock *sk, const struct sk
 	e = nw_error_begin(NW_EV_RESET, cookie, cg);
 	if (!e)
 		return;
+	if (sk && nw_sk_fullsock(sk))
+		nw_error_owner(e, sk);
 	e->h.t = t;
 	e->detail = 0;
 	e->state = state;
@@ -197,32 +221,60 @@ static __always_inline void nw_reset_received(const struct sock *sk, __u64 cooki
 	nw_submit(e);
 }
 
-/* A packet-only error (bad checksum): tuple from the segment, reversed to the receiver's view. */
-static __always_inline void nw_bad_csum(const struct sk_buff *skb)
+/*
+ * A TCP segment with a bad checksum, as the packet travelled (sender first), like drops. Where
+ * the drop program runs, the event is reported from the drop (reason TCP_CSUM), which knows the
+ * receiving socket; here it is only counted (as TcpInCsumErrors is).
+ */
+static __always_inline void nw_bad_csum_event(const struct sk_buff *skb, const struct nw_pkt *p, __u64 cookie,
+					      __u64 cg, const struct sock *sk)
 {
 	struct nw_error_event *e;
-	struct nw_pkt p = {};
-	struct nw_tuple t = {};
 
-	if (nw_parse_skb_nh(skb, &p) != 0)
+	if (!nw_ports_match(p->t.dport, p->t.sport) && !nw_ports_match(p->t.sport, p->t.dport))
 		return;
-	nw_tuple_reverse(&p.t, &t);
-	nw_count(0, NW_CNT_BAD_CSUM, 0);
-	if (!nw_ports_match(t.sport, t.dport))
-		return;
-	e = nw_error_begin(NW_EV_BAD_CSUM, 0, 0);
+	e = nw_error_begin(NW_EV_BAD_CSUM, cookie, cg);
 	if (!e)
 		return;
-	e->h.t = t;
-	e->seq = p.seq;
-	e->extra = p.proto;
+	nw_error_owner(e, sk);
+	e->h.t = p->t;
+	e->seq = p->seq;
+	e->ack = p->ack;
+	e->len = p->payload;
+	e->tcp_flags = p->flags;
+	e->extra = p->proto;
 	nw_submit(e);
+}
+
+static __always_inline void nw_bad_csum(const struct sk_buff *skb)
+{
+	struct nw_pkt p = {};
+
+	nw_count(0, NW_CNT_BAD_CSUM, 0);
+	if (targ_csum_at_drop || nw_parse_skb_nh(skb, &p) != 0)
+		return;
+	nw_bad_csum_event(skb, &p, 0, 0, 0);
+}
+
+/* A drop that is not a loss: its reason freed by a function of the agent's table. */
+static __always_inline bool nw_drop_benign(__u32 reason, __u64 location)
+{
+	__u32 i;
+
+	for (i = 0; i < NW_BENIGN_MAX; i++) {
+		if (i >= targ_benign_n)
+			break;
+		if (targ_benign[i].reason == reason && location >= targ_benign[i].lo && location < targ_benign[i].hi)
+			return true;
+	}
+	return false;
 }
 
 /*
  * kfree_skb with a drop reason. The socket is the receiving one when the kernel
  * tells (rx_sk, v6.11+) or the skb's owner. The tuple is the packet's own (sender
- * first): a drop can happen on either path.
+ * first): a drop can happen on either path. Benign drops (nw_drop_benign) are counted
+ * apart and reported only on request.
  */
 static __always_inline void nw_drop(const struct sk_buff *skb, __u64 location, __u32 reason,
 				    const struct sock *rx_sk)
@@ -232,6 +284,7 @@ static __always_inline void nw_drop(const struct sk_buff *skb, __u64 location, _
 	const struct sock *sk = rx_sk;
 	__u16 proto = skb->protocol;
 	__u64 cookie = 0, cg = 0;
+	bool benign;
 	int parsed;
 
 	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED) &&
@@ -244,20 +297,36 @@ static __always_inline void nw_drop(const struct sk_buff *skb, __u64 location, _
 	if (sk && nw_sk_fullsock(sk) && nw_sk_is_tcp(sk)) {
 		cookie = sk->__sk_common.skc_cookie.counter;
 		cg = nw_cg_of(sk, cookie);
+	} else {
+		sk = 0;
 	}
-	nw_count(cg, NW_CNT_DROP, reason);
+	benign = nw_drop_benign(reason, location);
+	nw_count(cg, benign ? NW_CNT_DROP_BENIGN : NW_CNT_DROP, reason);
 	parsed = nw_parse_skb_nh(skb, &p);
-	if (parsed == 0 && !nw_ports_match(p.t.dport, p.t.sport) && !nw_ports_match(p.t.sport, p.t.dport))
+	if (targ_csum_at_drop && parsed == 0 && p.proto == IPPROTO_TCP &&
+	    bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TCP_CSUM) &&
+	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_CSUM))
+		nw_bad_csum_event(skb, &p, cookie, cg, sk);
+	if (benign && !targ_benign_events)
 		return;
-	if (parsed < 0 && (targ_cfg.filter_sport || targ_cfg.filter_dport))
-		return;
-	e = nw_error_begin(NW_EV_DROP, cookie, cg);
+	/* A port filter keeps packets with a matching port; packets without ports never match. */
+	if (targ_cfg.filter_sport || targ_cfg.filter_dport) {
+		if (parsed != 0)
+			return;
+		if (!nw_ports_match(p.t.dport, p.t.sport) && !nw_ports_match(p.t.sport, p.t.dport))
+			return;
+	}
+	e = nw_error_begin(benign ? NW_EV_BENIGN_DROP : NW_EV_DROP, cookie, cg);
 	if (!e)
 		return;
+	nw_error_owner(e, sk);
 	if (parsed >= 0)
 		e->h.t = p.t;
 	e->detail = reason;
 	e->seq = p.seq;
+	e->ack = p.ack;
+	e->len = p.payload;
+	e->tcp_flags = p.flags;
 	e->extra = p.proto;
 	e->location = location;
 	nw_submit(e);

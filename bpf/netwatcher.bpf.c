@@ -219,23 +219,71 @@ int BPF_PROG(tp_inet_sock_set_state, const struct sock *sk, int oldstate, int ne
 {
 	if (sk->__sk_common.skc_family != AF_INET && sk->__sk_common.skc_family != AF_INET6)
 		return 0;
-	nw_state_change(sk, oldstate, newstate, bpf_get_socket_cookie((void *)sk));
+	nw_state_change(sk, oldstate, newstate);
 	return 0;
 }
 
-/* Walked by the agent every interval: connection snapshots as ss sees them (v5.9+). */
+/* A TCP socket is freed: catches a close whose state change was not seen (v4.20+). */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(tp_tcp_destroy_sock, struct sock *sk)
+{
+	nw_conn_destroyed(sk);
+	return 0;
+}
+
+/*
+ * sockops on the cgroup2 root: the ACTIVE_ESTABLISHED callback runs in tcp_init_transfer() right
+ * after the kernel set a client's initial cwnd (and cached ssthresh), so its open reports them as
+ * ss does. Never sets a reply: every other callback keeps the kernel's defaults.
+ */
+SEC("sockops")
+int so_established(struct bpf_sock_ops *ops)
+{
+	struct bpf_sock *bsk;
+	struct tcp_sock *tp;
+
+	if (ops->op != BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB)
+		return 1;
+	bsk = ops->sk;
+	if (!bsk)
+		return 1;
+	tp = bpf_skc_to_tcp_sock(bsk);
+	if (tp)
+		nw_client_open((struct sock *)tp, bpf_get_socket_cookie(ops), TCP_SYN_SENT);
+	return 1;
+}
+
+/*
+ * Walked by the agent every interval: connection snapshots as ss sees them (v5.9+); at the end of
+ * the walk (no socket), the closes of connections whose socket is gone.
+ */
 SEC("iter/tcp")
 int it_tcp(struct bpf_iter__tcp *ctx)
 {
 	struct sock_common *skc = ctx->sk_common;
 	struct tcp_sock *tp;
 
-	if (!skc)
+	if (!skc) {
+		nw_conn_gc(); /* the end of the walk */
 		return 0;
+	}
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (!tp)
 		return 0;
 	nw_conn_iter((struct sock *)tp, bpf_get_socket_cookie(tp));
+	return 0;
+}
+
+/* Walked by the agent at start-up: the processes holding sockets older than the agent (v5.11+). */
+SEC("iter/task_file")
+int it_task_file(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+
+	if (!task || !file)
+		return 0;
+	nw_owner_walk(task, file);
 	return 0;
 }
 

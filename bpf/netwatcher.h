@@ -33,6 +33,7 @@ enum nw_event_type {
 	NW_EV_BAD_CSUM = 6,
 	NW_EV_RCVQ_FULL = 7,
 	NW_EV_BUF_LIMIT = 8,
+	NW_EV_BENIGN_DROP = 9,   /* nw_error_event: a drop that is not a loss (struct nw_benign_drop), on request */
 };
 
 enum nw_direction {
@@ -101,6 +102,7 @@ enum nw_counter_kind {
 	NW_CNT_CONN_OPEN = 7,    /* detail: enum nw_role */
 	NW_CNT_CONN_CLOSE = 8,   /* detail: enum nw_role */
 	NW_CNT_ICMP_SENT = 9,    /* detail: (type << 8) | code */
+	NW_CNT_DROP_BENIGN = 10, /* detail: enum skb_drop_reason value; a free that is not a loss */
 };
 
 /* Agent self-statistics: index into the per-CPU stats array. */
@@ -173,21 +175,23 @@ struct nw_conn {
 	__u32 fast_retrans;      /* segments retransmitted in Recovery */
 	__u32 timeout_retrans;   /* segments retransmitted in Loss (after RTO) */
 	__u32 other_retrans;     /* tail loss probes, SYN and SYN-ACK retransmits */
-	__u32 backlog;           /* listener accept queue when accepted (server), else sk_ack_backlog */
-	__u32 max_backlog;       /* listener accept queue limit (server), else sk_max_ack_backlog */
+	__u32 backlog;           /* server: the listener's accept queue when this connection joined it
+				    (itself included); 0 for other roles */
+	__u32 max_backlog;       /* server: that listener's accept queue limit; 0 for other roles */
 	__u32 sndbuf;            /* sk_sndbuf, bytes */
 	__u32 wmem_queued;       /* sk_wmem_queued, bytes */
 	__u32 rcvbuf;            /* sk_rcvbuf, bytes */
 	__u32 resets;            /* resets sent or received on this socket */
-	__u32 pid;               /* owning tgid (connect(), or first send/recv for servers) */
+	__u32 pid;               /* owning tgid: connect() or listen() caller, then the last to send/receive */
 	__u32 uid;
 	__u8 comm[NW_COMM_LEN];
 	struct nw_tuple t;       /* local first; the local port is known from ESTABLISHED on */
 	__u32 netns;             /* network namespace inode of the socket */
 	__u8 role;               /* enum nw_role */
 	__u8 state;              /* TCP state at the snapshot */
-	__u8 established;        /* 1 once ESTABLISHED was reached */
-	__u8 pad;
+	__u8 established;        /* 1 once ESTABLISHED was reached (and counted as opened) */
+	__u8 closing;            /* 1 once it left ESTABLISHED: srtt/rttvar/cwnd/ssthresh keep their values
+				    from then (the FIN exchange is not the connection's working state) */
 };
 
 struct nw_conn_event {
@@ -207,6 +211,24 @@ struct nw_error_event {
 	__u32 extra;             /* drop: protocol (IPPROTO_*); rcvq: rmem_alloc; reset: sk_rst_reason */
 	__u64 location;          /* drop: kernel address that dropped the skb */
 	__u8 comm[NW_COMM_LEN];
+	__u32 ack;               /* TCP acknowledgement number when a segment is known */
+	__u32 len;               /* drop, bad checksum: payload bytes of the packet */
+	__u8 tcp_flags;          /* drop, bad checksum: TCP flags byte (FIN 0x01 ... CWR 0x80) */
+	__u8 pad[7];
+};
+
+/*
+ * Drops that are not losses: a kernel drop reason freed at a kernel code range (the function
+ * that called kfree_skb; lo = 0, hi = ~0 for anywhere). The agent resolves its classification
+ * table (io.netwatcher.event.BenignDrops) against the running kernel and writes it before load.
+ */
+#define NW_BENIGN_MAX 8
+
+struct nw_benign_drop {
+	__u64 lo;                /* first address of the dropping function */
+	__u64 hi;                /* first address after it */
+	__u32 reason;            /* enum skb_drop_reason value */
+	__u32 pad;
 };
 
 /* Key of the layer histograms (per-CPU hash): one value per cgroup and direction. */

@@ -131,7 +131,8 @@ public final class Agent implements AutoCloseable {
             }
             refresher = new ConnectionRefresher(probes, Netns.host());
             refresher.refreshAll();
-            poller = new Poller(probes, refresher, this::dispatch, clock.nowMonoNs());
+            poller = new Poller(probes, refresher, this::dispatch, clock.nowMonoNs(), probeConfig.sport(),
+                    probeConfig.dport());
         } catch (RuntimeException e) {
             probes.close();
             probes = null;

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
  * Refreshes connection counters from the live sockets: runs the TCP socket iterator inside each
  * network namespace that holds tracked connections (a BPF TCP iterator sees only its creator's
  * namespace). Namespaces are found by inode; the scan is redone when an unknown one appears.
+ * Owners of sockets the kernel saw no process for come from a walk over every process's files.
  */
 final class ConnectionRefresher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionRefresher.class);
@@ -34,7 +35,10 @@ final class ConnectionRefresher implements AutoCloseable {
         this.netns = netns;
     }
 
-    /** Every namespace on the host: learns the connections and listeners that predate the agent. */
+    /**
+     * Every namespace on the host: learns the connections and listeners that predate the agent,
+     * then the processes that hold them.
+     */
     synchronized void refreshAll() {
         BpfLink it = probes.connectionIterator().orElse(null);
         if (it == null) {
@@ -42,13 +46,23 @@ final class ConnectionRefresher implements AutoCloseable {
         }
         rescan();
         run(it, known);
+        findOwners();
     }
 
-    /** The namespaces of the connections in the conns map. */
-    synchronized void refresh() {
+    /** Gives the sockets without an owner the process holding them (a walk over every process's files). */
+    synchronized void findOwners() {
+        probes.ownerIterator().ifPresent(BpfLink::runIterator);
+    }
+
+    /**
+     * The namespaces of the connections in the conns map: returns the inodes of those walked (every
+     * tracked socket still there was refreshed; the walk also reported the connections listed as
+     * gone).
+     */
+    synchronized Set<Long> refresh() {
         BpfLink it = probes.connectionIterator().orElse(null);
         if (it == null) {
-            return;
+            return Set.of();
         }
         Set<Long> wanted = namespacesOfConnections(probes.map("conns"));
         if (!known.keySet().containsAll(wanted) && System.nanoTime() - lastScan > RESCAN_NS) {
@@ -61,7 +75,7 @@ final class ConnectionRefresher implements AutoCloseable {
                 targets.put(inode, p);
             }
         }
-        run(it, targets);
+        return run(it, targets);
     }
 
     private void rescan() {
@@ -69,9 +83,18 @@ final class ConnectionRefresher implements AutoCloseable {
         lastScan = System.nanoTime();
     }
 
-    private void run(BpfLink it, Map<Long, Path> targets) {
-        runner.forEach(targets, it::runIterator,
-                (path, e) -> LOG.debug("cannot refresh connections in {}: {}", path, e.getMessage()));
+    /** Runs the walk in each namespace; returns the inodes of those walked. */
+    private Set<Long> run(BpfLink it, Map<Long, Path> targets) {
+        Set<Long> walked = new HashSet<>(targets.keySet());
+        runner.forEach(targets, it::runIterator, (path, e) -> {
+            LOG.debug("cannot refresh connections in {}: {}", path, e.getMessage());
+            targets.forEach((inode, p) -> {
+                if (p.equals(path)) {
+                    walked.remove(inode);
+                }
+            });
+        });
+        return walked;
     }
 
     static Set<Long> namespacesOfConnections(BpfMap conns) {

@@ -124,4 +124,5 @@ public final class KernelMaps {
     public static final int CNT_CONN_OPEN = 7;
     public static final int CNT_CONN_CLOSE = 8;
     public static final int CNT_ICMP_SENT = 9;
+    public static final int CNT_DROP_BENIGN = 10;
 }

@@ -12,6 +12,7 @@ import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.probe.ProbeSet;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,16 +22,28 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Periodic reads of the kernel's maps: connection updates (connections whose counters changed
- * since the last read), per-connection byte deltas with the owning process (flow), and
- * per-interval latency summaries. A connection's last deltas are reported when it closes.
+ * Periodic reads of the kernel's maps: connection updates (connections whose kernel record
+ * changed since the last read, the refresh time aside), per-connection byte deltas with the
+ * owning process (flow), and per-interval latency summaries. A connection's last deltas are
+ * reported when it closes. A connection older than the agent is first read as a baseline: its
+ * flows start from there. With a port filter (--sport/--dport) updates and flows are those of
+ * matching sockets, and latency summaries (per cgroup, every socket's packets) are not reported.
  */
 final class Poller {
     private final ProbeSet probes;
     private final ConnectionRefresher refresher;
     private final EventDecoder decoder = new EventDecoder();
     private final Consumer<Event> sink;
-    private final Map<Long, Long> lastUpdate = new HashMap<>();
+    private final int sport;
+    private final int dport;
+    /** Per connection: a digest of its kernel record without update_ns, as last reported. */
+    private final Map<Long, Long> lastDigest = new HashMap<>();
+    /** Established connections seen without an owner: each one asks for the owner walk once. */
+    private final Set<Long> unowned = new HashSet<>();
+    /** Connections the walk of their namespace did not find, and in how many walks in a row. */
+    private final Map<Long, Integer> missing = new HashMap<>();
+    /** Connections listed in conn_gc for the next walk to close. */
+    private final Set<Long> listedGone = new HashSet<>();
     private final Map<Long, FlowState> flows = new HashMap<>();
     /** Cookies whose close was reported (close time): a map entry still read for one is stale. */
     private final Map<Long, Long> closed = new HashMap<>();
@@ -49,11 +62,18 @@ final class Poller {
         }
     }
 
-    Poller(ProbeSet probes, ConnectionRefresher refresher, Consumer<Event> sink, long nowNs) {
+    /** {@code sport}/{@code dport}: the socket's local / remote port to report (0 = any). */
+    Poller(ProbeSet probes, ConnectionRefresher refresher, Consumer<Event> sink, long nowNs, int sport, int dport) {
         this.probes = probes;
         this.refresher = refresher;
         this.sink = sink;
         this.lastPollNs = nowNs;
+        this.sport = sport;
+        this.dport = dport;
+    }
+
+    private boolean portsMatch(Tuple t) {
+        return (sport == 0 || t.sport() == sport) && (dport == 0 || t.dport() == dport);
     }
 
     /**
@@ -67,7 +87,7 @@ final class Poller {
         }
         flow(close.cookie(), close.stats(), close.tuple(), close.timeNs());
         flows.remove(close.cookie());
-        lastUpdate.remove(close.cookie());
+        lastDigest.remove(close.cookie());
     }
 
     synchronized void poll(long nowNs) {
@@ -78,8 +98,16 @@ final class Poller {
     }
 
     private void pollConnections(long nowNs, long interval) {
-        refresher.refresh();
+        Set<Long> walked = refresher.refresh(); // also closes the connections listed gone last time
+        BpfMap gc = probes.map("conn_gc");
+        for (long cookie : listedGone) {
+            gc.delete(cookieKey(cookie));
+        }
+        listedGone.clear();
         List<ConnEvent> changed = new ArrayList<>();
+        List<Long> gone = new ArrayList<>();
+        Set<Long> present = new HashSet<>();
+        boolean[] findOwners = new boolean[1];
         probes.map("conns").forEachChunk(e -> {
             ByteBuffer k = e.keys();
             ByteBuffer v = e.values();
@@ -89,16 +117,30 @@ final class Poller {
                     continue; // deleted by the kernel right after its close event
                 }
                 int off = e.valueOffset(i);
+                present.add(cookie);
+                // Not refreshed by a walk of its namespace that started after it was last seen: the socket
+                // is gone and neither its close nor its destruction was seen. Twice in a row, to be sure.
+                long netns = Integer.toUnsignedLong(v.getInt(off + Layouts.Conn.NETNS));
+                if (walked.contains(netns) && v.getLong(off + Layouts.Conn.UPDATE_NS) < nowNs) {
+                    if (missing.merge(cookie, 1, Integer::sum) >= 2) {
+                        gone.add(cookie);
+                    }
+                } else {
+                    missing.remove(cookie);
+                }
                 FlowState st = flows.get(cookie);
                 if (st != null) {
                     st.seenNs = nowNs;
                 }
-                long update = v.getLong(off + Layouts.Conn.UPDATE_NS);
-                Long prev = lastUpdate.put(cookie, update);
-                if (prev != null && prev == update) {
+                long digest = digest(v, off);
+                Long prev = lastDigest.put(cookie, digest);
+                if (prev != null && prev == digest) {
                     continue;
                 }
                 ConnStats s = decoder.stats(v, off);
+                if (s.established() && s.pid() == 0 && unowned.add(cookie)) {
+                    findOwners[0] = true;
+                }
                 if (s.established()) {
                     Tuple t = decoder.tuple(v, off + Layouts.Conn.T);
                     changed.add(new ConnEvent(ConnEvent.Kind.UPDATE, nowNs, cookie, t, s.state(), s));
@@ -108,18 +150,63 @@ final class Poller {
         for (ConnEvent c : changed) {
             flow(c.cookie(), c.stats(), c.tuple(), nowNs);
             flows.get(c.cookie()).seenNs = nowNs;
-            sink.accept(c);
+            if (portsMatch(c.tuple())) {
+                sink.accept(c);
+            }
         }
         // Gone from the map without a close event yet: keep a while, the event may be on its way.
         long keepNs = Math.max(4 * interval, 5_000_000_000L);
         flows.values().removeIf(st -> nowNs - st.seenNs > keepNs);
-        lastUpdate.keySet().retainAll(flows.keySet());
+        lastDigest.keySet().retainAll(flows.keySet());
+        unowned.retainAll(flows.keySet());
+        missing.keySet().retainAll(present);
+        for (long cookie : gone) {
+            if (listedGone.size() >= gc.maxEntries()) {
+                break; // the rest in the next interval
+            }
+            gc.update(cookieKey(cookie), new byte[1], 0); // closed by the next walk
+            listedGone.add(cookie);
+            missing.remove(cookie);
+        }
+        if (findOwners[0]) {
+            refresher.findOwners(); // seen in the next read
+        }
         closed.values().removeIf(t -> nowNs - t > 30_000_000_000L);
     }
 
-    /** Bytes since the last report of this connection, attributed to its owning process. */
+    private static byte[] cookieKey(long cookie) {
+        return ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(cookie).array();
+    }
+
+    /** A 64-bit digest of a conns value, update_ns left out: equal digests, nothing changed. */
+    static long digest(ByteBuffer v, int off) {
+        long h = 0x243F6A8885A308D3L;
+        for (int i = 0; i + 8 <= Layouts.Conn.SIZE; i += 8) {
+            if (i != Layouts.Conn.UPDATE_NS) {
+                h = (h ^ v.getLong(off + i)) * 0x9E3779B97F4A7C15L;
+                h ^= h >>> 29;
+            }
+        }
+        return h;
+    }
+
+    /**
+     * Bytes since the last report of this connection, attributed to its owning process. A
+     * connection older than the agent (start unknown) is first read as a baseline, not reported:
+     * its bytes before the agent are not this interval's.
+     */
     private void flow(long cookie, ConnStats s, Tuple t, long nowNs) {
-        FlowState st = flows.computeIfAbsent(cookie, c -> new FlowState(s.startNs() != 0 ? s.startNs() : lastPollNs));
+        FlowState st = flows.get(cookie);
+        if (st == null) {
+            st = new FlowState(s.startNs() != 0 ? s.startNs() : nowNs);
+            flows.put(cookie, st);
+            if (s.startNs() == 0) {
+                st.sent = s.bytesSent();
+                st.received = s.bytesReceived();
+                st.seenNs = nowNs;
+                return;
+            }
+        }
         long tx = s.bytesSent() - st.sent;
         long rx = s.bytesReceived() - st.received;
         long interval = Math.max(0, nowNs - st.lastNs);
@@ -127,13 +214,16 @@ final class Poller {
         st.received = Math.max(st.received, s.bytesReceived());
         st.lastNs = Math.max(st.lastNs, nowNs);
         st.seenNs = Math.max(st.seenNs, nowNs);
-        if (tx > 0 || rx > 0) {
+        if ((tx > 0 || rx > 0) && portsMatch(t)) {
             sink.accept(new FlowEvent(nowNs, cookie, s.cgroupId(), s.pid(), s.comm(), t, interval, Math.max(0, tx),
                     Math.max(0, rx), s.bytesSent(), s.bytesReceived()));
         }
     }
 
     private void pollLatency(long nowNs, long interval) {
+        if (sport != 0 || dport != 0) {
+            return; // per-cgroup aggregates of every socket: they cannot be narrowed to a port
+        }
         List<LayerHistogram> hists = KernelMaps.histograms(probes.map("hists"));
         Set<LayerHistogram.Key> live = new HashSet<>(hists.size() * 2);
         for (LayerHistogram h : hists) {

@@ -5,7 +5,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
-/** Just enough of ELF64 (little-endian, as BPF objects are) to find a section by name. */
+/** Just enough of ELF64 (little-endian, as BPF objects are) to find a section or a symbol by name. */
 public final class Elf {
     private final ByteBuffer buf;
 
@@ -38,6 +38,34 @@ public final class Elf {
                 int off = (int) buf.getLong(sh + 24);
                 int size = (int) buf.getLong(sh + 32);
                 return Optional.of(buf.slice(off, size).order(ByteOrder.LITTLE_ENDIAN));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The value of symbol {@code name} in the symbol table: in an object file, a variable's offset
+     * in its section. (The BTF of a clang-built object leaves the offsets of its DATASEC variables
+     * 0; libbpf fills them in from these values when it opens the object.)
+     */
+    public Optional<Long> symbolValue(String name) {
+        long shoff = buf.getLong(0x28);
+        int shentsize = Short.toUnsignedInt(buf.getShort(0x3A));
+        int shnum = Short.toUnsignedInt(buf.getShort(0x3C));
+        for (int i = 0; i < shnum; i++) {
+            int sh = (int) (shoff + (long) i * shentsize);
+            if (buf.getInt(sh + 4) != 2) { // SHT_SYMTAB
+                continue;
+            }
+            int off = (int) buf.getLong(sh + 24);
+            int size = (int) buf.getLong(sh + 32);
+            int entsize = (int) buf.getLong(sh + 56);
+            int link = buf.getInt(sh + 40);
+            long strOff = buf.getLong((int) (shoff + (long) link * shentsize + 24));
+            for (int e = off; entsize > 0 && e + entsize <= off + size; e += entsize) {
+                if (name.equals(cString((int) (strOff + buf.getInt(e))))) {
+                    return Optional.of(buf.getLong(e + 8));
+                }
             }
         }
         return Optional.empty();

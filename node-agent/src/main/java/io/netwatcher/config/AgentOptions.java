@@ -99,7 +99,8 @@ public final class AgentOptions {
 
     @Option(names = "--events", paramLabel = "TYPES", split = ",",
             description = "Event types to print (comma-separated): packet, connection, retransmit, reset, drop,"
-                    + " bad_checksum, receive_queue_full, buffer_limit, flow, latency. Default: all.")
+                    + " bad_checksum, receive_queue_full, buffer_limit, flow, latency, benign_drop (drops that are"
+                    + " not losses). Default: all but benign_drop.")
     Set<String> events;
 
     @Option(names = {"-p", "--pid"}, paramLabel = "PID", defaultValue = "0",
@@ -114,7 +115,8 @@ public final class AgentOptions {
     int ringBufferMb;
 
     @Option(names = "--max-connections", paramLabel = "N", defaultValue = "32768",
-            description = "Connections tracked at once (older ones are evicted first). Default: ${DEFAULT-VALUE}.")
+            description = "Connections tracked in detail at once; beyond it they are counted (netwatcher_map_full_total)"
+                    + " and still opened and closed, without updates or flows. Default: ${DEFAULT-VALUE}.")
     int maxConnections;
 
     @Option(names = "--prefer-hook", paramLabel = "KIND",
@@ -233,7 +235,7 @@ public final class AgentOptions {
             case "table" -> EventPrinter.Format.TABLE;
             default -> throw bad("--output", output, "must be json or table");
         };
-        Set<String> types = events == null ? EventPrinter.TYPES : new LinkedHashSet<>(events);
+        Set<String> types = events == null ? EventPrinter.DEFAULT_TYPES : new LinkedHashSet<>(events);
         for (String t : types) {
             if (!EventPrinter.TYPES.contains(t)) {
                 throw bad("--events", t, "unknown event type; known: " + new TreeSet<>(EventPrinter.TYPES));
@@ -298,7 +300,7 @@ public final class AgentOptions {
         long intervalNs = Math.round(intervalSeconds * 1e9);
         ProbeConfig probes = new ProbeConfig(timeEvery, sample, maxEventsPerSec, maxErrorsPerSec, sport == null ? 0 : sport,
                 dport == null ? 0 : dport, http, Math.min(intervalNs / 2, 100_000_000L), ringBufferMb << 20,
-                maxConnections, prefer, Optional.ofNullable(cgroupRoot));
+                maxConnections, prefer, Optional.ofNullable(cgroupRoot), types.contains("benign_drop"));
         CostConfig defaults = CostConfig.defaults();
         CostConfig cost = new CostConfig(cpuBudgetPercent / 100, defaults.maxTimeEvery(), defaults.periodMs(),
                 defaults.windowMs(), bpfStats, nice);

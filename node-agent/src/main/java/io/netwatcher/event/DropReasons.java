@@ -3,6 +3,7 @@ package io.netwatcher.event;
 import io.netwatcher.btf.Btf;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * Names of the kernel's drop reasons, read from the running kernel's BTF
@@ -32,6 +33,16 @@ public final class DropReasons {
     public String name(int value) {
         String n = names.get(value);
         return n != null ? n : "REASON_" + value;
+    }
+
+    /** The value of a reason named without its prefix (e.g. {@code QUEUE_PURGE}), if this kernel has it. */
+    public OptionalInt value(String name) {
+        for (Map.Entry<Integer, String> e : names.entrySet()) {
+            if (e.getValue().equals(name)) {
+                return OptionalInt.of(e.getKey());
+            }
+        }
+        return OptionalInt.empty();
     }
 
     public int size() {

@@ -7,7 +7,9 @@ public enum ErrorKind {
     DROP(Layouts.EV_DROP, "drop"),
     BAD_CHECKSUM(Layouts.EV_BAD_CSUM, "bad_checksum"),
     RECEIVE_QUEUE_FULL(Layouts.EV_RCVQ_FULL, "receive_queue_full"),
-    BUFFER_LIMIT(Layouts.EV_BUF_LIMIT, "buffer_limit");
+    BUFFER_LIMIT(Layouts.EV_BUF_LIMIT, "buffer_limit"),
+    /** A drop the kernel reports that is not a loss (see {@link BenignDrops}); reported on request. */
+    BENIGN_DROP(Layouts.EV_BENIGN_DROP, "benign_drop");
 
     private final int code;
     private final String jsonType;
@@ -19,6 +21,14 @@ public enum ErrorKind {
 
     public String jsonType() {
         return jsonType;
+    }
+
+    /**
+     * Packet-level events (drops, bad checksums) carry the packet's own endpoints, sender first;
+     * the others carry their socket's, local first.
+     */
+    public boolean senderFirst() {
+        return this == DROP || this == BENIGN_DROP || this == BAD_CHECKSUM;
     }
 
     public static ErrorKind of(int code) {

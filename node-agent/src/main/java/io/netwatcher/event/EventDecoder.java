@@ -89,7 +89,9 @@ public final class EventDecoder {
                 b.getInt(off + Layouts.EventHdr.PID), comms.get(b, off + Layouts.ErrorEvent.COMM),
                 Tuple.read(b, off + Layouts.EventHdr.T), b.getInt(off + Layouts.ErrorEvent.DETAIL),
                 b.getInt(off + Layouts.ErrorEvent.STATE), u32(b, off + Layouts.ErrorEvent.SEQ),
-                u32(b, off + Layouts.ErrorEvent.EXTRA), b.getLong(off + Layouts.ErrorEvent.LOCATION));
+                u32(b, off + Layouts.ErrorEvent.EXTRA), b.getLong(off + Layouts.ErrorEvent.LOCATION),
+                u32(b, off + Layouts.ErrorEvent.ACK), u32(b, off + Layouts.ErrorEvent.LEN),
+                Byte.toUnsignedInt(b.get(off + Layouts.ErrorEvent.TCP_FLAGS)));
     }
 
     /** Reads a NUL-terminated comm at {@code off}. */

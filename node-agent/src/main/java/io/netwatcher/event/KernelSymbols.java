@@ -69,6 +69,21 @@ public final class KernelSymbols {
         return names[idx] + "+0x" + Long.toHexString(addr - addrs[idx]);
     }
 
+    /**
+     * The address ranges [start, end) of a function: its symbol and the compiler's clones of it
+     * ({@code name.isra.0}, {@code name.cold}), each up to the next symbol. Empty when unknown.
+     */
+    public List<long[]> ranges(String function) {
+        List<long[]> out = new ArrayList<>();
+        for (int i = 0; i < names.length; i++) {
+            if (names[i].equals(function) || names[i].startsWith(function + ".")) {
+                long end = i + 1 < addrs.length ? addrs[i + 1] : addrs[i] + 1;
+                out.add(new long[] {addrs[i], Long.compareUnsigned(end, addrs[i]) > 0 ? end : addrs[i] + 1});
+            }
+        }
+        return out;
+    }
+
     private long[] flipped;
 
     private long[] flip() {

@@ -18,6 +18,7 @@ public final class Layouts {
     public static final int EV_BAD_CSUM = 6;
     public static final int EV_RCVQ_FULL = 7;
     public static final int EV_BUF_LIMIT = 8;
+    public static final int EV_BENIGN_DROP = 9;
 
     public static final int COMM_LEN = 16;
     public static final int HIST_SLOTS = 32;
@@ -25,6 +26,7 @@ public final class Layouts {
     public static final int HTTP_LEN = 64;
     public static final int LAYER_TOTAL = 4;
     public static final int HIST_LAYERS = 5;
+    public static final int BENIGN_MAX = 8;
     /** struct nw_hist without its slots: count and sum_ns. */
     static final int SIZE_OF_HIST_FIXED = 16;
 
@@ -104,6 +106,7 @@ public final class Layouts {
         public static final int ROLE = 188;
         public static final int STATE = 189;
         public static final int ESTABLISHED = 190;
+        public static final int CLOSING = 191;
 
         private Conn() {}
     }
@@ -121,7 +124,7 @@ public final class Layouts {
 
     public static final class ErrorEvent {
         public static final String STRUCT = "nw_error_event";
-        public static final int SIZE = 112;
+        public static final int SIZE = 128;
         public static final int H = 0;
         public static final int DETAIL = 72;
         public static final int STATE = 76;
@@ -129,8 +132,22 @@ public final class Layouts {
         public static final int EXTRA = 84;
         public static final int LOCATION = 88;
         public static final int COMM = 96;
+        public static final int ACK = 112;
+        public static final int LEN = 116;
+        public static final int TCP_FLAGS = 120;
 
         private ErrorEvent() {}
+    }
+
+    /** One entry of the benign drop table (rodata targ_benign[BENIGN_MAX]). */
+    public static final class BenignDrop {
+        public static final String STRUCT = "nw_benign_drop";
+        public static final int SIZE = 24;
+        public static final int LO = 0;
+        public static final int HI = 8;
+        public static final int REASON = 16;
+
+        private BenignDrop() {}
     }
 
     public static final class HistKey {

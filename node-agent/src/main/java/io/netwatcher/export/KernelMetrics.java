@@ -30,7 +30,8 @@ import java.util.function.LongSupplier;
 /**
  * OpenTelemetry metrics straight from the kernel's aggregates, at collection time: the per-cgroup
  * log2 layer histograms become cumulative explicit-bucket histograms (bucket i ends at 2^(i+1) ns),
- * the per-cgroup counters become cumulative sums, the connection map's occupancy an up-down sum.
+ * the per-cgroup counters become cumulative sums, and connections open now (opened minus closed,
+ * which the kernel counts once each per connection) an up-down sum.
  * Nothing is recorded per packet in Java. Cgroups are labelled by {@link Identity}; a cgroup that
  * disappears keeps its last labels for {@code graceNs}, then its series end and its kernel entries
  * are deleted.
@@ -38,6 +39,7 @@ import java.util.function.LongSupplier;
 public final class KernelMetrics implements MetricProducer {
     static final String LAYER_DURATION = "netwatcher.packet.layer.duration";
     static final String DROPS = "netwatcher.packet.drops";
+    static final String BENIGN_DROPS = "netwatcher.packet.benign_drops";
     static final String RETRANSMITS = "netwatcher.tcp.retransmits";
     static final String RESETS = "netwatcher.tcp.resets";
     static final String BAD_CHECKSUMS = "netwatcher.tcp.bad_checksums";
@@ -90,8 +92,9 @@ public final class KernelMetrics implements MetricProducer {
         Set<Long> cgroups = new HashSet<>();
         List<MetricData> out = new ArrayList<>();
         out.add(histograms(resource, now, cgroups));
-        out.addAll(counters(resource, now, cgroups));
-        out.add(open(resource, now, cgroups));
+        Map<KernelMaps.CounterKey, Long> counts = source.counters();
+        out.addAll(counters(resource, now, cgroups, counts));
+        out.add(open(resource, now, cgroups, counts));
         sweep(cgroups, now);
         out.removeIf(MetricData::isEmpty);
         return out;
@@ -184,9 +187,13 @@ public final class KernelMetrics implements MetricProducer {
     private record CounterSpec(String name, String description, String unit) {
     }
 
-    private List<MetricData> counters(Resource resource, long now, Set<Long> cgroups) {
+    private List<MetricData> counters(Resource resource, long now, Set<Long> cgroups,
+                                      Map<KernelMaps.CounterKey, Long> counts) {
         Map<String, CounterSpec> specs = new LinkedHashMap<>();
-        specs.put(DROPS, new CounterSpec(DROPS, "Packets dropped, by the kernel's drop reason", "{packet}"));
+        specs.put(DROPS, new CounterSpec(DROPS, "Packets lost: dropped by the kernel, by drop reason (benign frees"
+                + " are in netwatcher.packet.benign_drops)", "{packet}"));
+        specs.put(BENIGN_DROPS, new CounterSpec(BENIGN_DROPS, "Packets the kernel reports dropped that are not"
+                + " losses (ping replies, purged buffers, window probes, duplicates), by drop reason", "{packet}"));
         specs.put(RETRANSMITS, new CounterSpec(RETRANSMITS, "TCP segments retransmitted, by kind", "{segment}"));
         specs.put(RESETS, new CounterSpec(RESETS, "TCP resets sent and received", "{reset}"));
         specs.put(BAD_CHECKSUMS, new CounterSpec(BAD_CHECKSUMS, "TCP segments with a bad checksum", "{segment}"));
@@ -198,15 +205,15 @@ public final class KernelMetrics implements MetricProducer {
         specs.put(CLOSED, new CounterSpec(CLOSED, "TCP connections closed", "{connection}"));
         Map<String, Map<Attributes, Long>> values = new LinkedHashMap<>();
         specs.keySet().forEach(k -> values.put(k, new LinkedHashMap<>()));
-        for (Map.Entry<KernelMaps.CounterKey, Long> e : source.counters().entrySet()) {
+        for (Map.Entry<KernelMaps.CounterKey, Long> e : counts.entrySet()) {
             KernelMaps.CounterKey k = e.getKey();
             cgroups.add(k.cgroupId());
             String metric;
             AttributeKey<String> key;
             String value;
             switch (k.kind()) {
-                case KernelMaps.CNT_DROP -> {
-                    metric = DROPS;
+                case KernelMaps.CNT_DROP, KernelMaps.CNT_DROP_BENIGN -> {
+                    metric = k.kind() == KernelMaps.CNT_DROP ? DROPS : BENIGN_DROPS;
                     key = Attr.DROP_REASON;
                     value = reasons.name(k.detail());
                 }
@@ -263,9 +270,18 @@ public final class KernelMetrics implements MetricProducer {
         return out;
     }
 
-    private MetricData open(Resource resource, long now, Set<Long> cgroups) {
+    /** Open now = opened - closed per cgroup and role (each connection is counted once each way). */
+    private MetricData open(Resource resource, long now, Set<Long> cgroups, Map<KernelMaps.CounterKey, Long> counts) {
+        Map<KernelSource.OpenKey, Long> open = new LinkedHashMap<>();
+        for (Map.Entry<KernelMaps.CounterKey, Long> e : counts.entrySet()) {
+            KernelMaps.CounterKey k = e.getKey();
+            if (k.kind() == KernelMaps.CNT_CONN_OPEN || k.kind() == KernelMaps.CNT_CONN_CLOSE) {
+                open.merge(new KernelSource.OpenKey(k.cgroupId(), k.detail()),
+                        k.kind() == KernelMaps.CNT_CONN_OPEN ? e.getValue() : -e.getValue(), Long::sum);
+            }
+        }
         Map<Attributes, Long> values = new LinkedHashMap<>();
-        for (Map.Entry<KernelSource.OpenKey, Long> e : source.openConnections().entrySet()) {
+        for (Map.Entry<KernelSource.OpenKey, Long> e : open.entrySet()) {
             cgroups.add(e.getKey().cgroupId());
             Attributes who = who(e.getKey().cgroupId(), now);
             if (who == null) {
@@ -273,7 +289,7 @@ public final class KernelMetrics implements MetricProducer {
             }
             Attributes a = limit.admit(OPEN, who.toBuilder()
                     .put(Attr.ROLE, Role.of(e.getKey().role()).label()).build());
-            values.merge(a, e.getValue(), Long::sum);
+            values.merge(a, Math.max(0, e.getValue()), Long::sum);
         }
         List<LongPointData> points = new ArrayList<>();
         for (Map.Entry<Attributes, Long> v : values.entrySet()) {

@@ -13,13 +13,10 @@ public interface KernelSource {
     /** Cumulative event counters per (cgroup, kind, detail). */
     Map<KernelMaps.CounterKey, Long> counters();
 
-    /** Connections open now, per (cgroup, role code). */
-    Map<OpenKey, Long> openConnections();
-
     /** The cgroup is gone: its kernel entries can be deleted. */
     void forget(long cgroupId);
 
-    /** A (cgroup, role) pair for open connections. */
+    /** A (cgroup, role code) pair of connection counts. */
     record OpenKey(long cgroupId, int role) {
     }
 }

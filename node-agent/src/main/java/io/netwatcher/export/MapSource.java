@@ -12,21 +12,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@link KernelSource} over the loaded probes' maps: {@code hists}, {@code counters} and the
- * connection map {@code conns} (whose established, not yet closed entries are the open
- * connections).
+ * {@link KernelSource} over the loaded probes' maps: {@code hists} and {@code counters}.
  */
 public final class MapSource implements KernelSource {
-    private static final int TCP_CLOSE = 7;
-
     private final BpfMap hists;
     private final BpfMap counters;
-    private final BpfMap conns;
 
     public MapSource(ProbeSet probes) {
         this.hists = probes.map("hists");
         this.counters = probes.map("counters");
-        this.conns = probes.map("conns");
     }
 
     @Override
@@ -37,24 +31,6 @@ public final class MapSource implements KernelSource {
     @Override
     public Map<KernelMaps.CounterKey, Long> counters() {
         return KernelMaps.counters(counters);
-    }
-
-    @Override
-    public Map<OpenKey, Long> openConnections() {
-        Map<OpenKey, Long> out = new HashMap<>();
-        conns.forEachChunk(e -> {
-            ByteBuffer v = e.values();
-            for (int i = 0; i < e.count(); i++) {
-                int off = e.valueOffset(i);
-                if (v.get(off + Layouts.Conn.ESTABLISHED) == 0
-                        || Byte.toUnsignedInt(v.get(off + Layouts.Conn.STATE)) == TCP_CLOSE) {
-                    continue;
-                }
-                out.merge(new OpenKey(v.getLong(off + Layouts.Conn.CGROUP_ID), v.get(off + Layouts.Conn.ROLE)), 1L,
-                        Long::sum);
-            }
-        });
-        return out;
     }
 
     @Override

@@ -33,11 +33,6 @@ final class ReleasableSource implements KernelSource {
     }
 
     @Override
-    public Map<OpenKey, Long> openConnections() {
-        return released ? Map.of() : maps.openConnections();
-    }
-
-    @Override
     public void forget(long cgroupId) {
         if (!released) {
             maps.forget(cgroupId);

@@ -100,6 +100,13 @@ public final class SelfMetrics implements AutoCloseable {
                     .description("Invocations of a BPF program (counted while bpf_stats is on)")
                     .tag("program", program).register(r);
         }
+        RecursionMisses misses = new RecursionMisses(probes);
+        for (String program : probes.recursionMisses().keySet()) {
+            FunctionCounter.builder("netwatcher.bpf.program.recursion.misses", misses, m -> m.get(program))
+                    .description("Runs of a BPF program the kernel skipped because it was already running on that"
+                            + " CPU (an interrupt nested it): those events were not seen")
+                    .tag("program", program).register(r);
+        }
         for (Attachment a : probes.attachments()) {
             Gauge.builder("netwatcher.boundary.attached", a, x -> x.ok() ? 1 : 0)
                     .description("1 when a boundary is backed (attached, or not needed), 0 when it is missing")
@@ -186,6 +193,26 @@ public final class SelfMetrics implements AutoCloseable {
                 readAt = now;
             }
             return last.getOrDefault(program, new ProbeSet.RunStats(0, 0));
+        }
+    }
+
+    /** fdinfo read at most once a second for all programs. */
+    private static final class RecursionMisses {
+        private final ProbeSet probes;
+        private Map<String, Long> last = Map.of();
+        private long readAt;
+
+        RecursionMisses(ProbeSet probes) {
+            this.probes = probes;
+        }
+
+        synchronized double get(String program) {
+            long now = System.nanoTime();
+            if (now - readAt > 1_000_000_000L || last.isEmpty()) {
+                last = probes.recursionMisses();
+                readAt = now;
+            }
+            return last.getOrDefault(program, 0L);
         }
     }
 

@@ -1,7 +1,6 @@
 package io.netwatcher.kube;
 
 import io.netwatcher.event.ErrorEvent;
-import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.output.Json;
@@ -61,7 +60,7 @@ public final class KubeLabels implements Labels {
     }
 
     private static boolean isWireOrder(Event e) {
-        return e instanceof ErrorEvent x && x.kind() == ErrorKind.DROP;
+        return e instanceof ErrorEvent x && x.kind().senderFirst();
     }
 
     @Override

@@ -18,6 +18,9 @@ import java.util.Set;
 public final class EventPrinter implements EventListener {
     /** Event type names, as in the JSON "type" field and the --events option. */
     public static final Set<String> TYPES = Set.of("packet", "connection", "retransmit", "reset", "drop",
+            "bad_checksum", "receive_queue_full", "buffer_limit", "flow", "latency", "benign_drop");
+    /** What is printed without --events: everything but drops that are not losses. */
+    public static final Set<String> DEFAULT_TYPES = Set.of("packet", "connection", "retransmit", "reset", "drop",
             "bad_checksum", "receive_queue_full", "buffer_limit", "flow", "latency");
 
     public enum Format {

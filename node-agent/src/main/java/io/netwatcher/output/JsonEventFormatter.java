@@ -162,11 +162,17 @@ public final class JsonEventFormatter {
                     j.field("state", TcpState.name(x.state()));
                 }
             }
-            case DROP -> j.field("reason", labels.dropReason(x.detail()))
-                    .field("reason_code", x.detail())
-                    .field("protocol", protocol((int) x.extra()))
-                    .field("location", labels.kernelSymbol(x.location()));
-            case BAD_CHECKSUM -> j.field("seq", x.seq()).field("protocol", protocol((int) x.extra()));
+            case DROP, BENIGN_DROP -> {
+                j.field("reason", labels.dropReason(x.detail()))
+                        .field("reason_code", x.detail())
+                        .field("protocol", protocol((int) x.extra()))
+                        .field("location", labels.kernelSymbol(x.location()));
+                segment(j, x);
+            }
+            case BAD_CHECKSUM -> {
+                j.field("protocol", protocol((int) x.extra()));
+                segment(j, x);
+            }
             case RECEIVE_QUEUE_FULL, BUFFER_LIMIT -> j.field("protocol", protocol(x.detail()))
                     .field("state", TcpState.name(x.state()));
         }
@@ -177,6 +183,29 @@ public final class JsonEventFormatter {
             j.nullField("src").nullField("dst");
         }
         j.field("cookie", x.cookie());
+    }
+
+    /** A TCP segment's sequence and acknowledgement numbers, payload length and flags. */
+    private static void segment(Json j, ErrorEvent x) {
+        if (x.extra() == 6) {
+            j.field("seq", x.seq()).field("ack", x.ack()).field("len", x.len()).field("tcp_flags", tcpFlags(x.tcpFlags()));
+        }
+    }
+
+    private static final String[] TCP_FLAGS = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+
+    /** The TCP flags byte as names, e.g. {@code SYN|ACK}; empty when none is set. */
+    static String tcpFlags(int flags) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < TCP_FLAGS.length; i++) {
+            if ((flags & (1 << i)) != 0) {
+                if (sb.length() > 0) {
+                    sb.append('|');
+                }
+                sb.append(TCP_FLAGS[i]);
+            }
+        }
+        return sb.toString();
     }
 
     private void flow(Json j, FlowEvent f) {

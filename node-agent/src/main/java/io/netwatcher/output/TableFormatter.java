@@ -72,7 +72,8 @@ public final class TableFormatter {
             String d = switch (x.kind()) {
                 case RETRANSMIT -> ErrorKind.retransmitKind(x.detail()) + " seq=" + x.seq();
                 case RESET -> x.detail() == 0 ? "sent" : "received";
-                case DROP -> escape(labels.dropReason(x.detail())) + " at " + escape(labels.kernelSymbol(x.location()));
+                case DROP, BENIGN_DROP -> escape(labels.dropReason(x.detail())) + " at "
+                        + escape(labels.kernelSymbol(x.location()));
                 case BAD_CHECKSUM -> "seq=" + x.seq();
                 case RECEIVE_QUEUE_FULL, BUFFER_LIMIT -> TcpState.name(x.state());
             };

@@ -30,11 +30,17 @@ public enum Boundary {
     TX_DEVICE("tx.device", "segment enters the device layer", c(HookKind.TRACEPOINT, "tp_net_dev_queue")),
     TX_XMIT("tx.xmit", "driver transmit starts", c(HookKind.TRACEPOINT, "tp_net_dev_start_xmit")),
     TX_DONE("tx.done", "driver transmit returned", c(HookKind.TRACEPOINT, "tp_net_dev_xmit")),
-    CONN_STATE("conn.state", "TCP state changes (open, close, role, duration)",
-            c(HookKind.TRACEPOINT, "tp_inet_sock_set_state")),
+    CONN_STATE("conn.state", "TCP state changes (open, close, role, duration); socket destruction catches a"
+            + " close whose state change was missed",
+            c(HookKind.TRACEPOINT, "tp_inet_sock_set_state", "tp_tcp_destroy_sock")),
+    CONN_CLIENT_OPEN("conn.client_open", "a client's transfer state is initialised: its open event, with the"
+            + " initial cwnd (else reported from conn.state, before the kernel sets it)",
+            c(HookKind.SOCKOPS, "so_established")),
     CONN_SNAPSHOT("conn.snapshot", "connection counters (srtt, cwnd, bytes...) refreshed as ss reads them",
             c(HookKind.ITERATOR, "it_tcp"),
             c(HookKind.TRACEPOINT, "tp_tcp_probe")),
+    CONN_OWNER("conn.owner", "the processes holding sockets older than the agent (listeners, idle connections),"
+            + " from every process's open files as ss -p finds them", c(HookKind.ITERATOR, "it_task_file")),
     ERR_RETRANSMIT("err.retransmit", "segment retransmitted",
             c(HookKind.TRACEPOINT, "tp_tcp_retransmit_skb_err:3"),
             c(HookKind.TRACEPOINT, "tp_tcp_retransmit_skb")),

@@ -4,6 +4,7 @@ package io.netwatcher.probe;
 public enum HookKind {
     TRACEPOINT("tracepoint", "tp_btf"),
     CGROUP_SKB("cgroup_skb", "cgroup_skb"),
+    SOCKOPS("sockops", "sockops"),
     FENTRY("fentry", "fentry"),
     FEXIT("fexit", "fexit"),
     KPROBE("kprobe", "kprobe"),

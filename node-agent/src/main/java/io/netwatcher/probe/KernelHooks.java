@@ -11,7 +11,7 @@ import java.util.Optional;
 /**
  * What the running kernel lets the agent hook: tracepoints (from the btf_trace_* typedefs in its
  * BTF), fentry/fexit trampolines and kprobes (by loading and attaching a tiny probe program),
- * kfuncs, and the cgroup v2 mount for cgroup_skb programs.
+ * kfuncs, and the cgroup v2 mount for cgroup_skb and sockops programs.
  */
 public final class KernelHooks {
     private final Btf vmlinux;
@@ -84,6 +84,7 @@ public final class KernelHooks {
                     : vmlinux.has(target, Btf.KIND_FUNC) ? null : "kernel has no function " + target;
             case ITERATOR -> vmlinux.has("bpf_iter_" + target, Btf.KIND_FUNC) ? null
                     : "kernel has no BPF iterator " + target + " (v5.9+)";
+            case SOCKOPS -> cgroup2 == null ? "no cgroup v2 mount" : null;
             case CGROUP_SKB -> cgroup2 == null ? "no cgroup v2 mount"
                     : vmlinux.has("bpf_cast_to_kern_ctx", Btf.KIND_FUNC) ? null
                     : "kernel lacks kfunc bpf_cast_to_kern_ctx (v6.2+)";

@@ -16,13 +16,22 @@ import java.util.Optional;
  * @param http             capture HTTP/1 first lines
  * @param snapshotNs       minimum time between two refreshes of one connection's counters
  * @param ringBufferBytes  ring buffer size, a power of two, at least one page
- * @param maxConnections   entries of the connection map (LRU)
+ * @param maxConnections   entries of the connection map (inserts beyond it are refused and counted)
  * @param preferHook       try this hook kind first for every boundary (empty = the default order)
  * @param cgroupRoot       the cgroup v2 mount to attach cgroup programs to (empty = found in mountinfo)
+ * @param benignDropEvents report drops that are not losses as events too (they are always counted)
  */
 public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, int maxErrorsPerSec, int sport, int dport,
                           boolean http, long snapshotNs, int ringBufferBytes, int maxConnections,
-                          Optional<HookKind> preferHook, Optional<Path> cgroupRoot) {
+                          Optional<HookKind> preferHook, Optional<Path> cgroupRoot, boolean benignDropEvents) {
+
+    /** Without benign drop events. */
+    public ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, int maxErrorsPerSec, int sport, int dport,
+                       boolean http, long snapshotNs, int ringBufferBytes, int maxConnections,
+                       Optional<HookKind> preferHook, Optional<Path> cgroupRoot) {
+        this(timeEvery, sampleEvery, maxEventsPerSec, maxErrorsPerSec, sport, dport, http, snapshotNs, ringBufferBytes,
+                maxConnections, preferHook, cgroupRoot, false);
+    }
 
     public ProbeConfig {
         if (timeEvery < 1 || timeEvery > MAX_TIME_EVERY) {

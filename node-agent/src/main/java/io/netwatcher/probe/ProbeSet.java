@@ -6,6 +6,9 @@ import io.netwatcher.bpf.BpfMap;
 import io.netwatcher.bpf.BpfObject;
 import io.netwatcher.bpf.BpfProgram;
 import io.netwatcher.btf.Btf;
+import io.netwatcher.event.BenignDrops;
+import io.netwatcher.event.DropReasons;
+import io.netwatcher.event.KernelSymbols;
 import io.netwatcher.event.Layouts;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -57,6 +60,9 @@ public final class ProbeSet implements AutoCloseable {
         Btf objBtf = Btf.ofObject(elf);
         int cfgOffset = objBtf.varOffset(".rodata", "targ_cfg")
                 .orElseThrow(() -> new IllegalStateException("targ_cfg not found in .rodata"));
+        Rodata flags = Rodata.of(elf);
+        List<BenignDrops.Entry> benign = BenignDrops.resolve(DropReasons.fromBtf(hooks.vmlinux()),
+                KernelSymbols.load(Path.of("/proc/kallsyms")), Layouts.BENIGN_MAX);
         Map<String, String> rejected = new HashMap<>();
         for (int attempt = 1; ; attempt++) {
             BpfObject obj = BpfObject.open("netwatcher", elf);
@@ -74,6 +80,9 @@ public final class ProbeSet implements AutoCloseable {
                     p.setAutoload(enabled.contains(p.name()));
                 }
                 configure(obj, config, cfgOffset, !iterator, !cgroupTransport);
+                flags.write(obj.rodata(), config.benignDropEvents(), benign,
+                        !plans.get(Boundary.ERR_DROP).programs.isEmpty(),
+                        plans.get(Boundary.CONN_CLIENT_OPEN).kind == HookKind.SOCKOPS);
                 obj.load();
                 writeTimeEvery(obj.map("control"), config.timeEvery());
                 Map<String, BpfLink> iterators = new HashMap<>();
@@ -179,7 +188,7 @@ public final class ProbeSet implements AutoCloseable {
                 if (!attached.contains(name) && !attachErrors.containsKey(name)) {
                     try {
                         BpfProgram p = obj.program(name);
-                        if (plan.kind == HookKind.CGROUP_SKB) {
+                        if (plan.kind == HookKind.CGROUP_SKB || plan.kind == HookKind.SOCKOPS) {
                             p.attachCgroup(hooks.cgroup2().orElseThrow());
                         } else if (plan.kind == HookKind.ITERATOR) {
                             BpfLink link = p.attachIterator();
@@ -234,6 +243,11 @@ public final class ProbeSet implements AutoCloseable {
         return Optional.ofNullable(iterators.get("it_tcp"));
     }
 
+    /** The it_task_file iterator, which gives sockets without an owner the process holding them. */
+    public Optional<BpfLink> ownerIterator() {
+        return Optional.ofNullable(iterators.get("it_task_file"));
+    }
+
     private static String join(String a, String b) {
         return a.isEmpty() ? b : b.isEmpty() ? a : a + "; " + b;
     }
@@ -265,6 +279,30 @@ public final class ProbeSet implements AutoCloseable {
                 out.put(p.name(), RunStats.read(Path.of("/proc/self/fdinfo/" + p.fd())));
             } catch (IOException | RuntimeException e) {
                 LOG.debug("no run stats for {}: {}", p.name(), e.toString());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Runs the kernel skipped, per loaded program: a program does not nest on one CPU, so an
+     * invocation from an interrupt while it is already running there is dropped and counted
+     * (fdinfo recursion_misses, v5.12+). Counted whether or not bpf_stats is on.
+     */
+    public Map<String, Long> recursionMisses() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (BpfProgram p : object.programs().values()) {
+            if (!p.autoload()) {
+                continue;
+            }
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + p.fd()))) {
+                    if (line.startsWith("recursion_misses:")) {
+                        out.put(p.name(), Long.parseLong(line.substring(17).trim()));
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("no recursion misses for {}: {}", p.name(), e.toString());
             }
         }
         return out;

@@ -228,20 +228,54 @@ class ErrorsIT {
     }
 
     @Test
-    void badChecksumsAreReported() throws Exception {
+    void badChecksumsAreReportedSenderFirstWithTheReceivingSocket() throws Exception {
         int port = 24615;
         try (TestNet net = TestNet.create(); AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
-            Nstat before = Nstat.of(net.a());
-            net.b().submit(() -> {
-                RawTcp.sendBadChecksumSyn(net.b().address(false), 40001, net.a().address(false), port, 12345);
+            CountDownLatch listening = new CountDownLatch(1);
+            CountDownLatch done = new CountDownLatch(1);
+            Future<?> server = net.a().submit(() -> {
+                try (ServerSocket ss = new ServerSocket()) {
+                    ss.bind(new InetSocketAddress(net.a().address(false), port));
+                    listening.countDown();
+                    done.await(30, TimeUnit.SECONDS);
+                }
                 return null;
-            }).get(10, TimeUnit.SECONDS);
-            ErrorEvent bad = h.await(ErrorEvent.class, e -> e.kind() == ErrorKind.BAD_CHECKSUM
-                    && e.tuple().sport() == port, WAIT, "a bad checksum on port " + port);
-            assertEquals(40001, bad.tuple().dport());
-            assertEquals(12345, bad.seq());
-            assertEquals(net.b().ipv4(), bad.tuple().dstAddress(), "remote is the sender");
-            assertTrue(Nstat.of(net.a()).since(before, "TcpInCsumErrors") > 0, "nstat TcpInCsumErrors");
+            });
+            assertTrue(listening.await(10, TimeUnit.SECONDS));
+            try {
+                long listener = SsSocket.parse(net.a().exec("ss", "-ltneH", "sport = :" + port)).get(0).cookie();
+                Nstat before = Nstat.of(net.a());
+                net.b().submit(() -> {
+                    // Short: checked on arrival, before any socket is looked up. Long: checked by the listener.
+                    RawTcp.sendBadChecksumSyn(net.b().address(false), 40001, net.a().address(false), port, 12345);
+                    RawTcp.sendBadChecksumSyn(net.b().address(false), 40002, net.a().address(false), port, 23456, 200);
+                    return null;
+                }).get(10, TimeUnit.SECONDS);
+                DropReasons reasons = DropReasons.fromBtf(Btf.vmlinux());
+                for (int sport : new int[] {40001, 40002}) {
+                    ErrorEvent bad = h.await(ErrorEvent.class, e -> e.kind() == ErrorKind.BAD_CHECKSUM
+                            && e.tuple().sport() == sport, WAIT, "a bad checksum from port " + sport);
+                    assertEquals(port, bad.tuple().dport(), "sender first, as the packet travelled");
+                    assertEquals(net.b().ipv4(), bad.tuple().srcAddress());
+                    assertEquals(net.a().ipv4(), bad.tuple().dstAddress());
+                    assertEquals(sport == 40001 ? 12345 : 23456, bad.seq());
+                    assertEquals(sport == 40001 ? 0 : 200, bad.len());
+                    assertEquals(0x02, bad.tcpFlags(), "a SYN");
+                    assertEquals(sport == 40001 ? 0 : listener, bad.cookie(), "the listener it reached (ss -e sk:)");
+                    assertEquals(sport == 40001 ? 0 : ProcessHandle.current().pid(), bad.pid(), "the listener's process");
+                    ErrorEvent drop = h.await(ErrorEvent.class, e -> e.kind() == ErrorKind.DROP
+                            && e.tuple().sport() == sport, WAIT, "the same segment's drop");
+                    assertEquals("TCP_CSUM", reasons.name(drop.detail()));
+                    assertEquals(bad.tuple(), drop.tuple(), "one orientation for both");
+                    assertEquals(bad.seq(), drop.seq());
+                    assertEquals(bad.cookie(), drop.cookie());
+                    assertEquals(bad.pid(), drop.pid());
+                }
+                assertTrue(Nstat.of(net.a()).since(before, "TcpInCsumErrors") >= 2, "nstat TcpInCsumErrors");
+            } finally {
+                done.countDown();
+                server.get(10, TimeUnit.SECONDS);
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.netwatcher.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.Main;
@@ -157,6 +158,19 @@ class CliTest {
         assertEquals("FENTRY", c.probes().preferHook().orElseThrow().name());
         assertEquals(ExportConfig.defaults(), c.export(),
                 "export defaults: endpoint on 127.0.0.1:9990, OTLP from the environment");
+    }
+
+    @Test
+    void benignDropsArePrintedAndReportedByTheKernelOnlyWhenAskedFor() {
+        AgentOptions o = new AgentOptions();
+        new CommandLine(o).parseArgs("--standalone");
+        AgentConfig c = o.toConfig();
+        assertFalse(c.events().contains("benign_drop"), "not in the default event stream: " + c.events());
+        assertTrue(c.events().contains("drop"));
+        assertFalse(c.probes().benignDropEvents(), "the kernel does not spend the error budget on them");
+        AgentOptions asked = new AgentOptions();
+        new CommandLine(asked).parseArgs("--standalone", "--events", "drop,benign_drop");
+        assertTrue(asked.toConfig().probes().benignDropEvents());
     }
 
     @Test

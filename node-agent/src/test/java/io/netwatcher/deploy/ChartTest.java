@@ -199,7 +199,7 @@ class ChartTest {
         assertTrue(c.export().otlpEndpoint().isEmpty());
         assertFalse(c.probes().http(), "HTTP first-line capture stays off by default");
         assertEquals(NamespaceScope.ALL, c.namespaces());
-        assertEquals(EventPrinter.TYPES, c.events());
+        assertEquals(EventPrinter.DEFAULT_TYPES, c.events(), "every type but benign_drop");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.btf.Btf;
+import io.netwatcher.btf.Elf;
 import io.netwatcher.probe.BpfObjects;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -63,6 +64,29 @@ class LayoutTest {
         Btf.Member slots = BTF.members(hist).stream().filter(m -> m.name().equals("slots")).findFirst().orElseThrow();
         assertEquals(Layouts.SIZE_OF_HIST_FIXED + 8 * Layouts.HIST_SLOTS, BTF.size(hist));
         assertEquals(16, slots.offset());
+    }
+
+    /** clang leaves DATASEC offsets 0 in BTF: the settings are written at their symbols' offsets. */
+    @Test
+    void rodataSettingsLieWhereTheSymbolTableSays() {
+        Elf elf = Elf.parse(BpfObjects.read(BpfObjects.NETWATCHER));
+        int size = elf.section(".rodata").orElseThrow().remaining();
+        Map<String, Integer> sizes = Map.of("targ_cfg", Layouts.Config.SIZE, "targ_benign",
+                Layouts.BENIGN_MAX * Layouts.BenignDrop.SIZE, "targ_benign_n", 4, "targ_benign_events", 1,
+                "targ_csum_at_drop", 1, "targ_client_open_at_sockops", 1);
+        List<long[]> spans = new ArrayList<>();
+        for (Map.Entry<String, Integer> e : sizes.entrySet()) {
+            long off = elf.symbolValue(e.getKey()).orElseThrow(() -> new AssertionError("no symbol " + e.getKey()));
+            assertTrue(off + e.getValue() <= size, e.getKey() + " inside .rodata");
+            spans.add(new long[] {off, off + e.getValue()});
+        }
+        assertEquals(0L, elf.symbolValue("targ_cfg").orElseThrow());
+        assertEquals(0L, elf.symbolValue("targ_benign").orElseThrow() % 8, "the table is 8-byte aligned");
+        for (long[] a : spans) {
+            for (long[] b : spans) {
+                assertTrue(a == b || a[1] <= b[0] || b[1] <= a[0], "settings do not overlap");
+            }
+        }
     }
 
     @Test

@@ -33,7 +33,6 @@ class KernelMetricsTest {
     static final class FakeKernel implements KernelSource {
         final List<LayerHistogram> hists = new ArrayList<>();
         final Map<KernelMaps.CounterKey, Long> counters = new HashMap<>();
-        final Map<OpenKey, Long> open = new HashMap<>();
         final Set<Long> forgotten = new HashSet<>();
 
         @Override
@@ -44,11 +43,6 @@ class KernelMetricsTest {
         @Override
         public Map<KernelMaps.CounterKey, Long> counters() {
             return counters;
-        }
-
-        @Override
-        public Map<OpenKey, Long> openConnections() {
-            return open;
         }
 
         @Override
@@ -167,7 +161,9 @@ class KernelMetricsTest {
         kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_RESET, 1), 6L);
         kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_CONN_OPEN, 1), 8L);
         kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_RCVQ_FULL, 6), 1L);
-        kernel.open.put(new KernelSource.OpenKey(9, 2), 5L);
+        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_CONN_OPEN, 2), 12L);
+        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_CONN_CLOSE, 2), 7L);
+        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_DROP_BENIGN, 5), 3L);
         try (SdkMeterProvider p = provider(100)) {
             Collection<MetricData> all = reader.collectAllMetrics();
             Map<String, Long> drops = new HashMap<>();
@@ -182,16 +178,21 @@ class KernelMetricsTest {
             assertEquals(Map.of("fast", 3L, "timeout", 2L), kinds);
             LongPointData reset = metric(all, KernelMetrics.RESETS).getLongSumData().getPoints().iterator().next();
             assertEquals("received", reset.getAttributes().get(Attr.RESET_DIRECTION));
-            LongPointData opened = metric(all, KernelMetrics.OPENED).getLongSumData().getPoints().iterator().next();
-            assertEquals("client", opened.getAttributes().get(Attr.ROLE));
-            assertEquals(8, opened.getValue());
+            Map<String, Long> opened = new HashMap<>();
+            metric(all, KernelMetrics.OPENED).getLongSumData().getPoints()
+                    .forEach(d -> opened.put(d.getAttributes().get(Attr.ROLE), d.getValue()));
+            assertEquals(Map.of("client", 8L, "server", 12L), opened);
+            LongPointData benign = metric(all, KernelMetrics.BENIGN_DROPS).getLongSumData().getPoints().iterator()
+                    .next();
+            assertEquals("TCP_CSUM", benign.getAttributes().get(Attr.DROP_REASON), "benign drops apart from losses");
+            assertEquals(3, benign.getValue());
             assertEquals("tcp", metric(all, KernelMetrics.RCVQ_FULL).getLongSumData().getPoints().iterator().next()
                     .getAttributes().get(Attr.NETWORK_TRANSPORT));
             MetricData open = metric(all, KernelMetrics.OPEN);
             assertFalse(open.getLongSumData().isMonotonic(), "open connections go up and down");
-            LongPointData o = open.getLongSumData().getPoints().iterator().next();
-            assertEquals("server", o.getAttributes().get(Attr.ROLE));
-            assertEquals(5, o.getValue());
+            Map<String, Long> now = new HashMap<>();
+            open.getLongSumData().getPoints().forEach(d -> now.put(d.getAttributes().get(Attr.ROLE), d.getValue()));
+            assertEquals(Map.of("client", 8L, "server", 5L), now, "open = opened - closed, per role");
             assertTrue(all.stream().noneMatch(m -> m.getName().equals(KernelMetrics.BAD_CHECKSUMS)),
                     "metrics without points are left out");
         }

@@ -113,6 +113,34 @@ class JsonEventFormatterTest {
     }
 
     @Test
+    void packetLevelEventsCarryTheSegmentsNumbers() throws Exception {
+        ErrorEvent drop = new ErrorEvent(ErrorKind.DROP, 0, 7, 0, 0, "", LOCAL_FIRST.reversed(), 42, 1, 4_000_000_000L,
+                6, 0x1, 3_000_000_000L, 100, 0x18);
+        JsonNode j = parse(f.format(drop));
+        assertEquals(4_000_000_000L, j.get("seq").asLong());
+        assertEquals(3_000_000_000L, j.get("ack").asLong());
+        assertEquals(100, j.get("len").asLong());
+        assertEquals("PSH|ACK", j.get("tcp_flags").asText());
+        assertEquals("198.18.0.2:40000", j.get("src").asText(), "sender first");
+
+        ErrorEvent benign = new ErrorEvent(ErrorKind.BENIGN_DROP, 0, 0, 0, 0, "", LOCAL_FIRST.reversed(), 3, 0, 0, 1,
+                0x1);
+        j = parse(f.format(benign));
+        assertEquals("benign_drop", j.get("type").asText());
+        assertEquals("icmp", j.get("protocol").asText());
+        assertTrue(j.get("seq") == null, "no TCP numbers for ICMP");
+
+        ErrorEvent bad = new ErrorEvent(ErrorKind.BAD_CHECKSUM, 0, 0, 0, 0, "", LOCAL_FIRST.reversed(), 0, 0, 12345, 6,
+                0, 0, 0, 0x02);
+        j = parse(f.format(bad));
+        assertEquals(12345, j.get("seq").asLong());
+        assertEquals("SYN", j.get("tcp_flags").asText());
+        assertEquals("198.18.0.2:40000", j.get("src").asText(), "bad checksums are oriented like drops");
+        assertEquals("FIN|SYN|RST|PSH|ACK|URG|ECE|CWR", JsonEventFormatter.tcpFlags(0xff));
+        assertEquals("", JsonEventFormatter.tcpFlags(0));
+    }
+
+    @Test
     void stringsAreEscaped() throws Exception {
         ConnStats s = new ConnStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0,
                 "a\"b\\c\n\u0001", Role.UNKNOWN, 1, true);

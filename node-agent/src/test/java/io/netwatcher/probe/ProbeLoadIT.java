@@ -25,7 +25,7 @@ class ProbeLoadIT {
     /** Ids of programs named like ours, as bpftool lists them (they exist while loaded or attached). */
     private static Set<String> ourPrograms() {
         return Sh.run("bpftool", "prog", "show").out().lines()
-                .filter(l -> l.matches("\\d+: .* name (tp|cg|it|fe|fx|kp)_[a-z0-9_]+ .*"))
+                .filter(l -> l.matches("\\d+: .* name (tp|cg|it|fe|fx|kp|so)_[a-z0-9_]+ .*"))
                 .map(l -> l.substring(0, l.indexOf(':')))
                 .collect(Collectors.toSet());
     }
@@ -49,6 +49,7 @@ class ProbeLoadIT {
             mine.removeAll(before);
             assertTrue(mine.size() >= 20, "our programs visible to bpftool: " + mine);
             assertTrue(cgroupAttachments(p).contains("cg_ingress"), "cgroup_skb attached to the cgroup2 root");
+            assertTrue(cgroupAttachments(p).contains("so_established"), "sockops attached to the cgroup2 root");
             Map<String, ProbeSet.RunStats> stats = p.runStats();
             assertTrue(stats.containsKey("tp_netif_receive_skb"), "run stats readable from fdinfo: " + stats.keySet());
         }

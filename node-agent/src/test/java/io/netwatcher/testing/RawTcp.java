@@ -8,8 +8,9 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 
 /**
- * Sends hand-made IPv4 TCP segments through a raw socket (IP_HDRINCL), e.g. with a wrong
- * checksum. Call it from a thread inside the sending host's namespace.
+ * Sends hand-made IPv4 TCP segments through a raw socket (IP_HDRINCL): with a wrong checksum,
+ * or with chosen sequence and acknowledgement numbers. Call it from a thread inside the sending
+ * host's namespace.
  */
 public final class RawTcp {
     private interface C extends Library {
@@ -26,6 +27,41 @@ public final class RawTcp {
 
     /** A SYN from src:sport to dst:dport whose TCP checksum is deliberately wrong. */
     public static void sendBadChecksumSyn(InetAddress src, int sport, InetAddress dst, int dport, int seq) {
+        sendBadChecksumSyn(src, sport, dst, dport, seq, 0);
+    }
+
+    /**
+     * The same with {@code payload} bytes of data. The kernel verifies the checksum of a segment of
+     * up to 76 bytes as soon as it arrives, before it looks up the socket; of a longer one, once
+     * the socket is found.
+     */
+    public static void sendBadChecksumSyn(InetAddress src, int sport, InetAddress dst, int dport, int seq,
+                                          int payload) {
+        byte[] hdr = segment(src, sport, dst, dport, seq, 0, 0x02);
+        byte[] pkt = new byte[hdr.length + payload];
+        System.arraycopy(hdr, 0, pkt, 0, hdr.length);
+        put16(pkt, 2, pkt.length);
+        put16(pkt, 10, 0);
+        put16(pkt, 10, checksum(pkt, 0, 20));
+        put16(pkt, 36, 0xdead); // not the checksum of this segment
+        send(pkt, dst);
+    }
+
+    /** A TCP segment without payload from src:sport to dst:dport, with a correct checksum. */
+    public static void sendSegment(InetAddress src, int sport, InetAddress dst, int dport, long seq, long ack,
+                                   int flags) {
+        byte[] pkt = segment(src, sport, dst, dport, (int) seq, (int) ack, flags);
+        byte[] pseudo = new byte[12 + 20];
+        System.arraycopy(pkt, 12, pseudo, 0, 8); // source and destination addresses
+        pseudo[9] = 6;
+        pseudo[11] = 20;
+        System.arraycopy(pkt, 20, pseudo, 12, 20);
+        put16(pkt, 36, checksum(pseudo, 0, pseudo.length));
+        send(pkt, dst);
+    }
+
+    /** IPv4 + TCP headers (no options, no payload), TCP checksum 0. */
+    private static byte[] segment(InetAddress src, int sport, InetAddress dst, int dport, int seq, int ack, int flags) {
         if (!(src instanceof Inet4Address) || !(dst instanceof Inet4Address)) {
             throw new IllegalArgumentException("IPv4 only");
         }
@@ -40,14 +76,15 @@ public final class RawTcp {
         put16(pkt, 10, checksum(pkt, 0, 20));
         put16(pkt, 20, sport);
         put16(pkt, 22, dport);
-        pkt[24] = (byte) (seq >>> 24);
-        pkt[25] = (byte) (seq >>> 16);
-        pkt[26] = (byte) (seq >>> 8);
-        pkt[27] = (byte) seq;
+        put32(pkt, 24, seq);
+        put32(pkt, 28, ack);
         pkt[32] = 0x50; // data offset 5 words
-        pkt[33] = 0x02; // SYN
+        pkt[33] = (byte) flags;
         put16(pkt, 34, 65535);
-        put16(pkt, 36, 0xdead); // not the checksum of this segment
+        return pkt;
+    }
+
+    private static void send(byte[] pkt, InetAddress dst) {
         int fd = C.LIB.socket(2 /* AF_INET */, 3 /* SOCK_RAW */, 255 /* IPPROTO_RAW */);
         if (fd < 0) {
             throw new IllegalStateException("raw socket: errno " + Native.getLastError());
@@ -67,6 +104,13 @@ public final class RawTcp {
         } finally {
             C.LIB.close(fd);
         }
+    }
+
+    private static void put32(byte[] b, int off, int v) {
+        b[off] = (byte) (v >>> 24);
+        b[off + 1] = (byte) (v >>> 16);
+        b[off + 2] = (byte) (v >>> 8);
+        b[off + 3] = (byte) v;
     }
 
     private static void put16(byte[] b, int off, int v) {

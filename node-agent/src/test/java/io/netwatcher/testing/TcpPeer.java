@@ -68,13 +68,18 @@ public final class TcpPeer {
 
     /** The command line that runs this class in a new JVM ({@code ip netns exec} style). */
     public static List<String> command(String... args) {
+        return java(TcpPeer.class, args);
+    }
+
+    /** The command line that runs {@code main} of a test class in a new JVM. */
+    public static List<String> java(Class<?> main, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xshare:auto");
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-cp");
         cmd.add(classes());
-        cmd.add(TcpPeer.class.getName());
+        cmd.add(main.getName());
         cmd.addAll(List.of(args));
         return cmd;
     }

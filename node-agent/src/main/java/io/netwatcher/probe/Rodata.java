@@ -1,0 +1,60 @@
+package io.netwatcher.probe;
+
+import io.netwatcher.btf.Elf;
+import io.netwatcher.event.BenignDrops;
+import io.netwatcher.event.Layouts;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * The connection and drop settings of the probes, separate .rodata variables next to
+ * {@code targ_cfg}: the benign drop table ({@code targ_benign}, {@code targ_benign_n}), whether
+ * benign drops are reported ({@code targ_benign_events}), whether bad checksums are reported from
+ * the drop program ({@code targ_csum_at_drop}) and client opens from sockops
+ * ({@code targ_client_open_at_sockops}). Offsets come from the object's symbol table.
+ */
+final class Rodata {
+    private final int benign;
+    private final int benignN;
+    private final int benignEvents;
+    private final int csumAtDrop;
+    private final int clientOpenAtSockops;
+
+    private Rodata(int benign, int benignN, int benignEvents, int csumAtDrop, int clientOpenAtSockops) {
+        this.benign = benign;
+        this.benignN = benignN;
+        this.benignEvents = benignEvents;
+        this.csumAtDrop = csumAtDrop;
+        this.clientOpenAtSockops = clientOpenAtSockops;
+    }
+
+    static Rodata of(byte[] object) {
+        Elf elf = Elf.parse(object);
+        return new Rodata(offset(elf, "targ_benign"), offset(elf, "targ_benign_n"), offset(elf, "targ_benign_events"),
+                offset(elf, "targ_csum_at_drop"), offset(elf, "targ_client_open_at_sockops"));
+    }
+
+    private static int offset(Elf elf, String variable) {
+        return elf.symbolValue(variable).map(Long::intValue)
+                .orElseThrow(() -> new IllegalStateException(variable + " not found in the object's symbols"));
+    }
+
+    void write(ByteBuffer ro, boolean reportBenign, List<BenignDrops.Entry> table, boolean csumFromDrops,
+               boolean clientOpenFromSockops) {
+        if (table.size() > Layouts.BENIGN_MAX) {
+            throw new IllegalArgumentException("benign drop table of " + table.size() + " entries, max "
+                    + Layouts.BENIGN_MAX);
+        }
+        for (int i = 0; i < table.size(); i++) {
+            BenignDrops.Entry e = table.get(i);
+            int at = benign + i * Layouts.BenignDrop.SIZE;
+            ro.putLong(at + Layouts.BenignDrop.LO, e.lo());
+            ro.putLong(at + Layouts.BenignDrop.HI, e.hi());
+            ro.putInt(at + Layouts.BenignDrop.REASON, e.reason());
+        }
+        ro.putInt(benignN, table.size());
+        ro.put(benignEvents, (byte) (reportBenign ? 1 : 0));
+        ro.put(csumAtDrop, (byte) (csumFromDrops ? 1 : 0));
+        ro.put(clientOpenAtSockops, (byte) (clientOpenFromSockops ? 1 : 0));
+    }
+}

@@ -1,0 +1,188 @@
+package io.netwatcher.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netwatcher.event.ConnEvent;
+import io.netwatcher.event.Layouts;
+import io.netwatcher.event.Role;
+import io.netwatcher.netns.Netns;
+import io.netwatcher.probe.ProbeConfig;
+import io.netwatcher.testing.AgentHarness;
+import io.netwatcher.testing.Cgroups;
+import io.netwatcher.testing.ConnPeer;
+import io.netwatcher.testing.Kernel;
+import io.netwatcher.testing.TcpPeer;
+import io.netwatcher.testing.TestNet;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Connection accounting under pressure: a connection map far smaller than the connections open,
+ * then churn from parallel threads. Every connection is counted opened and closed exactly once
+ * with its role, the refused inserts are counted, and the open gauge (opened - closed) returns
+ * to 0. The test's processes live in a cgroup of their own, so the counters are theirs alone.
+ */
+class ConnectionAccountingIT {
+    private static final int HELD = 150;
+    private static final int CHURN = 2000;
+    private static final int MAP = 100;
+
+    @BeforeAll
+    static void preconditions() {
+        Kernel.requireRootKernel();
+    }
+
+    @Test
+    void aFullConnectionMapAndChurnKeepOpenedEqualClosedPerRole() throws Exception {
+        int port = 24620;
+        ProbeConfig config = new ProbeConfig(1, 0, 0, 0, 0, 0, false, 0, 16 << 20, MAP, Optional.empty(),
+                Optional.empty());
+        try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups(); AgentHarness h = AgentHarness.start(config)) {
+            Path group = cg.create("netwatcher-it/accounting-" + UUID.randomUUID().toString().substring(0, 8));
+            long id = Cgroups.id(group);
+            Process server = Cgroups.startIn(group, net.a().name(),
+                    TcpPeer.java(ConnPeer.class, "serve", net.a().ipv4(), "" + port).toArray(String[]::new));
+            try {
+                BufferedReader serverOut = reader(server);
+                assertEquals("listening", serverOut.readLine());
+
+                // 150 connections held open: 300 sockets of this cgroup against a map of 100 entries.
+                long fullBefore = stat(h, KernelMaps.STAT_CONN_FULL);
+                Process hold = Cgroups.startIn(group, net.b().name(),
+                        TcpPeer.java(ConnPeer.class, "hold", net.a().ipv4(), "" + port, "" + HELD)
+                                .toArray(String[]::new));
+                BufferedReader holdOut = reader(hold);
+                assertEquals("open " + HELD, holdOut.readLine());
+                awaitTrue(() -> counts(h, id, KernelMaps.CNT_CONN_OPEN).equals(perRole(HELD)), 20,
+                        () -> "opened per role " + counts(h, id, KernelMaps.CNT_CONN_OPEN));
+                long refused = stat(h, KernelMaps.STAT_CONN_FULL) - fullBefore;
+                assertTrue(refused >= 2L * HELD - MAP, "inserts refused by the full map are counted: " + refused);
+                assertEquals(perRole(HELD), open(h, id), "open gauge = opened - closed while they are held");
+
+                hold.getOutputStream().write('\n');
+                hold.getOutputStream().flush();
+                assertEquals("closed " + HELD, holdOut.readLine());
+                awaitTrue(() -> open(h, id).equals(perRole(0)), 20, () -> "open after closing: " + open(h, id));
+
+                // Short connections from 4 threads: state changes nest on a CPU and are missed by the
+                // state-change program; socket destruction must catch every close.
+                Process churn = Cgroups.startIn(group, net.b().name(),
+                        TcpPeer.java(ConnPeer.class, "churn", net.a().ipv4(), "" + port, "" + CHURN, "4")
+                                .toArray(String[]::new));
+                assertEquals("done " + CHURN, reader(churn).readLine());
+                assertTrue(churn.waitFor(30, TimeUnit.SECONDS));
+                awaitTrue(() -> counts(h, id, KernelMaps.CNT_CONN_CLOSE).equals(perRole(HELD + CHURN)), 30,
+                        () -> "closed per role " + counts(h, id, KernelMaps.CNT_CONN_CLOSE) + ", opened "
+                                + counts(h, id, KernelMaps.CNT_CONN_OPEN));
+                assertEquals(perRole(HELD + CHURN), counts(h, id, KernelMaps.CNT_CONN_OPEN), "opened per role");
+                assertEquals(perRole(0), open(h, id), "the open gauge is back to 0");
+
+                // Every close was reported once, with its role and duration, tracked in the map or not.
+                awaitTrue(() -> closeEvents(h, id).equals(perRole(HELD + CHURN)), 10,
+                        () -> "close events per role " + closeEvents(h, id));
+                List<ConnEvent> closes = h.events(ConnEvent.class,
+                        c -> c.kind() == ConnEvent.Kind.CLOSE && c.cgroupId() == id);
+                assertEquals(closes.size(), closes.stream().mapToLong(ConnEvent::cookie).distinct().count(),
+                        "one close per connection");
+                assertTrue(closes.stream().allMatch(c -> c.durationMs() >= 0 && c.stats().established()),
+                        "every close has its duration");
+            } finally {
+                server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
+     * A tracked connection whose socket is gone without its close or its destruction having been
+     * seen (both programs skipped: recursion): the agent's walk of its namespace no longer finds it,
+     * and the next walk reports its close. Simulated with a record for a socket that never existed.
+     */
+    @Test
+    void aConnectionWhoseSocketVanishedIsClosedByTheNextWalk() throws Exception {
+        try (TestNet net = TestNet.create(); AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
+            long cgroup = 0x7e57_0000_0000L + (System.nanoTime() & 0xffff);
+            long cookie = (1L << 62) + (System.nanoTime() & 0xffffff);
+            long start = h.agent().clock().nowMonoNs();
+            ByteBuffer v = ByteBuffer.allocate(Layouts.Conn.SIZE).order(ByteOrder.nativeOrder());
+            v.putLong(Layouts.Conn.START_NS, start).putLong(Layouts.Conn.UPDATE_NS, start)
+                    .putLong(Layouts.Conn.CGROUP_ID, cgroup)
+                    .putInt(Layouts.Conn.NETNS, (int) Netns.inode(Path.of("/run/netns", net.a().name())))
+                    .put(Layouts.Conn.ROLE, (byte) 1).put(Layouts.Conn.STATE, (byte) 1)
+                    .put(Layouts.Conn.ESTABLISHED, (byte) 1);
+            v.putShort(Layouts.Conn.T + Layouts.Tuple.FAMILY, (short) 2);
+            h.agent().probes().map("conns").update(ByteBuffer.allocate(8).order(ByteOrder.nativeOrder())
+                    .putLong(cookie).array(), v.array(), 0);
+            ConnEvent close = h.awaitConn(ConnEvent.Kind.CLOSE, c -> c.cookie() == cookie, Duration.ofSeconds(10),
+                    "the close of the vanished connection");
+            assertEquals(Role.CLIENT, close.stats().role());
+            assertTrue(close.durationMs() >= 0, "with its duration");
+            assertEquals(1L, counts(h, cgroup, KernelMaps.CNT_CONN_CLOSE).get(Role.CLIENT), "counted closed once");
+            assertTrue(h.agent().connection(cookie).isEmpty(), "and forgotten");
+        }
+    }
+
+    private static Map<Role, Long> closeEvents(AgentHarness h, long cgroup) {
+        Map<Role, Long> out = new HashMap<>(perRole(0));
+        h.events(ConnEvent.class, c -> c.kind() == ConnEvent.Kind.CLOSE && c.cgroupId() == cgroup)
+                .forEach(c -> out.merge(c.stats().role(), 1L, Long::sum));
+        return out;
+    }
+
+    private static BufferedReader reader(Process p) {
+        return new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    private static Map<Role, Long> perRole(long n) {
+        return Map.of(Role.CLIENT, n, Role.SERVER, n);
+    }
+
+    /** The kernel's counters of one kind for the cgroup, per role (client and server always present). */
+    private static Map<Role, Long> counts(AgentHarness h, long cgroup, int kind) {
+        Map<Role, Long> out = new HashMap<>(perRole(0));
+        KernelMaps.counters(h.agent().probes().map("counters")).forEach((k, v) -> {
+            if (k.cgroupId() == cgroup && k.kind() == kind) {
+                out.merge(Role.of(k.detail()), v, Long::sum);
+            }
+        });
+        return out;
+    }
+
+    /** What netwatcher.tcp.connections.open reports: opened - closed. */
+    private static Map<Role, Long> open(AgentHarness h, long cgroup) {
+        Map<Role, Long> opened = counts(h, cgroup, KernelMaps.CNT_CONN_OPEN);
+        Map<Role, Long> out = new HashMap<>(opened);
+        counts(h, cgroup, KernelMaps.CNT_CONN_CLOSE).forEach((r, v) -> out.merge(r, -v, Long::sum));
+        return out;
+    }
+
+    private static long stat(AgentHarness h, int index) {
+        return KernelMaps.stats(h.agent().probes().map("stats"))[index];
+    }
+
+    private static void awaitTrue(BooleanSupplier ok, int seconds, Supplier<String> what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (!ok.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("after " + seconds + " s: " + what.get());
+            }
+            Thread.sleep(100);
+        }
+    }
+}
