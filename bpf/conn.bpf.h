@@ -77,19 +77,16 @@ static __always_inline void nw_owner_copy(const struct sock *sk, struct nw_conn 
 static __always_inline void nw_owner_set(const struct sock *sk)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct nw_cpu *c = nw_cpu();
 	struct nw_owner *o;
 
-	if (c && c->owner_sk == (__u64)sk && c->owner_pid == tgid)
+	/* A lookup first (the usual case: the same owner again), created only for a new owner. A
+	 * per-CPU cache keyed by the socket's address would go stale: sockets reuse freed addresses. */
+	o = bpf_sk_storage_get(&owners, (struct sock *)sk, 0, 0);
+	if (o && o->pid == tgid)
 		return;
-	o = bpf_sk_storage_get(&owners, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!o)
-		return;
-	if (c) {
-		c->owner_sk = (__u64)sk;
-		c->owner_pid = tgid;
-	}
-	if (o->pid == tgid)
+		o = bpf_sk_storage_get(&owners, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o)
 		return;
 	o->pid = tgid;
 	o->uid = (__u32)bpf_get_current_uid_gid();

@@ -89,8 +89,7 @@ struct nw_tx_dev {
 };
 
 struct nw_cpu {
-	__u64 owner_sk;     /* the socket whose owner this CPU last confirmed ... */
-	__u32 owner_pid;    /* ... and that owner: repeated sends/receives skip the lookup */
+	__u32 pad0;
 	__u32 rx_skip;      /* received packets to let pass before the next one is timed */
 	__u32 tx_skip;      /* sent segments to let pass before the next one is timed */
 	__u32 tx_used;      /* slots of tx[] holding a segment */
@@ -403,23 +402,26 @@ static __always_inline void *nw_reserve(__u64 size)
 
 /*
  * Commit an event without waking the reader (a wake-up costs microseconds per event); the agent
- * reads every 100 ms, and is woken at once when the ring fills past an eighth: only as the fill
- * crosses that mark (within the largest record's size above it), not for every record after it.
+ * reads every 100 ms, and is woken at once when the ring fills past an eighth: by the record that
+ * crosses that mark (the fill before it, less this record, was below it), not by every record after
+ * it. Reservations racing on other CPUs can carry the fill across the mark between a record's
+ * reserve and this check, so a crossing may wake no one: the 100 ms timer bounds that.
  */
-#define NW_MAX_RECORD 512
-
-static __always_inline void nw_submit(void *e)
+static __always_inline void nw_submit_sized(void *e, __u64 size)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	__u64 mark = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 8;
+	__u64 rec = (size + 8 + 7) & ~7ULL; /* with its header, 8-byte aligned */
 
-	if (avail > mark && avail <= mark + NW_MAX_RECORD) {
+	if (avail > mark && avail <= mark + rec) {
 		nw_stat(NW_STAT_RB_WAKEUP);
 		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 		return;
 	}
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
+
+#define nw_submit(e) nw_submit_sized((e), sizeof(*(e)))
 
 static __always_inline __u32 nw_log2(__u64 v)
 {

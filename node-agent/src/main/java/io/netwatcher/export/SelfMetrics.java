@@ -139,11 +139,15 @@ public final class SelfMetrics implements AutoCloseable {
                 .description("Timed packets given up before their last boundary (dropped in a qdisc, sent by"
                         + " another CPU, segmented in software)").tag("direction", "transmit").register(r);
         FunctionCounter.builder("netwatcher.ringbuf.wakeups", agent, Agent::ringWakeups)
-                .description("Times the ring-buffer reader woke: the kernel woke it (ring past its fill mark) or its"
-                        + " timer did").tag("cause", "fill").register(r);
+                .description("Times the ring-buffer reader woke: on the kernel's signal (epoll) or on its 100 ms"
+                        + " timer").tag("cause", "signal").register(r);
         FunctionCounter.builder("netwatcher.ringbuf.wakeups", agent, Agent::ringTimerWakeups)
-                .description("Times the ring-buffer reader woke: the kernel woke it (ring past its fill mark) or its"
-                        + " timer did").tag("cause", "timer").register(r);
+                .description("Times the ring-buffer reader woke: on the kernel's signal (epoll) or on its 100 ms"
+                        + " timer").tag("cause", "timer").register(r);
+        FunctionCounter.builder("netwatcher.ringbuf.wakeups.requested", stats,
+                        s -> s.kernelStat(KernelMaps.STAT_RB_WAKEUP))
+                .description("Records the probes submitted with a wake-up (the ring crossed an eighth full); every"
+                        + " other record is submitted without one").register(r);
     }
 
     /** Meters of the Kubernetes watches and caches. */

@@ -18,6 +18,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
@@ -41,6 +42,51 @@ class TxCoverageIT {
     static void preconditions() {
         Kernel.requireRootKernel();
         Kernel.require(Sh.which("tcpdump"), "tcpdump on PATH");
+    }
+
+    /**
+     * Sequential short connections from one process: sockets reuse freed addresses, and every
+     * segment sent still names the process that sent it.
+     */
+    @Test
+    void sequentialConnectionsKeepTheirSender() throws Exception {
+        int port = 24631;
+        int connections = 200;
+        try (TestNet net = TestNet.create(); AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
+            CountDownLatch listening = new CountDownLatch(1);
+            Future<Void> server = net.a().submit(() -> {
+                try (ServerSocket ss = new ServerSocket()) {
+                    ss.bind(new InetSocketAddress(net.a().address(false), port), 64);
+                    listening.countDown();
+                    for (int i = 0; i < connections; i++) {
+                        try (Socket s = ss.accept()) {
+                            s.getInputStream().readNBytes(100);
+                        }
+                    }
+                }
+                return null;
+            });
+            assertTrue(listening.await(10, TimeUnit.SECONDS));
+            net.b().submit(() -> {
+                for (int i = 0; i < connections; i++) {
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress(net.a().address(false), port), 5000);
+                        s.getOutputStream().write(new byte[100]);
+                        s.getInputStream().read();
+                    }
+                }
+                return null;
+            }).get(60, TimeUnit.SECONDS);
+            server.get(10, TimeUnit.SECONDS);
+            Thread.sleep(300);
+            h.agent().pollNow();
+            List<PacketEvent> sent = h.events(PacketEvent.class, p -> p.direction() == Direction.TX
+                    && p.tuple().dport() == port && p.len() == 100);
+            assertEquals(connections, sent.size(), "every request segment timed");
+            int pid = (int) ProcessHandle.current().pid();
+            assertEquals(List.of(), sent.stream().filter(p -> p.pid() != pid).map(p -> p.pid() + "/" + p.comm())
+                    .toList(), "every segment names its sender");
+        }
     }
 
     @Test
