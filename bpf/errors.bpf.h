@@ -183,7 +183,7 @@ static __always_inline void nw_reset_sent(const struct sock *sk, const struct sk
 	} else {
 		return;
 	}
-	nw_count(cg, NW_CNT_RESET, 0);
+	nw_count(cg, NW_CNT_RESET, NW_RESET_SENT);
 	if (!nw_ports_match(t.sport, t.dport))
 		return;
 	e = nw_error_begin(NW_EV_RESET, cookie, cg);
@@ -192,7 +192,7 @@ static __always_inline void nw_reset_sent(const struct sock *sk, const struct sk
 	if (sk && nw_sk_fullsock(sk))
 		nw_error_owner(e, sk);
 	e->h.t = t;
-	e->detail = 0;
+	e->detail = NW_RESET_SENT;
 	e->state = state;
 	e->seq = p.ack;
 	e->extra = reason;
@@ -209,14 +209,14 @@ static __always_inline void nw_reset_received(const struct sock *sk, __u64 cooki
 	if (c)
 		__sync_fetch_and_add(&c->resets, 1);
 	cg = nw_cg_of(sk, cookie);
-	nw_count(cg, NW_CNT_RESET, 1);
+	nw_count(cg, NW_CNT_RESET, NW_RESET_RECEIVED);
 	if (!nw_sk_match(sk))
 		return;
 	e = nw_error_begin(NW_EV_RESET, cookie, cg);
 	if (!e)
 		return;
 	nw_tuple_from_sk(sk, &e->h.t);
-	e->detail = 1;
+	e->detail = NW_RESET_RECEIVED;
 	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	nw_submit(e);
 }

@@ -374,9 +374,26 @@ int BPF_PROG(tp_icmp_send, const struct sk_buff *skb, int type, int code)
 }
 
 /*
- * Ring-buffer records are only reached through pointers, so clang would leave their
- * types out of BTF; these unused globals keep them in, for the agent's layout check.
+ * Ring-buffer records are only reached through pointers, and the enums are used as plain
+ * integers, so clang would leave their types out of BTF; this unused global keeps them in, for
+ * the agent's layout and enum checks (LayoutTest, EnumLayoutTest). A new record or enum of
+ * netwatcher.h gets a member here.
  */
-const struct nw_packet_event *nw_btf_packet_event __attribute__((unused));
-const struct nw_conn_event *nw_btf_conn_event __attribute__((unused));
-const struct nw_error_event *nw_btf_error_event __attribute__((unused));
+struct nw_btf_types {
+	struct nw_packet_event packet_event;
+	struct nw_conn_event conn_event;
+	struct nw_error_event error_event;
+	enum nw_event_type event_type;
+	enum nw_direction direction;
+	enum nw_rx_stamp rx_stamp;
+	enum nw_tx_stamp tx_stamp;
+	enum nw_layer layer;
+	enum nw_role role;
+	enum nw_conn_kind conn_kind;
+	enum nw_reset_dir reset_dir;
+	enum nw_retrans_kind retrans_kind;
+	enum nw_counter_kind counter_kind;
+	enum nw_stat stat;
+};
+
+const struct nw_btf_types *nw_btf_types __attribute__((unused));

@@ -3,8 +3,10 @@
  * netwatcher: layouts shared by the BPF programs and the Java agent.
  *
  * Every struct uses fixed-width types and explicit padding (the build uses -Wpadded),
- * so the Java mirrors in io.netwatcher.event.Layouts can be checked against this
- * object's BTF by a test (LayoutTest). Units are in the field comments.
+ * so the Java mirrors in io.netwatcher.kernel.Layouts can be checked against this
+ * object's BTF by a test (LayoutTest); every enum has a Java enum checked member by member
+ * the same way (EnumLayoutTest; netwatcher.bpf.c keeps each enum in BTF). Units are in the
+ * field comments.
  * Addresses are 16 bytes: IPv4 is stored IPv4-mapped (::ffff:a.b.c.d).
  */
 #ifndef NETWATCHER_H
@@ -83,6 +85,12 @@ enum nw_conn_kind {
 	NW_CONN_CLOSE = 2,
 };
 
+/* A reset's direction: the detail of a reset event and counter. */
+enum nw_reset_dir {
+	NW_RESET_SENT = 0,
+	NW_RESET_RECEIVED = 1,
+};
+
 enum nw_retrans_kind {
 	NW_RETRANS_FAST = 1,     /* retransmitted in Recovery (dupacks, SACK, RACK) */
 	NW_RETRANS_TIMEOUT = 2,  /* retransmitted in Loss (RTO fired) */
@@ -95,7 +103,7 @@ enum nw_retrans_kind {
 enum nw_counter_kind {
 	NW_CNT_DROP = 1,         /* detail: enum skb_drop_reason value */
 	NW_CNT_RETRANS = 2,      /* detail: enum nw_retrans_kind */
-	NW_CNT_RESET = 3,        /* detail: 0 sent, 1 received */
+	NW_CNT_RESET = 3,        /* detail: enum nw_reset_dir */
 	NW_CNT_BAD_CSUM = 4,
 	NW_CNT_RCVQ_FULL = 5,
 	NW_CNT_BUF_LIMIT = 6,
@@ -118,8 +126,9 @@ enum nw_stat {
 	NW_STAT_RX_PICKED = 9,        /* received packets picked for timing at their first hook */
 	NW_STAT_TX_PICKED = 10,       /* sent segments picked for timing at their first hook */
 	NW_STAT_TX_STALE = 11,        /* device-table slots freed unfinished (dropped, sent elsewhere, segmented) */
-	NW_STAT_MAX = 16,
 };
+
+#define NW_STAT_MAX 16                /* entries of the stats array: every enum nw_stat value is below */
 
 /* One endpoint pair, as seen from the socket: s = local, d = remote, host byte order ports. */
 struct nw_tuple {
@@ -196,7 +205,7 @@ struct nw_conn {
 
 struct nw_conn_event {
 	struct nw_event_hdr h;
-	__u8 event;              /* enum nw_conn_event */
+	__u8 event;              /* enum nw_conn_kind */
 	__u8 oldstate;           /* TCP state left (close: the state before CLOSE) */
 	__u8 pad[6];
 	struct nw_conn c;
@@ -205,7 +214,7 @@ struct nw_conn_event {
 /* Retransmit, reset, drop, bad checksum, receive-queue-full, buffer-limit events. */
 struct nw_error_event {
 	struct nw_event_hdr h;
-	__u32 detail;            /* retransmit kind, reset direction, drop reason value, ... */
+	__u32 detail;            /* enum nw_retrans_kind, enum nw_reset_dir, drop reason value, ... */
 	__u32 state;             /* TCP state of the socket, 0 when none */
 	__u32 seq;               /* TCP sequence number when a segment is known */
 	__u32 extra;             /* drop: protocol (IPPROTO_*); rcvq: rmem_alloc; reset: sk_rst_reason */

@@ -1,30 +1,30 @@
 package io.netwatcher.agent;
 
-import io.netwatcher.bpf.BpfMap;
 import io.netwatcher.bpf.BpfObject;
-import io.netwatcher.bpf.RingBuffer;
+import io.netwatcher.bpf.Libc;
 import io.netwatcher.cost.CostConfig;
 import io.netwatcher.cost.CpuBudget;
 import io.netwatcher.cost.Priority;
 import io.netwatcher.cost.ProbeBudget;
-import io.netwatcher.event.ConnStats;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.Optional;
 import io.netwatcher.event.ConnEvent;
+import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Event;
-import io.netwatcher.event.EventDecoder;
+import io.netwatcher.kernel.EventRing;
+import io.netwatcher.kernel.KernelMaps;
 import io.netwatcher.netns.Netns;
 import io.netwatcher.probe.Attachment;
 import io.netwatcher.probe.ProbeConfig;
 import io.netwatcher.probe.ProbeSet;
 import java.io.IOException;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,12 +41,11 @@ public final class Agent implements AutoCloseable {
     private final long intervalNs;
     private final MonotonicClock clock;
     private final List<EventListener> listeners = new CopyOnWriteArrayList<>();
-    private final EventDecoder decoder = new EventDecoder();
     private final AgentStats stats = new AgentStats();
     private final Object dispatchLock = new Object();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private ProbeSet probes;
-    private RingBuffer ring;
+    private EventRing ring;
     /** Guards reads of the ring's positions from other threads against its unmapping. */
     private final Object ringLock = new Object();
     private boolean ringMapped;
@@ -56,7 +55,7 @@ public final class Agent implements AutoCloseable {
     private Thread reader;
     private ScheduledExecutorService scheduler;
     private volatile boolean running;
-    private java.util.function.Predicate<Event> filter = e -> true;
+    private Predicate<Event> filter = e -> true;
     private long lastLost;
     private long lastDecodeErrorLog;
 
@@ -65,7 +64,7 @@ public final class Agent implements AutoCloseable {
             throw new IllegalArgumentException("interval must be > 0");
         }
         this.probeConfig = probeConfig;
-        this.costConfig = java.util.Objects.requireNonNull(costConfig, "costConfig");
+        this.costConfig = Objects.requireNonNull(costConfig, "costConfig");
         this.intervalNs = intervalNs;
         this.clock = clock;
     }
@@ -78,8 +77,8 @@ public final class Agent implements AutoCloseable {
      * Events the listeners see: those the filter admits (e.g. pods of the namespaces in scope).
      * Set before {@link #start()}.
      */
-    public void setFilter(java.util.function.Predicate<Event> filter) {
-        this.filter = java.util.Objects.requireNonNull(filter);
+    public void setFilter(Predicate<Event> filter) {
+        this.filter = Objects.requireNonNull(filter);
     }
 
     public MonotonicClock clock() {
@@ -101,13 +100,13 @@ public final class Agent implements AutoCloseable {
 
     /** Times the kernel woke the ring-buffer reader (ring past its fill mark). */
     public long ringWakeups() {
-        RingBuffer r = ring;
+        EventRing r = ring;
         return r == null ? 0 : r.wakeups();
     }
 
     /** Times the ring-buffer reader woke on its own timer. */
     public long ringTimerWakeups() {
-        RingBuffer r = ring;
+        EventRing r = ring;
         return r == null ? 0 : r.timeouts();
     }
 
@@ -125,13 +124,13 @@ public final class Agent implements AutoCloseable {
                     LOG.warn("boundary {}", a);
                 }
             }
-            ring = new RingBuffer(probes.map("events"));
+            ring = probes.maps().openEventRing();
             synchronized (ringLock) {
                 ringMapped = true;
             }
             refresher = new ConnectionRefresher(probes, Netns.host());
             refresher.refreshAll();
-            poller = new Poller(probes, refresher, this::dispatch, clock.nowMonoNs(), probeConfig.sport(),
+            poller = new Poller(probes.maps(), refresher, this::dispatch, clock.nowMonoNs(), probeConfig.sport(),
                     probeConfig.dport());
         } catch (RuntimeException e) {
             probes.close();
@@ -170,33 +169,35 @@ public final class Agent implements AutoCloseable {
         }
         // Follow wall-clock steps (NTP) in the mapping of kernel timestamps to wall time, and give
         // freed native memory back (libbpf's BTF parsing at load leaves the C heap large).
-        io.netwatcher.bpf.Libc.trimNativeHeap();
+        Libc.trimNativeHeap();
         scheduler.scheduleAtFixedRate(() -> {
             clock.resync();
-            io.netwatcher.bpf.Libc.trimNativeHeap();
+            Libc.trimNativeHeap();
         }, 60, 60, TimeUnit.SECONDS);
     }
 
     private void readLoop() {
-        RingBuffer.Handler handler = (buf, off, len) -> {
-            stats.recordsRead.incrementAndGet();
-            Event e;
-            try {
-                e = decoder.decode(buf, off, len);
-            } catch (RuntimeException ex) {
+        EventRing.Reader reader = new EventRing.Reader() {
+            @Override
+            public void onEvent(Event e) {
+                stats.recordsRead.incrementAndGet();
+                dispatch(e);
+            }
+
+            @Override
+            public void onUndecodable(RuntimeException ex) {
+                stats.recordsRead.incrementAndGet();
                 stats.decodeErrors.incrementAndGet();
                 long now = System.nanoTime();
                 if (now - lastDecodeErrorLog > 10_000_000_000L) {
                     lastDecodeErrorLog = now;
                     LOG.error("undecodable ring buffer record ({} so far): {}", stats.decodeErrors(), ex.toString());
                 }
-                return;
             }
-            dispatch(e);
         };
         while (running) {
             try {
-                if (ring.poll(100, handler) > 0) {
+                if (ring.poll(100, reader) > 0) {
                     flushListeners();
                 }
             } catch (RuntimeException ex) {
@@ -261,7 +262,7 @@ public final class Agent implements AutoCloseable {
             return;
         }
         poller.poll(clock.nowMonoNs());
-        stats.kernel = KernelMaps.stats(probes.map("stats"));
+        stats.kernel = probes.maps().stats().read();
         long lost = stats.ringBufferLost();
         if (lost > lastLost) {
             LOG.warn("{} events lost in the kernel since start (ring buffer full): raise --ring-buffer-mb or"
@@ -278,20 +279,22 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** Refreshes connection counters from the live sockets now (they are also refreshed every interval). */
+    /**
+     * Refreshes the counters of the tracked connections from the live sockets now (they are also
+     * refreshed every interval).
+     */
     public void refreshConnections() {
-        refresher.refresh();
+        refresher.refresh(probes.maps().connections().snapshot().namespaces());
     }
 
     /** The kernel's current record of a connection (from the conns map), if tracked. */
     public Optional<ConnStats> connection(long cookie) {
-        BpfMap conns = probes.map("conns");
-        byte[] key = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(cookie).array();
-        byte[] value = new byte[conns.lookupSize()];
-        if (!conns.lookup(key, value)) {
-            return Optional.empty();
-        }
-        return Optional.of(decoder.stats(ByteBuffer.wrap(value).order(ByteOrder.nativeOrder()), 0));
+        return probes.maps().connections().lookup(cookie);
+    }
+
+    /** The views of the probes' maps (while running). */
+    public KernelMaps maps() {
+        return probes.maps();
     }
 
     /** Asks the agent to stop; {@link #awaitStop} returns. */

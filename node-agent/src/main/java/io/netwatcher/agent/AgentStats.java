@@ -1,5 +1,7 @@
 package io.netwatcher.agent;
 
+import io.netwatcher.kernel.KernelStat;
+import io.netwatcher.kernel.KernelStats;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The agent's own counters: records read from the ring buffer, decode errors, kernel-side losses. */
@@ -8,7 +10,7 @@ public final class AgentStats {
     final AtomicLong decodeErrors = new AtomicLong();
     final AtomicLong listenerErrors = new AtomicLong();
     final AtomicLong filtered = new AtomicLong();
-    volatile long[] kernel = new long[KernelMaps.STAT_MAX];
+    volatile KernelStats kernel = KernelStats.NONE;
 
     public long recordsRead() {
         return recordsRead.get();
@@ -29,7 +31,7 @@ public final class AgentStats {
 
     /** Records lost in the kernel because the ring buffer was full. */
     public long ringBufferLost() {
-        return kernel[KernelMaps.STAT_RINGBUF_LOST];
+        return kernelStat(KernelStat.RINGBUF_LOST);
     }
 
     /** One line for logs: what was read, lost, capped and untracked. */
@@ -37,15 +39,14 @@ public final class AgentStats {
         return String.format("records read %d, undecodable %d, out of namespace scope %d, lost in the kernel %d,"
                         + " packet events over the cap %d, error events over the cap %d, rx untracked %d,"
                         + " tx untracked %d, connection map full %d, histogram map full %d", recordsRead(),
-                decodeErrors(), filtered(), kernelStat(KernelMaps.STAT_RINGBUF_LOST),
-                kernelStat(KernelMaps.STAT_SAMPLE_CAPPED), kernelStat(KernelMaps.STAT_ERR_CAPPED),
-                kernelStat(KernelMaps.STAT_RX_UNTRACKED), kernelStat(KernelMaps.STAT_TX_UNTRACKED),
-                kernelStat(KernelMaps.STAT_CONN_FULL), kernelStat(KernelMaps.STAT_HIST_FULL));
+                decodeErrors(), filtered(), kernelStat(KernelStat.RINGBUF_LOST),
+                kernelStat(KernelStat.SAMPLE_CAPPED), kernelStat(KernelStat.ERR_CAPPED),
+                kernelStat(KernelStat.RX_UNTRACKED), kernelStat(KernelStat.TX_UNTRACKED),
+                kernelStat(KernelStat.CONN_FULL), kernelStat(KernelStat.HIST_FULL));
     }
 
-    /** Kernel-side statistics by enum nw_stat index, as of the last poll. */
-    public long kernelStat(int index) {
-        long[] k = kernel;
-        return index < k.length ? k[index] : 0;
+    /** A kernel-side statistic as of the last poll. */
+    public long kernelStat(KernelStat stat) {
+        return kernel.get(stat);
     }
 }

@@ -1,8 +1,6 @@
 package io.netwatcher.agent;
 
 import io.netwatcher.bpf.BpfLink;
-import io.netwatcher.bpf.BpfMap;
-import io.netwatcher.event.Layouts;
 import io.netwatcher.netns.Netns;
 import io.netwatcher.netns.NetnsRunner;
 import io.netwatcher.probe.ProbeSet;
@@ -35,6 +33,11 @@ final class ConnectionRefresher implements AutoCloseable {
         this.netns = netns;
     }
 
+    /** Whether connection counters are refreshed by walking the sockets (else on received segments). */
+    boolean walks() {
+        return probes.connectionIterator().isPresent();
+    }
+
     /**
      * Every namespace on the host: learns the connections and listeners that predate the agent,
      * then the processes that hold them.
@@ -55,21 +58,20 @@ final class ConnectionRefresher implements AutoCloseable {
     }
 
     /**
-     * The namespaces of the connections in the conns map: returns the inodes of those walked (every
-     * tracked socket still there was refreshed; the walk also reported the connections listed as
-     * gone).
+     * Walks the sockets of these namespaces (those of the tracked connections): returns the
+     * inodes of those walked (every tracked socket still there was refreshed; the walk also
+     * reported the connections listed as gone).
      */
-    synchronized Set<Long> refresh() {
+    synchronized Set<Long> refresh(Set<Long> namespaces) {
         BpfLink it = probes.connectionIterator().orElse(null);
-        if (it == null) {
+        if (it == null || namespaces.isEmpty()) {
             return Set.of();
         }
-        Set<Long> wanted = namespacesOfConnections(probes.map("conns"));
-        if (!known.keySet().containsAll(wanted) && System.nanoTime() - lastScan > RESCAN_NS) {
+        if (!known.keySet().containsAll(namespaces) && System.nanoTime() - lastScan > RESCAN_NS) {
             rescan();
         }
         Map<Long, Path> targets = new HashMap<>();
-        for (long inode : wanted) {
+        for (long inode : namespaces) {
             Path p = known.get(inode);
             if (p != null) {
                 targets.put(inode, p);
@@ -95,16 +97,6 @@ final class ConnectionRefresher implements AutoCloseable {
             });
         });
         return walked;
-    }
-
-    static Set<Long> namespacesOfConnections(BpfMap conns) {
-        Set<Long> out = new HashSet<>();
-        conns.forEachChunk(e -> {
-            for (int i = 0; i < e.count(); i++) {
-                out.add(Integer.toUnsignedLong(e.values().getInt(e.valueOffset(i) + Layouts.Conn.NETNS)));
-            }
-        });
-        return out;
     }
 
     @Override

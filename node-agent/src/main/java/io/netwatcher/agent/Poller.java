@@ -1,18 +1,15 @@
 package io.netwatcher.agent;
 
-import io.netwatcher.bpf.BpfMap;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Event;
-import io.netwatcher.event.EventDecoder;
 import io.netwatcher.event.FlowEvent;
 import io.netwatcher.event.LatencyEvent;
-import io.netwatcher.event.Layouts;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Tuple;
-import io.netwatcher.probe.ProbeSet;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import io.netwatcher.kernel.ConnSnapshot;
+import io.netwatcher.kernel.GoneConnections;
+import io.netwatcher.kernel.KernelMaps;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,11 +25,11 @@ import java.util.function.Consumer;
  * reported when it closes. A connection older than the agent is first read as a baseline: its
  * flows start from there. With a port filter (--sport/--dport) updates and flows are those of
  * matching sockets, and latency summaries (per cgroup, every socket's packets) are not reported.
+ * The connections map is read once per interval ({@link ConnSnapshot}), after the socket walk.
  */
 final class Poller {
-    private final ProbeSet probes;
+    private final KernelMaps maps;
     private final ConnectionRefresher refresher;
-    private final EventDecoder decoder = new EventDecoder();
     private final Consumer<Event> sink;
     private final int sport;
     private final int dport;
@@ -48,6 +45,8 @@ final class Poller {
     /** Cookies whose close was reported (close time): a map entry still read for one is stale. */
     private final Map<Long, Long> closed = new HashMap<>();
     private final Map<LayerHistogram.Key, LayerHistogram> lastHist = new HashMap<>();
+    /** The namespaces holding connections as of the last read: the next walk's. */
+    private Set<Long> namespaces = Set.of();
     private long lastPollNs;
 
     /** Bytes of one connection reported so far, when, and when its map entry was last seen. */
@@ -63,8 +62,8 @@ final class Poller {
     }
 
     /** {@code sport}/{@code dport}: the socket's local / remote port to report (0 = any). */
-    Poller(ProbeSet probes, ConnectionRefresher refresher, Consumer<Event> sink, long nowNs, int sport, int dport) {
-        this.probes = probes;
+    Poller(KernelMaps maps, ConnectionRefresher refresher, Consumer<Event> sink, long nowNs, int sport, int dport) {
+        this.maps = maps;
         this.refresher = refresher;
         this.sink = sink;
         this.lastPollNs = nowNs;
@@ -97,56 +96,71 @@ final class Poller {
         pollLatency(nowNs, interval);
     }
 
+    /**
+     * The namespaces holding connections as of the last read are walked first, so the one read of
+     * this interval sees the counters the walk left. A namespace the read finds that was not
+     * walked (its connections are new) is walked at once and the map read again.
+     */
+    private ConnSnapshot walkAndRead(Set<Long> walked) {
+        walked.addAll(refresher.refresh(namespaces)); // also closes the connections listed gone last time
+        ConnSnapshot snap = maps.connections().snapshot();
+        if (refresher.walks()) {
+            Set<Long> unseen = snap.namespaces();
+            unseen.removeAll(namespaces);
+            Set<Long> more = unseen.isEmpty() ? Set.of() : refresher.refresh(unseen);
+            if (!more.isEmpty()) {
+                walked.addAll(more);
+                snap = maps.connections().snapshot();
+            }
+            namespaces = snap.namespaces();
+        }
+        return snap;
+    }
+
     private void pollConnections(long nowNs, long interval) {
-        Set<Long> walked = refresher.refresh(); // also closes the connections listed gone last time
-        BpfMap gc = probes.map("conn_gc");
+        Set<Long> walked = new HashSet<>();
+        ConnSnapshot snap = walkAndRead(walked);
+        GoneConnections gc = maps.goneConnections();
         for (long cookie : listedGone) {
-            gc.delete(cookieKey(cookie));
+            gc.remove(cookie);
         }
         listedGone.clear();
         List<ConnEvent> changed = new ArrayList<>();
         List<Long> gone = new ArrayList<>();
         Set<Long> present = new HashSet<>();
-        boolean[] findOwners = new boolean[1];
-        probes.map("conns").forEachChunk(e -> {
-            ByteBuffer k = e.keys();
-            ByteBuffer v = e.values();
-            for (int i = 0; i < e.count(); i++) {
-                long cookie = k.getLong(e.keyOffset(i));
-                if (closed.containsKey(cookie)) {
-                    continue; // deleted by the kernel right after its close event
-                }
-                int off = e.valueOffset(i);
-                present.add(cookie);
-                // Not refreshed by a walk of its namespace that started after it was last seen: the socket
-                // is gone and neither its close nor its destruction was seen. Twice in a row, to be sure.
-                long netns = Integer.toUnsignedLong(v.getInt(off + Layouts.Conn.NETNS));
-                if (walked.contains(netns) && v.getLong(off + Layouts.Conn.UPDATE_NS) < nowNs) {
-                    if (missing.merge(cookie, 1, Integer::sum) >= 2) {
-                        gone.add(cookie);
-                    }
-                } else {
-                    missing.remove(cookie);
-                }
-                FlowState st = flows.get(cookie);
-                if (st != null) {
-                    st.seenNs = nowNs;
-                }
-                long digest = digest(v, off);
-                Long prev = lastDigest.put(cookie, digest);
-                if (prev != null && prev == digest) {
-                    continue;
-                }
-                ConnStats s = decoder.stats(v, off);
-                if (s.established() && s.pid() == 0 && unowned.add(cookie)) {
-                    findOwners[0] = true;
-                }
-                if (s.established()) {
-                    Tuple t = decoder.tuple(v, off + Layouts.Conn.T);
-                    changed.add(new ConnEvent(ConnEvent.Kind.UPDATE, nowNs, cookie, t, s.state(), s));
-                }
+        boolean findOwners = false;
+        for (int i = 0; i < snap.size(); i++) {
+            long cookie = snap.cookie(i);
+            if (closed.containsKey(cookie)) {
+                continue; // deleted by the kernel right after its close event
             }
-        });
+            present.add(cookie);
+            // Not refreshed by a walk of its namespace that started after it was last seen: the socket
+            // is gone and neither its close nor its destruction was seen. Twice in a row, to be sure.
+            if (walked.contains(snap.netns(i)) && snap.updateNs(i) < nowNs) {
+                if (missing.merge(cookie, 1, Integer::sum) >= 2) {
+                    gone.add(cookie);
+                }
+            } else {
+                missing.remove(cookie);
+            }
+            FlowState st = flows.get(cookie);
+            if (st != null) {
+                st.seenNs = nowNs;
+            }
+            long digest = snap.digest(i);
+            Long prev = lastDigest.put(cookie, digest);
+            if (prev != null && prev == digest) {
+                continue;
+            }
+            ConnStats s = snap.stats(i);
+            if (s.established() && s.pid() == 0 && unowned.add(cookie)) {
+                findOwners = true;
+            }
+            if (s.established()) {
+                changed.add(new ConnEvent(ConnEvent.Kind.UPDATE, nowNs, cookie, snap.tuple(i), s.state(), s));
+            }
+        }
         for (ConnEvent c : changed) {
             flow(c.cookie(), c.stats(), c.tuple(), nowNs);
             flows.get(c.cookie()).seenNs = nowNs;
@@ -161,33 +175,17 @@ final class Poller {
         unowned.retainAll(flows.keySet());
         missing.keySet().retainAll(present);
         for (long cookie : gone) {
-            if (listedGone.size() >= gc.maxEntries()) {
+            if (listedGone.size() >= gc.capacity()) {
                 break; // the rest in the next interval
             }
-            gc.update(cookieKey(cookie), new byte[1], 0); // closed by the next walk
+            gc.add(cookie); // closed by the next walk
             listedGone.add(cookie);
             missing.remove(cookie);
         }
-        if (findOwners[0]) {
+        if (findOwners) {
             refresher.findOwners(); // seen in the next read
         }
         closed.values().removeIf(t -> nowNs - t > 30_000_000_000L);
-    }
-
-    private static byte[] cookieKey(long cookie) {
-        return ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(cookie).array();
-    }
-
-    /** A 64-bit digest of a conns value, update_ns left out: equal digests, nothing changed. */
-    static long digest(ByteBuffer v, int off) {
-        long h = 0x243F6A8885A308D3L;
-        for (int i = 0; i + 8 <= Layouts.Conn.SIZE; i += 8) {
-            if (i != Layouts.Conn.UPDATE_NS) {
-                h = (h ^ v.getLong(off + i)) * 0x9E3779B97F4A7C15L;
-                h ^= h >>> 29;
-            }
-        }
-        return h;
     }
 
     /**
@@ -224,7 +222,7 @@ final class Poller {
         if (sport != 0 || dport != 0) {
             return; // per-cgroup aggregates of every socket: they cannot be narrowed to a port
         }
-        List<LayerHistogram> hists = KernelMaps.histograms(probes.map("hists"));
+        List<LayerHistogram> hists = maps.histograms().read();
         Set<LayerHistogram.Key> live = new HashSet<>(hists.size() * 2);
         for (LayerHistogram h : hists) {
             live.add(h.key());

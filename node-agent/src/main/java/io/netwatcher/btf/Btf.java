@@ -221,8 +221,15 @@ public final class Btf {
 
     /** Values of an enum (or enum64) by name. */
     public Map<String, Long> enumValues(String enumName) {
-        int id = find(enumName, KIND_ENUM).or(() -> find(enumName, KIND_ENUM64))
-                .orElseThrow(() -> new IllegalArgumentException("no enum " + enumName));
+        return enumValues(find(enumName, KIND_ENUM).or(() -> find(enumName, KIND_ENUM64))
+                .orElseThrow(() -> new IllegalArgumentException("no enum " + enumName)));
+    }
+
+    /** Values of the enum (or enum64) of type {@code id}, by name (anonymous enums have no other handle). */
+    public Map<String, Long> enumValues(int id) {
+        if (kind(id) != KIND_ENUM && kind(id) != KIND_ENUM64) {
+            throw new IllegalArgumentException("type " + id + " is not an enum");
+        }
         Map<String, Long> out = new LinkedHashMap<>();
         int base = offsets[id] + 12;
         boolean enum64 = kind(id) == KIND_ENUM64;

@@ -2,21 +2,25 @@ package io.netwatcher.event;
 
 /**
  * One in-kernel latency histogram (struct nw_hist summed over CPUs) for a cgroup, direction and
- * layer ({@code layer} is {@link Layouts#LAYER_TOTAL} for first-to-last boundary). Slot i counts
- * values in [2^i, 2^(i+1)) ns; slot 0 also holds 0 ns and the last slot everything above.
+ * layer ({@link Layer#TOTAL} for first-to-last boundary). Slot i counts values in
+ * [2^i, 2^(i+1)) ns; slot 0 also holds 0 ns and the last slot everything above.
  */
-public record LayerHistogram(long cgroupId, Direction direction, int layer, long count, long sumNs, long[] slots) {
+public record LayerHistogram(long cgroupId, Direction direction, Layer layer, long count, long sumNs, long[] slots) {
+    /** log2 slots of a histogram (NW_HIST_SLOTS): the last one holds everything from 2^31 ns. */
+    public static final int SLOTS = 32;
 
     public LayerHistogram {
-        if (slots.length != Layouts.HIST_SLOTS) {
-            throw new IllegalArgumentException("slots must have " + Layouts.HIST_SLOTS + " entries");
+        if (slots.length != SLOTS) {
+            throw new IllegalArgumentException("slots must have " + SLOTS + " entries");
+        }
+        if (layer == null || (layer.direction() != null && layer.direction() != direction)) {
+            throw new IllegalArgumentException("layer " + layer + " is not one of direction " + direction);
         }
     }
 
     /** The layer's name, "total" for the whole path. */
     public String layerLabel() {
-        Layer l = Layer.of(direction, layer);
-        return l != null ? l.label() : layer == Layouts.LAYER_TOTAL ? "total" : "layer" + layer;
+        return layer.label();
     }
 
     /** Upper bound of slot i in ns: 2^(i+1) (the last slot is open-ended). */
@@ -32,13 +36,13 @@ public record LayerHistogram(long cgroupId, Direction direction, int layer, long
     /** The slot a value falls in, as the BPF side computes it. */
     public static int slotOf(long ns) {
         if (ns < 0) {
-            return Layouts.HIST_SLOTS - 1; // a u64 above 2^63 on the kernel side
+            return SLOTS - 1; // a u64 above 2^63 on the kernel side
         }
         if (ns <= 1) {
             return 0;
         }
         int s = 63 - Long.numberOfLeadingZeros(ns);
-        return Math.min(s, Layouts.HIST_SLOTS - 1);
+        return Math.min(s, SLOTS - 1);
     }
 
     /** Estimated q-quantile (0..1) in ns, interpolating linearly inside the slot. */
@@ -84,6 +88,6 @@ public record LayerHistogram(long cgroupId, Direction direction, int layer, long
         return new Key(cgroupId, direction, layer);
     }
 
-    public record Key(long cgroupId, Direction direction, int layer) {
+    public record Key(long cgroupId, Direction direction, Layer layer) {
     }
 }

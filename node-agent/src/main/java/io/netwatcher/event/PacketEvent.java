@@ -9,10 +9,12 @@ import java.util.Arrays;
 public record PacketEvent(long timeNs, long cookie, long cgroupId, int pid, String comm, Tuple tuple,
                           Direction direction, long seq, long ack, long len, long[] stamps, String http)
         implements Event {
+    /** Boundary stamps of a packet (NW_MAX_STAMPS): RX has five boundaries, TX four. */
+    public static final int STAMPS = 5;
 
     public PacketEvent {
-        if (stamps.length != Layouts.MAX_STAMPS) {
-            throw new IllegalArgumentException("stamps must have " + Layouts.MAX_STAMPS + " entries");
+        if (stamps.length != STAMPS) {
+            throw new IllegalArgumentException("stamps must have " + STAMPS + " entries");
         }
     }
 

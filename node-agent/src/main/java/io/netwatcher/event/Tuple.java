@@ -1,7 +1,5 @@
 package io.netwatcher.event;
 
-import java.nio.ByteBuffer;
-
 /**
  * Two TCP/UDP endpoints: source and destination. Addresses are 16 bytes (IPv4 mapped into
  * IPv6 as ::ffff:a.b.c.d), kept as two big-endian longs each so tuples are cheap values.
@@ -13,29 +11,18 @@ public record Tuple(int family, long srcHi, long srcLo, int sport, long dstHi, l
     public static final Tuple NONE = new Tuple(0, 0, 0, 0, 0, 0, 0);
 
     /**
-     * Reads a struct nw_tuple. An IPv6 socket talking to an IPv4 peer (both addresses
-     * IPv4-mapped) is reported as IPv4: that is the traffic on the wire.
+     * Endpoints as the kernel recorded them. An IPv6 socket talking to an IPv4 peer (both
+     * addresses IPv4-mapped) is reported as IPv4: that is the traffic on the wire.
      */
-    static Tuple read(ByteBuffer b, int off) {
-        int family = Short.toUnsignedInt(b.getShort(off + Layouts.Tuple.FAMILY));
-        long sHi = be(b, off + Layouts.Tuple.SADDR);
-        long sLo = be(b, off + Layouts.Tuple.SADDR + 8);
-        long dHi = be(b, off + Layouts.Tuple.DADDR);
-        long dLo = be(b, off + Layouts.Tuple.DADDR + 8);
-        if (family == AF_INET6 && isMapped(sHi, sLo) && isMapped(dHi, dLo)) {
+    public static Tuple of(int family, long srcHi, long srcLo, int sport, long dstHi, long dstLo, int dport) {
+        if (family == AF_INET6 && isMapped(srcHi, srcLo) && isMapped(dstHi, dstLo)) {
             family = AF_INET;
         }
-        return new Tuple(family, sHi, sLo, Short.toUnsignedInt(b.getShort(off + Layouts.Tuple.SPORT)), dHi, dLo,
-                Short.toUnsignedInt(b.getShort(off + Layouts.Tuple.DPORT)));
+        return new Tuple(family, srcHi, srcLo, sport, dstHi, dstLo, dport);
     }
 
     static boolean isMapped(long hi, long lo) {
         return hi == 0 && (lo >>> 32) == 0xFFFFL;
-    }
-
-    private static long be(ByteBuffer b, int off) {
-        long v = b.getLong(off);
-        return b.order() == java.nio.ByteOrder.BIG_ENDIAN ? v : Long.reverseBytes(v);
     }
 
     public boolean isKnown() {

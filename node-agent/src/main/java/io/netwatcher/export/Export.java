@@ -6,7 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netwatcher.agent.Agent;
 import io.netwatcher.agent.MonotonicClock;
 import io.netwatcher.config.ExportConfig;
-import io.netwatcher.event.DropReasons;
+import io.netwatcher.names.DropReasons;
 import io.netwatcher.kube.KubeContext;
 import io.opentelemetry.sdk.resources.Resource;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -87,7 +87,7 @@ public final class Export implements AutoCloseable {
         SelfMetrics.bindAgent(meters, agent.stats(), agent.probes());
         SelfMetrics.bindCost(meters, agent, agent.stats());
         ExportCounters counters = new ExportCounters(meters);
-        kernelSource = new ReleasableSource(new MapSource(agent.probes()));
+        kernelSource = new ReleasableSource(new MapSource(agent.maps()));
         KernelMetrics kernel = new KernelMetrics(kernelSource, identity, reasons,
                 config.maxSeries(), version, () -> clock.toEpochNs(clock.nowMonoNs()), GONE_GRACE_NS);
         telemetry = Telemetry.start(config, resource, kernel, registry, counters);

@@ -1,10 +1,11 @@
 package io.netwatcher.export;
 
-import io.netwatcher.agent.KernelMaps;
-import io.netwatcher.event.DropReasons;
-import io.netwatcher.event.Layouts;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Role;
+import io.netwatcher.kernel.Counter;
+import io.netwatcher.kernel.CounterKind;
+import io.netwatcher.names.DropReasons;
+import io.netwatcher.names.IpProtocol;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
@@ -55,7 +56,7 @@ public final class KernelMetrics implements MetricProducer {
 
     static {
         List<Double> b = new ArrayList<>();
-        for (int i = 0; i < Layouts.HIST_SLOTS - 1; i++) {
+        for (int i = 0; i < LayerHistogram.SLOTS - 1; i++) {
             b.add(LayerHistogram.upperBoundNs(i) / 1e9);
         }
         BOUNDARIES = List.copyOf(b);
@@ -92,7 +93,7 @@ public final class KernelMetrics implements MetricProducer {
         Set<Long> cgroups = new HashSet<>();
         List<MetricData> out = new ArrayList<>();
         out.add(histograms(resource, now, cgroups));
-        Map<KernelMaps.CounterKey, Long> counts = source.counters();
+        Map<Counter, Long> counts = source.counters();
         out.addAll(counters(resource, now, cgroups, counts));
         out.add(open(resource, now, cgroups, counts));
         sweep(cgroups, now);
@@ -157,19 +158,19 @@ public final class KernelMetrics implements MetricProducer {
                     .put(Attr.NETWORK_IO_DIRECTION, h.direction().otelName())
                     .put(Attr.NETWORK_TRANSPORT, "tcp")
                     .put(Attr.LAYER, h.layerLabel()).build());
-            long[] c = buckets.computeIfAbsent(a, k -> new long[Layouts.HIST_SLOTS + 1]);
-            for (int i = 0; i < Layouts.HIST_SLOTS; i++) {
+            long[] c = buckets.computeIfAbsent(a, k -> new long[LayerHistogram.SLOTS + 1]);
+            for (int i = 0; i < LayerHistogram.SLOTS; i++) {
                 c[i] += h.slots()[i];
             }
-            c[Layouts.HIST_SLOTS] += h.count();
+            c[LayerHistogram.SLOTS] += h.count();
             sums.computeIfAbsent(a, k -> new double[1])[0] += h.sumNs() / 1e9;
         }
         List<HistogramPointData> points = new ArrayList<>();
         for (Map.Entry<Attributes, long[]> e : buckets.entrySet()) {
             long[] c = e.getValue();
-            List<Long> counts = new ArrayList<>(Layouts.HIST_SLOTS);
+            List<Long> counts = new ArrayList<>(LayerHistogram.SLOTS);
             long total = 0;
-            for (int i = 0; i < Layouts.HIST_SLOTS; i++) {
+            for (int i = 0; i < LayerHistogram.SLOTS; i++) {
                 counts.add(c[i]);
                 total += c[i];
             }
@@ -188,7 +189,7 @@ public final class KernelMetrics implements MetricProducer {
     }
 
     private List<MetricData> counters(Resource resource, long now, Set<Long> cgroups,
-                                      Map<KernelMaps.CounterKey, Long> counts) {
+                                      Map<Counter, Long> counts) {
         Map<String, CounterSpec> specs = new LinkedHashMap<>();
         specs.put(DROPS, new CounterSpec(DROPS, "Packets lost: dropped by the kernel, by drop reason (benign frees"
                 + " are in netwatcher.packet.benign_drops)", "{packet}"));
@@ -205,47 +206,48 @@ public final class KernelMetrics implements MetricProducer {
         specs.put(CLOSED, new CounterSpec(CLOSED, "TCP connections closed", "{connection}"));
         Map<String, Map<Attributes, Long>> values = new LinkedHashMap<>();
         specs.keySet().forEach(k -> values.put(k, new LinkedHashMap<>()));
-        for (Map.Entry<KernelMaps.CounterKey, Long> e : counts.entrySet()) {
-            KernelMaps.CounterKey k = e.getKey();
+        for (Map.Entry<Counter, Long> e : counts.entrySet()) {
+            Counter k = e.getKey();
             cgroups.add(k.cgroupId());
             String metric;
             AttributeKey<String> key;
             String value;
             switch (k.kind()) {
-                case KernelMaps.CNT_DROP, KernelMaps.CNT_DROP_BENIGN -> {
-                    metric = k.kind() == KernelMaps.CNT_DROP ? DROPS : BENIGN_DROPS;
+                case DROP, DROP_BENIGN -> {
+                    metric = k.kind() == CounterKind.DROP ? DROPS : BENIGN_DROPS;
                     key = Attr.DROP_REASON;
                     value = reasons.name(k.detail());
                 }
-                case KernelMaps.CNT_RETRANS -> {
+                case RETRANS -> {
                     metric = RETRANSMITS;
                     key = Attr.RETRANSMIT_KIND;
-                    value = io.netwatcher.event.ErrorKind.retransmitKind(k.detail());
+                    value = k.retransmitKind();
                 }
-                case KernelMaps.CNT_RESET -> {
+                case RESET -> {
                     metric = RESETS;
                     key = Attr.RESET_DIRECTION;
-                    value = k.detail() == 0 ? "sent" : "received";
+                    value = k.resetDirection().label();
                 }
-                case KernelMaps.CNT_BAD_CSUM -> {
+                case BAD_CSUM -> {
                     metric = BAD_CHECKSUMS;
                     key = null;
                     value = null;
                 }
-                case KernelMaps.CNT_RCVQ_FULL, KernelMaps.CNT_BUF_LIMIT -> {
-                    metric = k.kind() == KernelMaps.CNT_RCVQ_FULL ? RCVQ_FULL : BUF_LIMIT;
+                case RCVQ_FULL, BUF_LIMIT -> {
+                    metric = k.kind() == CounterKind.RCVQ_FULL ? RCVQ_FULL : BUF_LIMIT;
                     key = Attr.NETWORK_TRANSPORT;
-                    value = k.detail() == 6 ? "tcp" : k.detail() == 17 ? "udp" : "other";
+                    value = k.detail() == IpProtocol.TCP.value() ? "tcp" : k.detail() == IpProtocol.UDP.value() ? "udp"
+                            : "other";
                 }
-                case KernelMaps.CNT_ICMP_SENT -> {
+                case ICMP_SENT -> {
                     metric = ICMP_SENT;
                     key = Attr.ICMP_TYPE;
-                    value = (k.detail() >> 8) + "/" + (k.detail() & 0xff);
+                    value = k.icmpType();
                 }
-                case KernelMaps.CNT_CONN_OPEN, KernelMaps.CNT_CONN_CLOSE -> {
-                    metric = k.kind() == KernelMaps.CNT_CONN_OPEN ? OPENED : CLOSED;
+                case CONN_OPEN, CONN_CLOSE -> {
+                    metric = k.kind() == CounterKind.CONN_OPEN ? OPENED : CLOSED;
                     key = Attr.ROLE;
-                    value = Role.of(k.detail()).label();
+                    value = k.role().label();
                 }
                 default -> {
                     continue;
@@ -270,25 +272,29 @@ public final class KernelMetrics implements MetricProducer {
         return out;
     }
 
+    /** A (cgroup, role) pair of connection counts. */
+    private record OpenKey(long cgroupId, Role role) {
+    }
+
     /** Open now = opened - closed per cgroup and role (each connection is counted once each way). */
-    private MetricData open(Resource resource, long now, Set<Long> cgroups, Map<KernelMaps.CounterKey, Long> counts) {
-        Map<KernelSource.OpenKey, Long> open = new LinkedHashMap<>();
-        for (Map.Entry<KernelMaps.CounterKey, Long> e : counts.entrySet()) {
-            KernelMaps.CounterKey k = e.getKey();
-            if (k.kind() == KernelMaps.CNT_CONN_OPEN || k.kind() == KernelMaps.CNT_CONN_CLOSE) {
-                open.merge(new KernelSource.OpenKey(k.cgroupId(), k.detail()),
-                        k.kind() == KernelMaps.CNT_CONN_OPEN ? e.getValue() : -e.getValue(), Long::sum);
+    private MetricData open(Resource resource, long now, Set<Long> cgroups, Map<Counter, Long> counts) {
+        Map<OpenKey, Long> open = new LinkedHashMap<>();
+        for (Map.Entry<Counter, Long> e : counts.entrySet()) {
+            Counter k = e.getKey();
+            if (k.kind() == CounterKind.CONN_OPEN || k.kind() == CounterKind.CONN_CLOSE) {
+                open.merge(new OpenKey(k.cgroupId(), k.role()),
+                        k.kind() == CounterKind.CONN_OPEN ? e.getValue() : -e.getValue(), Long::sum);
             }
         }
         Map<Attributes, Long> values = new LinkedHashMap<>();
-        for (Map.Entry<KernelSource.OpenKey, Long> e : open.entrySet()) {
+        for (Map.Entry<OpenKey, Long> e : open.entrySet()) {
             cgroups.add(e.getKey().cgroupId());
             Attributes who = who(e.getKey().cgroupId(), now);
             if (who == null) {
                 continue;
             }
             Attributes a = limit.admit(OPEN, who.toBuilder()
-                    .put(Attr.ROLE, Role.of(e.getKey().role()).label()).build());
+                    .put(Attr.ROLE, e.getKey().role().label()).build());
             values.merge(a, Math.max(0, e.getValue()), Long::sum);
         }
         List<LongPointData> points = new ArrayList<>();

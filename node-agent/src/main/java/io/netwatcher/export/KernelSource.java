@@ -1,7 +1,7 @@
 package io.netwatcher.export;
 
-import io.netwatcher.agent.KernelMaps;
 import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.kernel.Counter;
 import java.util.List;
 import java.util.Map;
 
@@ -11,12 +11,9 @@ public interface KernelSource {
     List<LayerHistogram> histograms();
 
     /** Cumulative event counters per (cgroup, kind, detail). */
-    Map<KernelMaps.CounterKey, Long> counters();
+    Map<Counter, Long> counters();
 
     /** The cgroup is gone: its kernel entries can be deleted. */
     void forget(long cgroupId);
 
-    /** A (cgroup, role code) pair of connection counts. */
-    record OpenKey(long cgroupId, int role) {
-    }
 }

@@ -1,7 +1,7 @@
 package io.netwatcher.export;
 
-import io.netwatcher.agent.KernelMaps;
 import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.kernel.Counter;
 import java.util.List;
 import java.util.Map;
 
@@ -28,7 +28,7 @@ final class ReleasableSource implements KernelSource {
     }
 
     @Override
-    public Map<KernelMaps.CounterKey, Long> counters() {
+    public Map<Counter, Long> counters() {
         return released ? Map.of() : maps.counters();
     }
 

@@ -12,9 +12,9 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.netwatcher.agent.Agent;
 import io.netwatcher.agent.AgentStats;
-import io.netwatcher.agent.KernelMaps;
-import io.netwatcher.bpf.BpfMap;
 import io.netwatcher.cost.ProbeBudget;
+import io.netwatcher.kernel.KernelStat;
+import io.netwatcher.kernel.MapView;
 import io.netwatcher.kube.KubeContext;
 import io.netwatcher.kube.KubeHealth;
 import io.netwatcher.probe.Attachment;
@@ -32,8 +32,6 @@ import java.util.function.ToDoubleFunction;
  * the Kubernetes watches; the process (resident memory, CPU, JVM).
  */
 public final class SelfMetrics implements AutoCloseable {
-    private static final List<String> HASH_MAPS = List.of("conns", "hists", "counters", "listeners");
-
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
     /** Meters that need nothing but the JVM and the process. */
@@ -66,30 +64,28 @@ public final class SelfMetrics implements AutoCloseable {
                 s -> s.decodeErrors());
         counter(r, "netwatcher.ringbuf.records.lost",
                 "Records the kernel could not write because the ring buffer was full", stats,
-                s -> s.kernelStat(KernelMaps.STAT_RINGBUF_LOST));
-        FunctionCounter.builder("netwatcher.events.capped", stats, s -> s.kernelStat(KernelMaps.STAT_SAMPLE_CAPPED))
+                s -> s.kernelStat(KernelStat.RINGBUF_LOST));
+        FunctionCounter.builder("netwatcher.events.capped", stats, s -> s.kernelStat(KernelStat.SAMPLE_CAPPED))
                 .description("Events not reported because of the per-second caps (still counted in metrics)")
                 .tag("kind", "packet").register(r);
-        FunctionCounter.builder("netwatcher.events.capped", stats, s -> s.kernelStat(KernelMaps.STAT_ERR_CAPPED))
+        FunctionCounter.builder("netwatcher.events.capped", stats, s -> s.kernelStat(KernelStat.ERR_CAPPED))
                 .description("Events not reported because of the per-second caps (still counted in metrics)")
                 .tag("kind", "error").register(r);
-        FunctionCounter.builder("netwatcher.packets.untracked", stats, s -> s.kernelStat(KernelMaps.STAT_RX_UNTRACKED))
+        FunctionCounter.builder("netwatcher.packets.untracked", stats, s -> s.kernelStat(KernelStat.RX_UNTRACKED))
                 .description("Packets whose layer times could not be followed to the socket").tag("direction", "receive")
                 .register(r);
-        FunctionCounter.builder("netwatcher.packets.untracked", stats, s -> s.kernelStat(KernelMaps.STAT_TX_UNTRACKED))
+        FunctionCounter.builder("netwatcher.packets.untracked", stats, s -> s.kernelStat(KernelStat.TX_UNTRACKED))
                 .description("Packets whose layer times could not be followed to the socket").tag("direction", "transmit")
                 .register(r);
-        FunctionCounter.builder("netwatcher.map.full", stats, s -> s.kernelStat(KernelMaps.STAT_CONN_FULL))
-                .description("Inserts refused because a map was full").tag("map", "conns").register(r);
-        FunctionCounter.builder("netwatcher.map.full", stats, s -> s.kernelStat(KernelMaps.STAT_HIST_FULL))
-                .description("Inserts refused because a map was full").tag("map", "hists").register(r);
         counter(r, "netwatcher.listener.errors", "Events an output failed on", stats, s -> s.listenerErrors());
-        for (String name : HASH_MAPS) {
-            BpfMap m = probes.map(name);
-            Gauge.builder("netwatcher.map.entries", m, BpfMap::countEntries)
-                    .description("Entries in a BPF hash map now").tag("map", name).register(r);
-            Gauge.builder("netwatcher.map.capacity", m, BpfMap::maxEntries)
-                    .description("Maximum entries of a BPF hash map").tag("map", name).register(r);
+        for (MapView m : probes.maps().hashMaps()) {
+            m.fullStat().ifPresent(full -> FunctionCounter.builder("netwatcher.map.full", stats,
+                            s -> s.kernelStat(full)).description("Inserts refused because a map was full")
+                    .tag("map", m.name()).register(r));
+            Gauge.builder("netwatcher.map.entries", m, MapView::entries)
+                    .description("Entries in a BPF hash map now").tag("map", m.name()).register(r);
+            Gauge.builder("netwatcher.map.capacity", m, MapView::capacity)
+                    .description("Maximum entries of a BPF hash map").tag("map", m.name()).register(r);
         }
         RunStatsCache runs = new RunStatsCache(probes);
         for (String program : probes.runStats().keySet()) {
@@ -129,13 +125,13 @@ public final class SelfMetrics implements AutoCloseable {
         Gauge.builder("netwatcher.packet.timing.sample_every", b, ProbeBudget::timeEvery)
                 .description("One packet in this many is timed through the layers now (1 = every packet)")
                 .register(r);
-        FunctionCounter.builder("netwatcher.packets.picked", stats, s -> s.kernelStat(KernelMaps.STAT_RX_PICKED))
+        FunctionCounter.builder("netwatcher.packets.picked", stats, s -> s.kernelStat(KernelStat.RX_PICKED))
                 .description("Packets picked for layer timing at their first hook").tag("direction", "receive")
                 .register(r);
-        FunctionCounter.builder("netwatcher.packets.picked", stats, s -> s.kernelStat(KernelMaps.STAT_TX_PICKED))
+        FunctionCounter.builder("netwatcher.packets.picked", stats, s -> s.kernelStat(KernelStat.TX_PICKED))
                 .description("Packets picked for layer timing at their first hook").tag("direction", "transmit")
                 .register(r);
-        FunctionCounter.builder("netwatcher.packets.stale", stats, s -> s.kernelStat(KernelMaps.STAT_TX_STALE))
+        FunctionCounter.builder("netwatcher.packets.stale", stats, s -> s.kernelStat(KernelStat.TX_STALE))
                 .description("Timed packets given up before their last boundary (dropped in a qdisc, sent by"
                         + " another CPU, segmented in software)").tag("direction", "transmit").register(r);
         FunctionCounter.builder("netwatcher.ringbuf.wakeups", agent, Agent::ringWakeups)
@@ -145,7 +141,7 @@ public final class SelfMetrics implements AutoCloseable {
                 .description("Times the ring-buffer reader woke: on the kernel's signal (epoll) or on its 100 ms"
                         + " timer").tag("cause", "timer").register(r);
         FunctionCounter.builder("netwatcher.ringbuf.wakeups.requested", stats,
-                        s -> s.kernelStat(KernelMaps.STAT_RB_WAKEUP))
+                        s -> s.kernelStat(KernelStat.RB_WAKEUP))
                 .description("Records the probes submitted with a wake-up (the ring crossed an eighth full); every"
                         + " other record is submitted without one").register(r);
     }

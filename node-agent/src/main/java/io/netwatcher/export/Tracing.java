@@ -9,6 +9,8 @@ import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.Layer;
 import io.netwatcher.event.PacketEvent;
+import io.netwatcher.event.ResetDirection;
+import io.netwatcher.event.RetransmitKind;
 import io.netwatcher.event.Tuple;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -64,9 +66,9 @@ public final class Tracing implements EventListener {
             if (m.size() < MAX_EVENTS_PER_CONNECTION) {
                 m.add(x.kind() == ErrorKind.RETRANSMIT
                         ? new Mark(x.timeNs(), "retransmit", Attributes.of(Attr.RETRANSMIT_KIND,
-                        ErrorKind.retransmitKind(x.detail()), Attr.SEQ, x.seq()))
+                        RetransmitKind.label(x.detail()), Attr.SEQ, x.seq()))
                         : new Mark(x.timeNs(), "reset", Attributes.of(Attr.RESET_DIRECTION,
-                        x.detail() == 0 ? "sent" : "received")));
+                        ResetDirection.of(x.detail()).label())));
             }
         } else if (e instanceof ConnEvent c && c.kind() == ConnEvent.Kind.CLOSE) {
             connection(c, marks.remove(c.cookie()));

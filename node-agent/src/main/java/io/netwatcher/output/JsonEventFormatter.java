@@ -12,8 +12,11 @@ import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.Layer;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.PacketEvent;
-import io.netwatcher.event.TcpState;
+import io.netwatcher.event.ResetDirection;
+import io.netwatcher.event.RetransmitKind;
 import io.netwatcher.event.Tuple;
+import io.netwatcher.names.IpProtocol;
+import io.netwatcher.names.TcpState;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -151,13 +154,13 @@ public final class JsonEventFormatter {
     private void error(Json j, ErrorEvent x) {
         j.field("type", x.kind().jsonType()).field("time", time(x.timeNs()));
         switch (x.kind()) {
-            case RETRANSMIT -> j.field("kind", ErrorKind.retransmitKind(x.detail()))
+            case RETRANSMIT -> j.field("kind", RetransmitKind.label(x.detail()))
                     .field("seq", x.seq())
                     .field("state", TcpState.name(x.state()))
                     .field("segments", Math.max(1, x.extra() >>> 8))
                     .field("ca_state", caState((int) (x.extra() & 0xFF)));
             case RESET -> {
-                j.field("direction", x.detail() == 0 ? "sent" : "received");
+                j.field("direction", ResetDirection.of(x.detail()).label());
                 if (x.state() != 0) {
                     j.field("state", TcpState.name(x.state()));
                 }
@@ -187,7 +190,7 @@ public final class JsonEventFormatter {
 
     /** A TCP segment's sequence and acknowledgement numbers, payload length and flags. */
     private static void segment(Json j, ErrorEvent x) {
-        if (x.extra() == 6) {
+        if (x.extra() == IpProtocol.TCP.value()) {
             j.field("seq", x.seq()).field("ack", x.ack()).field("len", x.len()).field("tcp_flags", tcpFlags(x.tcpFlags()));
         }
     }
@@ -252,13 +255,6 @@ public final class JsonEventFormatter {
     }
 
     static String protocol(int proto) {
-        return switch (proto) {
-            case 6 -> "tcp";
-            case 17 -> "udp";
-            case 1 -> "icmp";
-            case 58 -> "icmpv6";
-            case 0 -> "unknown";
-            default -> Integer.toString(proto);
-        };
+        return IpProtocol.label(proto);
     }
 }

@@ -1,8 +1,8 @@
 package io.netwatcher.output;
 
 import io.netwatcher.cgroup.CgroupPaths;
-import io.netwatcher.event.DropReasons;
-import io.netwatcher.event.KernelSymbols;
+import io.netwatcher.names.DropReasons;
+import io.netwatcher.names.KernelSymbols;
 import java.nio.file.Path;
 
 /** Labels from the host alone: cgroup paths from the cgroup2 mount, kernel names from BTF and kallsyms. */

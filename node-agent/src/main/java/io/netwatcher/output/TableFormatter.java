@@ -12,8 +12,10 @@ import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.Layer;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.PacketEvent;
-import io.netwatcher.event.TcpState;
+import io.netwatcher.event.ResetDirection;
+import io.netwatcher.event.RetransmitKind;
 import io.netwatcher.event.Tuple;
+import io.netwatcher.names.TcpState;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 
@@ -70,8 +72,8 @@ public final class TableFormatter {
         }
         if (e instanceof ErrorEvent x) {
             String d = switch (x.kind()) {
-                case RETRANSMIT -> ErrorKind.retransmitKind(x.detail()) + " seq=" + x.seq();
-                case RESET -> x.detail() == 0 ? "sent" : "received";
+                case RETRANSMIT -> RetransmitKind.label(x.detail()) + " seq=" + x.seq();
+                case RESET -> ResetDirection.of(x.detail()).label();
                 case DROP, BENIGN_DROP -> escape(labels.dropReason(x.detail())) + " at "
                         + escape(labels.kernelSymbol(x.location()));
                 case BAD_CHECKSUM -> "seq=" + x.seq();

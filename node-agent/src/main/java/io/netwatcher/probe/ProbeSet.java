@@ -2,17 +2,19 @@ package io.netwatcher.probe;
 
 import io.netwatcher.bpf.BpfException;
 import io.netwatcher.bpf.BpfLink;
-import io.netwatcher.bpf.BpfMap;
 import io.netwatcher.bpf.BpfObject;
 import io.netwatcher.bpf.BpfProgram;
 import io.netwatcher.btf.Btf;
-import io.netwatcher.event.BenignDrops;
-import io.netwatcher.event.DropReasons;
-import io.netwatcher.event.KernelSymbols;
-import io.netwatcher.event.Layouts;
+import io.netwatcher.cgroup.Cgroup2Mount;
+import io.netwatcher.kernel.ConnectionMap;
+import io.netwatcher.kernel.EventRing;
+import io.netwatcher.kernel.KernelMaps;
+import io.netwatcher.kernel.Layouts;
+import io.netwatcher.names.BenignDrops;
+import io.netwatcher.names.DropReasons;
+import io.netwatcher.names.KernelSymbols;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,12 +39,15 @@ public final class ProbeSet implements AutoCloseable {
     private static final int MAX_LOAD_ATTEMPTS = 4;
 
     private final BpfObject object;
+    private final KernelMaps maps;
     private final List<Attachment> attachments;
     private final KernelHooks hooks;
     private final Map<String, BpfLink> iterators;
 
-    private ProbeSet(BpfObject object, List<Attachment> attachments, KernelHooks hooks, Map<String, BpfLink> iterators) {
+    private ProbeSet(BpfObject object, KernelMaps maps, List<Attachment> attachments, KernelHooks hooks,
+                     Map<String, BpfLink> iterators) {
         this.object = object;
+        this.maps = maps;
         this.attachments = List.copyOf(attachments);
         this.hooks = hooks;
         this.iterators = Map.copyOf(iterators);
@@ -52,7 +57,7 @@ public final class ProbeSet implements AutoCloseable {
     public static ProbeSet open(ProbeConfig config) throws IOException {
         Btf vmlinux = Btf.vmlinux();
         KernelHooks hooks = KernelHooks.detect(vmlinux, BpfObjects.read(BpfObjects.FEATURES),
-                config.cgroupRoot().or(io.netwatcher.cgroup.Cgroup2Mount::find));
+                config.cgroupRoot().or(Cgroup2Mount::find));
         return open(config, hooks, BpfObjects.read(BpfObjects.NETWATCHER));
     }
 
@@ -84,10 +89,11 @@ public final class ProbeSet implements AutoCloseable {
                         !plans.get(Boundary.ERR_DROP).programs.isEmpty(),
                         plans.get(Boundary.CONN_CLIENT_OPEN).kind == HookKind.SOCKOPS);
                 obj.load();
-                writeTimeEvery(obj.map("control"), config.timeEvery());
+                KernelMaps maps = KernelMaps.of(obj);
+                maps.control().setTimeEvery(config.timeEvery());
                 Map<String, BpfLink> iterators = new HashMap<>();
                 List<Attachment> attachments = attach(obj, plans, hooks, iterators);
-                return new ProbeSet(obj, attachments, hooks, iterators);
+                return new ProbeSet(obj, maps, attachments, hooks, iterators);
             } catch (BpfException e) {
                 String failed = obj.failedProgram().orElse(null);
                 obj.close();
@@ -163,8 +169,8 @@ public final class ProbeSet implements AutoCloseable {
         ro.put(off + Layouts.Config.CONN_SNAPSHOT, (byte) (snapshotOnSegments ? 1 : 0));
         ro.put(off + Layouts.Config.RX_PARK_AT_TCP, (byte) (parkAtTcp ? 1 : 0));
         ro.putLong(off + Layouts.Config.SNAPSHOT_NS, c.snapshotNs());
-        obj.map("events").setMaxEntries(c.ringBufferBytes());
-        obj.map("conns").setMaxEntries(c.maxConnections());
+        EventRing.setSize(obj, c.ringBufferBytes());
+        ConnectionMap.setCapacity(obj, c.maxConnections());
     }
 
     private static List<Attachment> attach(BpfObject obj, Map<Boundary, Plan> plans, KernelHooks hooks,
@@ -226,13 +232,7 @@ public final class ProbeSet implements AutoCloseable {
         if (every < 0 || every > ProbeConfig.MAX_TIME_EVERY) {
             throw new IllegalArgumentException("time every must be 0.." + ProbeConfig.MAX_TIME_EVERY);
         }
-        writeTimeEvery(object.map("control"), every);
-    }
-
-    private static void writeTimeEvery(BpfMap control, int every) {
-        ByteBuffer v = ByteBuffer.allocate(Layouts.Control.SIZE).order(ByteOrder.nativeOrder());
-        v.putInt(Layouts.Control.TIME_EVERY, every);
-        control.update(new byte[4], v.array(), 0);
+        maps.control().setTimeEvery(every);
     }
 
     /**
@@ -260,8 +260,9 @@ public final class ProbeSet implements AutoCloseable {
         return hooks;
     }
 
-    public BpfMap map(String name) {
-        return object.map(name);
+    /** The views of the loaded object's maps. */
+    public KernelMaps maps() {
+        return maps;
     }
 
     public BpfObject object() {

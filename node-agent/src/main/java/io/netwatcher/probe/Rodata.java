@@ -1,8 +1,8 @@
 package io.netwatcher.probe;
 
 import io.netwatcher.btf.Elf;
-import io.netwatcher.event.BenignDrops;
-import io.netwatcher.event.Layouts;
+import io.netwatcher.kernel.Layouts;
+import io.netwatcher.names.BenignDrops;
 import java.nio.ByteBuffer;
 import java.util.List;
 

@@ -1,11 +1,11 @@
 package io.netwatcher.agent;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.netwatcher.event.ConnEvent;
-import io.netwatcher.event.Layouts;
 import io.netwatcher.event.Role;
+import io.netwatcher.kernel.ConnectionMap;
+import io.netwatcher.kernel.CounterKind;
+import io.netwatcher.kernel.KernelStat;
+import io.netwatcher.kernel.Layouts;
 import io.netwatcher.netns.Netns;
 import io.netwatcher.probe.ProbeConfig;
 import io.netwatcher.testing.AgentHarness;
@@ -31,6 +31,9 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 /**
  * Connection accounting under pressure: a connection map far smaller than the connections open,
@@ -63,15 +66,15 @@ class ConnectionAccountingIT {
                 assertEquals("listening", serverOut.readLine());
 
                 // 150 connections held open: 300 sockets of this cgroup against a map of 100 entries.
-                long fullBefore = stat(h, KernelMaps.STAT_CONN_FULL);
+                long fullBefore = stat(h, KernelStat.CONN_FULL);
                 Process hold = Cgroups.startIn(group, net.b().name(),
                         TcpPeer.java(ConnPeer.class, "hold", net.a().ipv4(), "" + port, "" + HELD)
                                 .toArray(String[]::new));
                 BufferedReader holdOut = reader(hold);
                 assertEquals("open " + HELD, holdOut.readLine());
-                awaitTrue(() -> counts(h, id, KernelMaps.CNT_CONN_OPEN).equals(perRole(HELD)), 20,
-                        () -> "opened per role " + counts(h, id, KernelMaps.CNT_CONN_OPEN));
-                long refused = stat(h, KernelMaps.STAT_CONN_FULL) - fullBefore;
+                awaitTrue(() -> counts(h, id, CounterKind.CONN_OPEN).equals(perRole(HELD)), 20,
+                        () -> "opened per role " + counts(h, id, CounterKind.CONN_OPEN));
+                long refused = stat(h, KernelStat.CONN_FULL) - fullBefore;
                 assertTrue(refused >= 2L * HELD - MAP, "inserts refused by the full map are counted: " + refused);
                 assertEquals(perRole(HELD), open(h, id), "open gauge = opened - closed while they are held");
 
@@ -87,10 +90,10 @@ class ConnectionAccountingIT {
                                 .toArray(String[]::new));
                 assertEquals("done " + CHURN, reader(churn).readLine());
                 assertTrue(churn.waitFor(30, TimeUnit.SECONDS));
-                awaitTrue(() -> counts(h, id, KernelMaps.CNT_CONN_CLOSE).equals(perRole(HELD + CHURN)), 30,
-                        () -> "closed per role " + counts(h, id, KernelMaps.CNT_CONN_CLOSE) + ", opened "
-                                + counts(h, id, KernelMaps.CNT_CONN_OPEN));
-                assertEquals(perRole(HELD + CHURN), counts(h, id, KernelMaps.CNT_CONN_OPEN), "opened per role");
+                awaitTrue(() -> counts(h, id, CounterKind.CONN_CLOSE).equals(perRole(HELD + CHURN)), 30,
+                        () -> "closed per role " + counts(h, id, CounterKind.CONN_CLOSE) + ", opened "
+                                + counts(h, id, CounterKind.CONN_OPEN));
+                assertEquals(perRole(HELD + CHURN), counts(h, id, CounterKind.CONN_OPEN), "opened per role");
                 assertEquals(perRole(0), open(h, id), "the open gauge is back to 0");
 
                 // Every close was reported once, with its role and duration, tracked in the map or not.
@@ -126,13 +129,13 @@ class ConnectionAccountingIT {
                     .put(Layouts.Conn.ROLE, (byte) 1).put(Layouts.Conn.STATE, (byte) 1)
                     .put(Layouts.Conn.ESTABLISHED, (byte) 1);
             v.putShort(Layouts.Conn.T + Layouts.Tuple.FAMILY, (short) 2);
-            h.agent().probes().map("conns").update(ByteBuffer.allocate(8).order(ByteOrder.nativeOrder())
+            h.agent().probes().object().map(ConnectionMap.NAME).update(ByteBuffer.allocate(8).order(ByteOrder.nativeOrder())
                     .putLong(cookie).array(), v.array(), 0);
             ConnEvent close = h.awaitConn(ConnEvent.Kind.CLOSE, c -> c.cookie() == cookie, Duration.ofSeconds(10),
                     "the close of the vanished connection");
             assertEquals(Role.CLIENT, close.stats().role());
             assertTrue(close.durationMs() >= 0, "with its duration");
-            assertEquals(1L, counts(h, cgroup, KernelMaps.CNT_CONN_CLOSE).get(Role.CLIENT), "counted closed once");
+            assertEquals(1L, counts(h, cgroup, CounterKind.CONN_CLOSE).get(Role.CLIENT), "counted closed once");
             assertTrue(h.agent().connection(cookie).isEmpty(), "and forgotten");
         }
     }
@@ -153,11 +156,11 @@ class ConnectionAccountingIT {
     }
 
     /** The kernel's counters of one kind for the cgroup, per role (client and server always present). */
-    private static Map<Role, Long> counts(AgentHarness h, long cgroup, int kind) {
+    private static Map<Role, Long> counts(AgentHarness h, long cgroup, CounterKind kind) {
         Map<Role, Long> out = new HashMap<>(perRole(0));
-        KernelMaps.counters(h.agent().probes().map("counters")).forEach((k, v) -> {
+        h.agent().maps().counters().read().forEach((k, v) -> {
             if (k.cgroupId() == cgroup && k.kind() == kind) {
-                out.merge(Role.of(k.detail()), v, Long::sum);
+                out.merge(k.role(), v, Long::sum);
             }
         });
         return out;
@@ -165,14 +168,14 @@ class ConnectionAccountingIT {
 
     /** What netwatcher.tcp.connections.open reports: opened - closed. */
     private static Map<Role, Long> open(AgentHarness h, long cgroup) {
-        Map<Role, Long> opened = counts(h, cgroup, KernelMaps.CNT_CONN_OPEN);
+        Map<Role, Long> opened = counts(h, cgroup, CounterKind.CONN_OPEN);
         Map<Role, Long> out = new HashMap<>(opened);
-        counts(h, cgroup, KernelMaps.CNT_CONN_CLOSE).forEach((r, v) -> out.merge(r, -v, Long::sum));
+        counts(h, cgroup, CounterKind.CONN_CLOSE).forEach((r, v) -> out.merge(r, -v, Long::sum));
         return out;
     }
 
-    private static long stat(AgentHarness h, int index) {
-        return KernelMaps.stats(h.agent().probes().map("stats"))[index];
+    private static long stat(AgentHarness h, KernelStat stat) {
+        return h.agent().maps().stats().read().get(stat);
     }
 
     private static void awaitTrue(BooleanSupplier ok, int seconds, Supplier<String> what)

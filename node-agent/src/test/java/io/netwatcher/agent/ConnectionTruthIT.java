@@ -1,9 +1,5 @@
 package io.netwatcher.agent;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.netwatcher.btf.Btf;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
@@ -12,6 +8,7 @@ import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.FlowEvent;
 import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.Role;
+import io.netwatcher.kernel.CounterKind;
 import io.netwatcher.probe.ProbeConfig;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Cgroups;
@@ -46,6 +43,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 /**
  * Connection values against the kernel's own view: the listener's accept queue (`ss -ltn`), the
@@ -351,8 +352,8 @@ class ConnectionTruthIT {
 
     private static long netfilterDrops(AgentHarness h) throws IOException {
         long reason = Btf.vmlinux().enumValues("skb_drop_reason").get("SKB_DROP_REASON_NETFILTER_DROP");
-        return KernelMaps.counters(h.agent().probes().map("counters")).entrySet().stream()
-                .filter(e -> e.getKey().kind() == KernelMaps.CNT_DROP && e.getKey().detail() == reason)
+        return h.agent().maps().counters().read().entrySet().stream()
+                .filter(e -> e.getKey().kind() == CounterKind.DROP && e.getKey().detail() == reason)
                 .mapToLong(Map.Entry::getValue).sum();
     }
 }

@@ -1,16 +1,13 @@
 package io.netwatcher.agent;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.netwatcher.btf.Btf;
 import io.netwatcher.event.Direction;
-import io.netwatcher.event.DropReasons;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
-import io.netwatcher.event.KernelSymbols;
 import io.netwatcher.event.PacketEvent;
+import io.netwatcher.kernel.CounterKind;
+import io.netwatcher.names.DropReasons;
+import io.netwatcher.names.KernelSymbols;
 import io.netwatcher.probe.ProbeConfig;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Kernel;
@@ -32,6 +29,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 /**
  * Drops that are not losses (ping replies, purged buffers, zero-window probes) are counted apart
@@ -58,8 +59,8 @@ class DropClassificationIT {
         return reasons.value(name).orElseThrow(() -> new AssertionError("this kernel has no drop reason " + name));
     }
 
-    private static long counted(AgentHarness h, int kind, int reason) {
-        return KernelMaps.counters(h.agent().probes().map("counters")).entrySet().stream()
+    private static long counted(AgentHarness h, CounterKind kind, int reason) {
+        return h.agent().maps().counters().read().entrySet().stream()
                 .filter(e -> e.getKey().kind() == kind && e.getKey().detail() == reason)
                 .mapToLong(Map.Entry::getValue).sum();
     }
@@ -76,13 +77,13 @@ class DropClassificationIT {
         int noSocket = reason("NO_SOCKET");
         try (TestNet net = TestNet.create()) {
             try (AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
-                long before = counted(h, KernelMaps.CNT_DROP_BENIGN, noSocket);
+                long before = counted(h, CounterKind.DROP_BENIGN, noSocket);
                 int replies = net.b().submit(() -> RawIcmp.ping(net.a().address(false), 5, 0x4e57))
                         .get(20, TimeUnit.SECONDS);
                 assertEquals(5, replies, "every echo was answered");
                 Thread.sleep(500);
                 assertTrue(icmpDrops(h, net).isEmpty(), "no drop event for a successful ping: " + icmpDrops(h, net));
-                assertTrue(counted(h, KernelMaps.CNT_DROP_BENIGN, noSocket) - before >= 5,
+                assertTrue(counted(h, CounterKind.DROP_BENIGN, noSocket) - before >= 5,
                         "each reply counted as a benign NO_SOCKET free");
             }
             try (AgentHarness h = AgentHarness.start(withBenignEvents())) {
@@ -166,8 +167,8 @@ class DropClassificationIT {
             assertTrue(h.events(ErrorEvent.class, e -> e.kind() == ErrorKind.DROP && (e.tuple().dport() == port
                     || e.tuple().dport() == purgePort) && (e.detail() == oldSequence || e.detail() == purge)).isEmpty(),
                     "neither is reported as a loss");
-            assertTrue(counted(h, KernelMaps.CNT_DROP_BENIGN, oldSequence) > 0, "counted as benign");
-            assertTrue(counted(h, KernelMaps.CNT_DROP_BENIGN, purge) > 0, "counted as benign");
+            assertTrue(counted(h, CounterKind.DROP_BENIGN, oldSequence) > 0, "counted as benign");
+            assertTrue(counted(h, CounterKind.DROP_BENIGN, purge) > 0, "counted as benign");
         }
     }
 

@@ -1,16 +1,13 @@
 package io.netwatcher.agent;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.netwatcher.btf.Btf;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
-import io.netwatcher.event.DropReasons;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
+import io.netwatcher.event.RetransmitKind;
+import io.netwatcher.kernel.CounterKind;
+import io.netwatcher.names.DropReasons;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Kernel;
 import io.netwatcher.testing.Nstat;
@@ -31,6 +28,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 /** Retransmits, resets, drops and bad checksums induced on purpose, checked against ss and nstat. */
 class ErrorsIT {
@@ -72,7 +74,7 @@ class ErrorsIT {
 
             List<ErrorEvent> events = errors(h, ErrorKind.RETRANSMIT).stream()
                     .filter(e -> e.cookie() == ss.cookie()).toList();
-            assertTrue(events.stream().anyMatch(e -> ErrorKind.retransmitKind(e.detail()).equals("fast")),
+            assertTrue(events.stream().anyMatch(e -> RetransmitKind.label(e.detail()).equals("fast")),
                     "a retransmit event of kind fast");
             long segs = events.stream().mapToLong(e -> Math.max(1, e.extra() >>> 8)).sum();
             assertEquals(s.totalRetrans(), segs, "one event per retransmitted skb, segments add up");
@@ -122,7 +124,7 @@ class ErrorsIT {
             long timeouts = Nstat.of(net.b()).since(before, "TcpExtTCPTimeouts");
             assertTrue(timeouts > 0, "nstat saw RTO timeouts");
             List<ErrorEvent> rto = errors(h, ErrorKind.RETRANSMIT).stream()
-                    .filter(e -> e.tuple().dport() == port && ErrorKind.retransmitKind(e.detail()).equals("timeout"))
+                    .filter(e -> e.tuple().dport() == port && RetransmitKind.label(e.detail()).equals("timeout"))
                     .toList();
             assertFalse(rto.isEmpty(), "retransmit events of kind timeout");
             ConnEvent close = h.awaitConn(ConnEvent.Kind.CLOSE, c -> c.tuple().dport() == port, WAIT, "client close");
@@ -157,11 +159,11 @@ class ErrorsIT {
             int clientPort = client.get(20, TimeUnit.SECONDS);
             server.get(20, TimeUnit.SECONDS);
             h.await(ErrorEvent.class, e -> e.kind() == ErrorKind.RETRANSMIT
-                            && ErrorKind.retransmitKind(e.detail()).equals("synack")
+                            && RetransmitKind.label(e.detail()).equals("synack")
                             && e.tuple().sport() == port && e.tuple().dport() == clientPort, WAIT,
                     "a SYN-ACK retransmit by the listener");
             h.await(ErrorEvent.class, e -> e.kind() == ErrorKind.RETRANSMIT
-                            && ErrorKind.retransmitKind(e.detail()).equals("syn")
+                            && RetransmitKind.label(e.detail()).equals("syn")
                             && e.tuple().sport() == clientPort && e.tuple().dport() == port, WAIT,
                     "a SYN retransmit by the client");
         }
@@ -219,8 +221,8 @@ class ErrorsIT {
             assertEquals(6, drop.extra(), "protocol tcp");
             assertEquals(net.b().ipv4(), drop.tuple().srcAddress(), "the packet's own source");
             h.agent().pollNow();
-            long counted = KernelMaps.counters(h.agent().probes().map("counters")).entrySet().stream()
-                    .filter(e -> e.getKey().kind() == KernelMaps.CNT_DROP && e.getKey().detail() == netfilterDrop)
+            long counted = h.agent().maps().counters().read().entrySet().stream()
+                    .filter(e -> e.getKey().kind() == CounterKind.DROP && e.getKey().detail() == netfilterDrop)
                     .mapToLong(java.util.Map.Entry::getValue).sum();
             long events = errors(h, ErrorKind.DROP).stream().filter(e -> e.detail() == netfilterDrop).count();
             assertTrue(counted >= events && counted > 0, "in-kernel drop counter " + counted + " >= events " + events);

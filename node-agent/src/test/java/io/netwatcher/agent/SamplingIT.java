@@ -1,11 +1,9 @@
 package io.netwatcher.agent;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.netwatcher.cost.CostConfig;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.PacketEvent;
+import io.netwatcher.kernel.KernelStat;
 import io.netwatcher.probe.ProbeConfig;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Kernel;
@@ -22,6 +20,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 /**
  * Packet timing picked in the kernel at each packet's first hook: a fixed 1-in-N times about one
@@ -99,7 +100,7 @@ class SamplingIT {
     void oneInEightTimesAboutAnEighthOfTheSegments() throws Exception {
         int port = 24621;
         try (TestNet net = TestNet.create(); AgentHarness h = AgentHarness.start(timing(8))) {
-            long rxBefore = h.agent().stats().kernelStat(KernelMaps.STAT_RX_PICKED);
+            long rxBefore = h.agent().stats().kernelStat(KernelStat.RX_PICKED);
             pingPong(net, port);
             Thread.sleep(500);
             h.agent().pollNow();
@@ -108,7 +109,7 @@ class SamplingIT {
             // Expected 2 * 4000 / 8 = 1000 each; random gaps of mean 8: far inside a factor of two.
             assertTrue(rx > 500 && rx < 2000, "received segments timed: " + rx);
             assertTrue(tx > 500 && tx < 2000, "sent segments timed: " + tx);
-            long picked = h.agent().stats().kernelStat(KernelMaps.STAT_RX_PICKED) - rxBefore;
+            long picked = h.agent().stats().kernelStat(KernelStat.RX_PICKED) - rxBefore;
             assertTrue(picked >= rx, "picked at the first hook " + picked + " >= timed " + rx);
         }
     }
@@ -189,7 +190,7 @@ class SamplingIT {
             // leaves some untimed past the IP layer (counted as untracked; 60-100 % of the bytes are
             // covered here): a jammed pick table covered 4 %.
             assertTrue(timed >= 0.4 * bytes, "bytes covered by received packet events: " + timed + " of " + bytes
-                    + ", rx untracked " + h.agent().stats().kernelStat(KernelMaps.STAT_RX_UNTRACKED));
+                    + ", rx untracked " + h.agent().stats().kernelStat(KernelStat.RX_UNTRACKED));
         }
     }
 
@@ -206,9 +207,7 @@ class SamplingIT {
     }
 
     private static int controlValue(AgentHarness h) {
-        byte[] v = new byte[h.agent().probes().map("control").lookupSize()];
-        assertTrue(h.agent().probes().map("control").lookup(new byte[4], v));
-        return java.nio.ByteBuffer.wrap(v).order(java.nio.ByteOrder.nativeOrder()).getInt(0);
+        return h.agent().maps().control().timeEvery();
     }
 
     @Test

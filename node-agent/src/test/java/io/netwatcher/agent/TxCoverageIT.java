@@ -1,10 +1,8 @@
 package io.netwatcher.agent;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.PacketEvent;
+import io.netwatcher.kernel.KernelStat;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Kernel;
 import io.netwatcher.testing.Sh;
@@ -28,6 +26,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 /**
  * Bulk GSO traffic with every packet timed: one TX packet event per data segment the device
@@ -153,7 +154,7 @@ class TxCoverageIT {
                 timed.put(p.seq(), p.len());
             }
             assertEquals(wire, timed, "one TX event per data segment on the wire (tcpdump), same sequence numbers"
-                    + " and lengths; untracked " + h.agent().stats().kernelStat(KernelMaps.STAT_TX_UNTRACKED));
+                    + " and lengths; untracked " + h.agent().stats().kernelStat(KernelStat.TX_UNTRACKED));
         } finally {
             Files.deleteIfExists(capture);
         }

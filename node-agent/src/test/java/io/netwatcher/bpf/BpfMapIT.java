@@ -3,7 +3,8 @@ package io.netwatcher.bpf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netwatcher.event.Layouts;
+import io.netwatcher.kernel.CounterMap;
+import io.netwatcher.kernel.Layouts;
 import io.netwatcher.probe.ProbeConfig;
 import io.netwatcher.probe.ProbeSet;
 import io.netwatcher.testing.Kernel;
@@ -28,7 +29,7 @@ class BpfMapIT {
     @CsvSource({"64, false", "64, true", "1, false", "1000, true", "5000, false"})
     void everyEntryIsReadExactlyOnceWithItsPerCpuValues(int chunk, boolean byKeys) throws Exception {
         try (ProbeSet p = ProbeSet.open(ProbeConfig.defaults())) {
-            BpfMap counters = p.map("counters");
+            BpfMap counters = p.object().map(CounterMap.NAME);
             int cpus = counters.lookupSize() / counters.valueStride();
             int n = 1000;
             for (int i = 0; i < n; i++) {

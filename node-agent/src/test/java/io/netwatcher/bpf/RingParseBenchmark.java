@@ -1,8 +1,9 @@
 package io.netwatcher.bpf;
 
 import io.netwatcher.event.Event;
-import io.netwatcher.event.EventDecoder;
-import io.netwatcher.event.Layouts;
+import io.netwatcher.kernel.EventDecoder;
+import io.netwatcher.kernel.Layouts;
+import io.netwatcher.kernel.RecordType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +47,7 @@ public class RingParseBenchmark {
         records = new byte[64][];
         for (int i = 0; i < records.length; i++) {
             ByteBuffer b = ByteBuffer.allocate(Layouts.PacketEvent.SIZE).order(ByteOrder.nativeOrder());
-            b.putShort(Layouts.EventHdr.TYPE, (short) Layouts.EV_PACKET);
+            b.putShort(Layouts.EventHdr.TYPE, (short) RecordType.PACKET.value());
             b.putInt(Layouts.EventHdr.PID, 1000 + i % 4);
             b.putLong(Layouts.EventHdr.TS_NS, 1_000_000L * i);
             b.putLong(Layouts.EventHdr.COOKIE, i);

@@ -11,7 +11,7 @@ import io.netwatcher.bpf.BpfObject;
 import io.netwatcher.btf.Btf;
 import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.config.ExportConfig;
-import io.netwatcher.event.DropReasons;
+import io.netwatcher.names.DropReasons;
 import io.netwatcher.export.Attr;
 import io.netwatcher.export.Export;
 import io.netwatcher.export.Identity;

@@ -24,7 +24,7 @@ class LayerHistogramTest {
         v >>>= shift;
         r |= shift;
         r |= (v >>> 1);
-        return (int) Math.min(r, Layouts.HIST_SLOTS - 1);
+        return (int) Math.min(r, LayerHistogram.SLOTS - 1);
     }
 
     @Test
@@ -52,13 +52,13 @@ class LayerHistogramTest {
     }
 
     private static LayerHistogram of(long... values) {
-        long[] slots = new long[Layouts.HIST_SLOTS];
+        long[] slots = new long[LayerHistogram.SLOTS];
         long sum = 0;
         for (long v : values) {
             slots[LayerHistogram.slotOf(v)]++;
             sum += v;
         }
-        return new LayerHistogram(1, Direction.RX, 0, values.length, sum, slots);
+        return new LayerHistogram(1, Direction.RX, Layer.RX_LINK, values.length, sum, slots);
     }
 
     @Test

@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netwatcher.agent.KernelMaps;
 import io.netwatcher.event.Direction;
-import io.netwatcher.event.DropReasons;
-import io.netwatcher.event.Layouts;
+import io.netwatcher.event.Layer;
+import io.netwatcher.names.DropReasons;
+import io.netwatcher.kernel.Counter;
+import io.netwatcher.kernel.CounterKind;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Event;
 import io.netwatcher.output.Json;
@@ -32,7 +33,7 @@ class KernelMetricsTest {
     /** A kernel whose maps the test fills. */
     static final class FakeKernel implements KernelSource {
         final List<LayerHistogram> hists = new ArrayList<>();
-        final Map<KernelMaps.CounterKey, Long> counters = new HashMap<>();
+        final Map<Counter, Long> counters = new HashMap<>();
         final Set<Long> forgotten = new HashSet<>();
 
         @Override
@@ -41,7 +42,7 @@ class KernelMetricsTest {
         }
 
         @Override
-        public Map<KernelMaps.CounterKey, Long> counters() {
+        public Map<Counter, Long> counters() {
             return counters;
         }
 
@@ -89,13 +90,13 @@ class KernelMetricsTest {
     }
 
     static LayerHistogram hist(long cgroup, Direction d, int layer, long... valuesNs) {
-        long[] slots = new long[Layouts.HIST_SLOTS];
+        long[] slots = new long[LayerHistogram.SLOTS];
         long sum = 0;
         for (long v : valuesNs) {
             slots[LayerHistogram.slotOf(v)]++;
             sum += v;
         }
-        return new LayerHistogram(cgroup, d, layer, valuesNs.length, sum, slots);
+        return new LayerHistogram(cgroup, d, Layer.of(d, layer), valuesNs.length, sum, slots);
     }
 
     static MetricData metric(Collection<MetricData> all, String name) {
@@ -120,7 +121,7 @@ class KernelMetricsTest {
             assertEquals("tcp", rx.getAttributes().get(Attr.NETWORK_TRANSPORT));
             assertEquals(3, rx.getCount());
             assertEquals((3_000 + 5_000 + 1_500_000) / 1e9, rx.getSum(), 1e-12);
-            assertEquals(Layouts.HIST_SLOTS - 1, rx.getBoundaries().size());
+            assertEquals(LayerHistogram.SLOTS - 1, rx.getBoundaries().size());
             assertEquals(2e-9, rx.getBoundaries().get(0), 1e-18);
             assertEquals(Math.pow(2, 31) / 1e9, rx.getBoundaries().get(30), 1e-9);
             // 3 us and 5 us: slots 11 (2048..4096) and 12 (4096..8192); 1.5 ms: slot 20.
@@ -154,16 +155,16 @@ class KernelMetricsTest {
     @Test
     void countersGetTheirDetailAsAttribute() {
         labels.paths.put(9L, "/svc");
-        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_DROP, 2), 4L);
-        kernel.counters.put(new KernelMaps.CounterKey(0, KernelMaps.CNT_DROP, 5), 1L);
-        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_RETRANS, 1), 3L);
-        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_RETRANS, 2), 2L);
-        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_RESET, 1), 6L);
-        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_CONN_OPEN, 1), 8L);
-        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_RCVQ_FULL, 6), 1L);
-        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_CONN_OPEN, 2), 12L);
-        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_CONN_CLOSE, 2), 7L);
-        kernel.counters.put(new KernelMaps.CounterKey(9, KernelMaps.CNT_DROP_BENIGN, 5), 3L);
+        kernel.counters.put(new Counter(9, CounterKind.DROP, 2), 4L);
+        kernel.counters.put(new Counter(0, CounterKind.DROP, 5), 1L);
+        kernel.counters.put(new Counter(9, CounterKind.RETRANS, 1), 3L);
+        kernel.counters.put(new Counter(9, CounterKind.RETRANS, 2), 2L);
+        kernel.counters.put(new Counter(9, CounterKind.RESET, 1), 6L);
+        kernel.counters.put(new Counter(9, CounterKind.CONN_OPEN, 1), 8L);
+        kernel.counters.put(new Counter(9, CounterKind.RCVQ_FULL, 6), 1L);
+        kernel.counters.put(new Counter(9, CounterKind.CONN_OPEN, 2), 12L);
+        kernel.counters.put(new Counter(9, CounterKind.CONN_CLOSE, 2), 7L);
+        kernel.counters.put(new Counter(9, CounterKind.DROP_BENIGN, 5), 3L);
         try (SdkMeterProvider p = provider(100)) {
             Collection<MetricData> all = reader.collectAllMetrics();
             Map<String, Long> drops = new HashMap<>();

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netwatcher.btf.Btf;
 import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.config.ExportConfig;
-import io.netwatcher.event.DropReasons;
+import io.netwatcher.names.DropReasons;
 import io.netwatcher.output.StandaloneLabels;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Cgroups;

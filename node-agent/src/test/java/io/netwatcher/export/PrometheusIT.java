@@ -7,12 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.netwatcher.agent.KernelMaps;
 import io.netwatcher.btf.Btf;
 import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.config.ExportConfig;
 import io.netwatcher.event.Direction;
-import io.netwatcher.event.DropReasons;
+import io.netwatcher.names.DropReasons;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.kube.KubeContext;
 import io.netwatcher.kube.KubeFixtures;
@@ -145,7 +144,7 @@ class PrometheusIT {
 
                 // The scraped count is the kernel's count for the pod (traffic is over: nothing moves).
                 long serverCgId = Cgroups.id(serverCg);
-                long kernelCount = KernelMaps.histograms(h.agent().probes().map("hists")).stream()
+                long kernelCount = h.agent().maps().histograms().read().stream()
                         .filter(x -> x.cgroupId() == serverCgId && x.direction() == Direction.RX
                                 && x.layerLabel().equals("socket")).mapToLong(LayerHistogram::count).sum();
                 Map<String, Double> count = prom.byLabel("netwatcher_packet_layer_duration_seconds_count"

@@ -10,7 +10,7 @@ import io.netwatcher.event.Direction;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.FlowEvent;
-import io.netwatcher.event.Layouts;
+import io.netwatcher.kernel.Layouts;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.Role;
 import io.netwatcher.event.Tuple;

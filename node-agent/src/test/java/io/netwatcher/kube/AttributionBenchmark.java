@@ -3,7 +3,7 @@ package io.netwatcher.kube;
 import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Direction;
-import io.netwatcher.event.DropReasons;
+import io.netwatcher.names.DropReasons;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.Role;

@@ -11,7 +11,7 @@ import io.netwatcher.agent.MonotonicClock;
 import io.netwatcher.btf.Btf;
 import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.event.ConnEvent;
-import io.netwatcher.event.DropReasons;
+import io.netwatcher.names.DropReasons;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.PacketEvent;

@@ -58,7 +58,7 @@ class PodAttributionTest {
 
         // A drop carries the packet's own endpoints: the node's pod is found by address, the peer is the other end.
         KubeLabels labels = new KubeLabels(new io.netwatcher.output.StandaloneLabels(null,
-                new io.netwatcher.event.DropReasons(java.util.Map.of())), a, "n");
+                new io.netwatcher.names.DropReasons(java.util.Map.of())), a, "n");
         ErrorEvent drop = new ErrorEvent(ErrorKind.DROP, 0, 0, 0, 0, "",
                 new Tuple(Tuple.AF_INET, web.hi(), web.lo(), 40000, local.hi(), local.lo(), 8080), 12, 0, 0, 6, 0);
         var hit = labels.pod(drop);

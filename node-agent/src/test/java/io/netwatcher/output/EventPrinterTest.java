@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 class EventPrinterTest {
     private final MonotonicClock clock = new MonotonicClock(0);
-    private final Labels labels = new StandaloneLabels(null, new io.netwatcher.event.DropReasons(java.util.Map.of()));
+    private final Labels labels = new StandaloneLabels(null, new io.netwatcher.names.DropReasons(java.util.Map.of()));
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     private final AtomicInteger limits = new AtomicInteger();

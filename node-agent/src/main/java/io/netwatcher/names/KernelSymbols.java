@@ -1,4 +1,4 @@
-package io.netwatcher.event;
+package io.netwatcher.names;
 
 import java.io.BufferedReader;
 import java.io.IOException;

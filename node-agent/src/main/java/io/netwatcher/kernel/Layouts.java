@@ -1,30 +1,22 @@
-package io.netwatcher.event;
+package io.netwatcher.kernel;
 
 /**
  * Byte offsets of the records shared with the BPF programs, mirrored from bpf/netwatcher.h.
  * Each nested class names its C struct in {@code STRUCT}; every other constant is a member
  * offset named after the member in upper case, and {@code SIZE} is sizeof. LayoutTest checks
- * all of them against the compiled object's BTF, so the two can never drift.
+ * all of them against the compiled object's BTF, so the two can never drift (the C enums are
+ * mirrored as Java enums and checked the same way: EnumLayoutTest). Only this package (the
+ * maps and records) and the probe package (the load-time settings) use these offsets.
  */
 public final class Layouts {
     private Layouts() {}
 
-    /** enum nw_event_type */
-    public static final int EV_PACKET = 1;
-    public static final int EV_CONN = 2;
-    public static final int EV_RETRANS = 3;
-    public static final int EV_RESET = 4;
-    public static final int EV_DROP = 5;
-    public static final int EV_BAD_CSUM = 6;
-    public static final int EV_RCVQ_FULL = 7;
-    public static final int EV_BUF_LIMIT = 8;
-    public static final int EV_BENIGN_DROP = 9;
-
     public static final int COMM_LEN = 16;
+    /** NW_HIST_SLOTS: the event model's LayerHistogram.SLOTS (LayoutTest checks both). */
     public static final int HIST_SLOTS = 32;
+    /** NW_MAX_STAMPS: the event model's PacketEvent.STAMPS (LayoutTest checks both). */
     public static final int MAX_STAMPS = 5;
     public static final int HTTP_LEN = 64;
-    public static final int LAYER_TOTAL = 4;
     public static final int HIST_LAYERS = 5;
     public static final int BENIGN_MAX = 8;
     /** struct nw_hist without its slots: count and sum_ns. */

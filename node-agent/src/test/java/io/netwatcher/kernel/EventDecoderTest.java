@@ -1,4 +1,4 @@
-package io.netwatcher.event;
+package io.netwatcher.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netwatcher.event.ConnEvent;
+import io.netwatcher.event.Direction;
+import io.netwatcher.event.ErrorEvent;
+import io.netwatcher.event.ErrorKind;
+import io.netwatcher.event.Event;
+import io.netwatcher.event.Layer;
+import io.netwatcher.event.PacketEvent;
+import io.netwatcher.event.Role;
+import io.netwatcher.event.Tuple;
+import io.netwatcher.names.TcpState;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +61,7 @@ class EventDecoderTest {
     @Test
     void decodesAPacketRecord() {
         ByteBuffer b = buf(Layouts.PacketEvent.SIZE);
-        header(b, Layouts.EV_PACKET, 42, 1000, 7, 99);
+        header(b, RecordType.PACKET.value(), 42, 1000, 7, 99);
         tuple(b, Layouts.EventHdr.T, Tuple.AF_INET, A4, 5201, B4, 40000);
         b.putInt(Layouts.PacketEvent.SEQ, 0xFFFFFFF0);
         b.putInt(Layouts.PacketEvent.ACK, 5);
@@ -94,7 +104,7 @@ class EventDecoderTest {
 
     private String http(byte[] line) {
         ByteBuffer b = buf(Layouts.PacketEvent.SIZE);
-        header(b, Layouts.EV_PACKET, 1, 1, 1, 1);
+        header(b, RecordType.PACKET.value(), 1, 1, 1, 1);
         tuple(b, Layouts.EventHdr.T, Tuple.AF_INET, A4, 80, B4, 40000);
         int n = Math.min(line.length, Layouts.HTTP_LEN);
         b.put(Layouts.PacketEvent.HTTP, line, 0, n);
@@ -105,7 +115,7 @@ class EventDecoderTest {
     @Test
     void anIpv6SocketTalkingIpv4IsReportedAsIpv4() {
         ByteBuffer b = buf(Layouts.ConnEvent.SIZE);
-        header(b, Layouts.EV_CONN, 1, 1, 1, 1);
+        header(b, RecordType.CONN.value(), 1, 1, 1, 1);
         tuple(b, Layouts.EventHdr.T, Tuple.AF_INET6, A4, 80, B4, 1234); // mapped addresses, AF_INET6
         b.put(Layouts.ConnEvent.EVENT, (byte) 1);
         ConnEvent c = (ConnEvent) decoder.decode(b, 0, b.capacity());
@@ -116,7 +126,7 @@ class EventDecoderTest {
     @Test
     void decodesIpv6AndConnectionStats() {
         ByteBuffer b = buf(Layouts.ConnEvent.SIZE);
-        header(b, Layouts.EV_CONN, 5, 5_000_000_000L, 11, 3);
+        header(b, RecordType.CONN.value(), 5, 5_000_000_000L, 11, 3);
         byte[] s = new byte[16];
         byte[] d = new byte[16];
         s[0] = 0x20;
@@ -155,7 +165,7 @@ class EventDecoderTest {
     @Test
     void decodesErrorRecords() {
         ByteBuffer b = buf(Layouts.ErrorEvent.SIZE);
-        header(b, Layouts.EV_DROP, 0, 1, 0, 0);
+        header(b, RecordType.DROP.value(), 0, 1, 0, 0);
         b.putInt(Layouts.ErrorEvent.DETAIL, 12);
         b.putInt(Layouts.ErrorEvent.EXTRA, 6);
         b.putLong(Layouts.ErrorEvent.LOCATION, 0xffffffff81000000L);
@@ -169,7 +179,7 @@ class EventDecoderTest {
     @Test
     void rejectsShortAndUnknownRecords() {
         ByteBuffer b = buf(Layouts.PacketEvent.SIZE);
-        header(b, Layouts.EV_PACKET, 0, 0, 0, 0);
+        header(b, RecordType.PACKET.value(), 0, 0, 0, 0);
         assertThrows(IllegalArgumentException.class, () -> decoder.decode(b, 0, 40));
         assertThrows(IllegalArgumentException.class, () -> decoder.decode(b, 0, Layouts.PacketEvent.SIZE - 8));
         header(b, 77, 0, 0, 0, 0);

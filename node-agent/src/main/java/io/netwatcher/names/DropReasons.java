@@ -1,4 +1,4 @@
-package io.netwatcher.event;
+package io.netwatcher.names;
 
 import io.netwatcher.btf.Btf;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package io.netwatcher.event;
+package io.netwatcher.names;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.netwatcher.event;
+package io.netwatcher.kernel;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.netwatcher.event;
+package io.netwatcher.names;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,12 @@
-package io.netwatcher.event;
+package io.netwatcher.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.btf.Btf;
 import io.netwatcher.btf.Elf;
+import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.event.PacketEvent;
 import io.netwatcher.probe.BpfObjects;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -64,6 +66,12 @@ class LayoutTest {
         Btf.Member slots = BTF.members(hist).stream().filter(m -> m.name().equals("slots")).findFirst().orElseThrow();
         assertEquals(Layouts.SIZE_OF_HIST_FIXED + 8 * Layouts.HIST_SLOTS, BTF.size(hist));
         assertEquals(16, slots.offset());
+        assertEquals(Layouts.Hist.SIZE * Layouts.HIST_LAYERS, Layouts.Hists.SIZE, "NW_HIST_LAYERS");
+        assertEquals(8 * Layouts.MAX_STAMPS, Layouts.PacketEvent.COMM - Layouts.PacketEvent.STAMPS, "NW_MAX_STAMPS");
+        assertEquals(Layouts.COMM_LEN, Layouts.PacketEvent.HTTP - Layouts.PacketEvent.COMM, "NW_COMM_LEN");
+        assertEquals(Layouts.HTTP_LEN, Layouts.PacketEvent.SIZE - Layouts.PacketEvent.HTTP, "NW_HTTP_LEN");
+        assertEquals(LayerHistogram.SLOTS, Layouts.HIST_SLOTS, "the event model's histogram slots");
+        assertEquals(PacketEvent.STAMPS, Layouts.MAX_STAMPS, "the event model's packet stamps");
     }
 
     /** clang leaves DATASEC offsets 0 in BTF: the settings are written at their symbols' offsets. */

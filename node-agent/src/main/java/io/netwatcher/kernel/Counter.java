@@ -1,0 +1,36 @@
+package io.netwatcher.kernel;
+
+import io.netwatcher.event.ResetDirection;
+import io.netwatcher.event.RetransmitKind;
+import io.netwatcher.event.Role;
+import java.util.Objects;
+
+/**
+ * A per-cgroup counter's key (struct nw_counter_key): what was counted and its detail. The
+ * detail's meaning depends on the kind ({@link CounterKind}); the accessors below read it.
+ */
+public record Counter(long cgroupId, CounterKind kind, int detail) {
+    public Counter {
+        Objects.requireNonNull(kind, "kind");
+    }
+
+    /** CONN_OPEN, CONN_CLOSE: the connection's role. */
+    public Role role() {
+        return Role.of(detail);
+    }
+
+    /** RETRANS: why the segment was retransmitted ("unknown" for a kind this agent does not name). */
+    public String retransmitKind() {
+        return RetransmitKind.label(detail);
+    }
+
+    /** RESET: sent or received. */
+    public ResetDirection resetDirection() {
+        return ResetDirection.of(detail);
+    }
+
+    /** ICMP_SENT: the message's type and code, {@code type/code}. */
+    public String icmpType() {
+        return (detail >> 8) + "/" + (detail & 0xff);
+    }
+}

@@ -1,0 +1,86 @@
+package io.netwatcher.kernel;
+
+import io.netwatcher.event.ConnEvent;
+import io.netwatcher.event.Direction;
+import io.netwatcher.event.ErrorEvent;
+import io.netwatcher.event.Event;
+import io.netwatcher.event.PacketEvent;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Decodes ring-buffer records (struct nw_*_event) into events, reading the offsets of
+ * {@link Layouts}. Not thread-safe: one reader decodes.
+ */
+public final class EventDecoder {
+    private final Records records = new Records();
+
+    /** Decodes the record of {@code length} bytes at {@code off}; throws on a malformed record. */
+    public Event decode(ByteBuffer b, int off, int length) {
+        if (length < Layouts.EventHdr.SIZE) {
+            throw new IllegalArgumentException("record of " + length + " bytes is shorter than its header");
+        }
+        RecordType type = RecordType.of(Short.toUnsignedInt(b.getShort(off + Layouts.EventHdr.TYPE)));
+        return switch (type) {
+            case PACKET -> packet(b, off, need(length, Layouts.PacketEvent.SIZE, type));
+            case CONN -> conn(b, off, need(length, Layouts.ConnEvent.SIZE, type));
+            default -> error(b, off, need(length, Layouts.ErrorEvent.SIZE, type), type);
+        };
+    }
+
+    private static int need(int length, int size, RecordType type) {
+        if (length < size) {
+            throw new IllegalArgumentException("record type " + type.value() + " has " + length + " bytes, needs "
+                    + size);
+        }
+        return length;
+    }
+
+    /** The type of a record without decoding it. */
+    public static RecordType type(ByteBuffer b, int off) {
+        return RecordType.of(Short.toUnsignedInt(b.getShort(off + Layouts.EventHdr.TYPE)));
+    }
+
+    PacketEvent packet(ByteBuffer b, int off, int length) {
+        long[] stamps = new long[Layouts.MAX_STAMPS];
+        for (int i = 0; i < stamps.length; i++) {
+            stamps[i] = b.getLong(off + Layouts.PacketEvent.STAMPS + 8 * i);
+        }
+        int httpLen = Math.min(Layouts.HTTP_LEN, Byte.toUnsignedInt(b.get(off + Layouts.PacketEvent.HTTP_LEN)));
+        String http = null;
+        if (httpLen > 0) {
+            byte[] h = new byte[httpLen];
+            b.get(off + Layouts.PacketEvent.HTTP, h);
+            int end = 0;
+            while (end < h.length && h[end] != '\r' && h[end] != '\n') {
+                end++;
+            }
+            // The first line only, as UTF-8 (invalid or cut-off sequences become U+FFFD).
+            http = new String(h, 0, end, StandardCharsets.UTF_8);
+        }
+        return new PacketEvent(b.getLong(off + Layouts.EventHdr.TS_NS), b.getLong(off + Layouts.EventHdr.COOKIE),
+                b.getLong(off + Layouts.EventHdr.CGROUP_ID), b.getInt(off + Layouts.EventHdr.PID),
+                records.comm(b, off + Layouts.PacketEvent.COMM), Records.tuple(b, off + Layouts.EventHdr.T),
+                Direction.of(b.get(off + Layouts.PacketEvent.DIRECTION)),
+                Records.u32(b, off + Layouts.PacketEvent.SEQ), Records.u32(b, off + Layouts.PacketEvent.ACK),
+                Records.u32(b, off + Layouts.PacketEvent.LEN), stamps, http);
+    }
+
+    ConnEvent conn(ByteBuffer b, int off, int length) {
+        return new ConnEvent(ConnKind.of(b.get(off + Layouts.ConnEvent.EVENT)).kind(),
+                b.getLong(off + Layouts.EventHdr.TS_NS), b.getLong(off + Layouts.EventHdr.COOKIE),
+                Records.tuple(b, off + Layouts.EventHdr.T), Byte.toUnsignedInt(b.get(off + Layouts.ConnEvent.OLDSTATE)),
+                records.conn(b, off + Layouts.ConnEvent.C));
+    }
+
+    ErrorEvent error(ByteBuffer b, int off, int length, RecordType type) {
+        return new ErrorEvent(type.errorKind(), b.getLong(off + Layouts.EventHdr.TS_NS),
+                b.getLong(off + Layouts.EventHdr.COOKIE), b.getLong(off + Layouts.EventHdr.CGROUP_ID),
+                b.getInt(off + Layouts.EventHdr.PID), records.comm(b, off + Layouts.ErrorEvent.COMM),
+                Records.tuple(b, off + Layouts.EventHdr.T), b.getInt(off + Layouts.ErrorEvent.DETAIL),
+                b.getInt(off + Layouts.ErrorEvent.STATE), Records.u32(b, off + Layouts.ErrorEvent.SEQ),
+                Records.u32(b, off + Layouts.ErrorEvent.EXTRA), b.getLong(off + Layouts.ErrorEvent.LOCATION),
+                Records.u32(b, off + Layouts.ErrorEvent.ACK), Records.u32(b, off + Layouts.ErrorEvent.LEN),
+                Byte.toUnsignedInt(b.get(off + Layouts.ErrorEvent.TCP_FLAGS)));
+    }
+}

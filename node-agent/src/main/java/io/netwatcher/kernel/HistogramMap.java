@@ -1,0 +1,96 @@
+package io.netwatcher.kernel;
+
+import io.netwatcher.bpf.BpfMap;
+import io.netwatcher.bpf.BpfObject;
+import io.netwatcher.event.Direction;
+import io.netwatcher.event.Layer;
+import io.netwatcher.event.LayerHistogram;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The {@code hists} map: per-CPU log2 layer histograms, one value (struct nw_hists, every layer)
+ * per cgroup and direction (key struct nw_hist_key).
+ */
+public final class HistogramMap implements MapView {
+    public static final String NAME = "hists";
+
+    private final BpfMap map;
+
+    HistogramMap(BpfObject object) {
+        this.map = object.map(NAME);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int entries() {
+        return map.countEntries();
+    }
+
+    @Override
+    public int capacity() {
+        return map.maxEntries();
+    }
+
+    @Override
+    public Optional<KernelStat> fullStat() {
+        return Optional.of(KernelStat.HIST_FULL);
+    }
+
+    /**
+     * Every (cgroup, direction, layer) histogram, summed over CPUs; layers that never counted
+     * anything are left out.
+     */
+    public List<LayerHistogram> read() {
+        List<LayerHistogram> out = new ArrayList<>();
+        int stride = map.valueStride();
+        int cpus = map.lookupSize() / stride;
+        map.forEachChunk(e -> {
+            ByteBuffer k = e.keys();
+            ByteBuffer v = e.values();
+            for (int i = 0; i < e.count(); i++) {
+                int ko = e.keyOffset(i);
+                int vo = e.valueOffset(i);
+                long cgroup = k.getLong(ko + Layouts.HistKey.CGROUP_ID);
+                Direction dir = Direction.of(k.get(ko + Layouts.HistKey.DIRECTION));
+                for (int index = 0; index < Layouts.HIST_LAYERS; index++) {
+                    Layer layer = Layer.of(dir, index);
+                    if (layer == null) {
+                        continue; // a slot this direction does not use
+                    }
+                    long count = 0;
+                    long sum = 0;
+                    long[] slots = new long[Layouts.HIST_SLOTS];
+                    for (int c = 0; c < cpus; c++) {
+                        int base = vo + c * stride + Layouts.Hists.LAYER + index * Layouts.Hist.SIZE;
+                        count += v.getLong(base + Layouts.Hist.COUNT);
+                        sum += v.getLong(base + Layouts.Hist.SUM_NS);
+                        for (int s = 0; s < slots.length; s++) {
+                            slots[s] += v.getLong(base + Layouts.Hist.SLOTS + 8 * s);
+                        }
+                    }
+                    if (count > 0) {
+                        out.add(new LayerHistogram(cgroup, dir, layer, count, sum, slots));
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Deletes a cgroup's histograms (the cgroup is gone). */
+    public void forget(long cgroupId) {
+        for (Direction d : Direction.values()) {
+            ByteBuffer k = ByteBuffer.allocate(Layouts.HistKey.SIZE).order(ByteOrder.nativeOrder());
+            k.putLong(Layouts.HistKey.CGROUP_ID, cgroupId).put(Layouts.HistKey.DIRECTION, (byte) d.value());
+            map.delete(k.array());
+        }
+    }
+}

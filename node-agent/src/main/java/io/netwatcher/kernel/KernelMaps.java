@@ -1,0 +1,73 @@
+package io.netwatcher.kernel;
+
+import io.netwatcher.bpf.BpfObject;
+import java.util.List;
+
+/**
+ * Every map of the loaded probes the agent reads or writes, as a typed view: each view owns its
+ * map's name and the codec of its keys and values, so no other code names a map or reads its
+ * bytes. Built once the object is loaded.
+ */
+public final class KernelMaps {
+    private final ConnectionMap connections;
+    private final GoneConnections gone;
+    private final HistogramMap histograms;
+    private final CounterMap counters;
+    private final StatsMap stats;
+    private final ControlMap control;
+    private final ListenerMap listeners;
+    private final BpfObject object;
+
+    private KernelMaps(BpfObject object) {
+        this.object = object;
+        this.connections = new ConnectionMap(object, System::nanoTime);
+        this.gone = new GoneConnections(object);
+        this.histograms = new HistogramMap(object);
+        this.counters = new CounterMap(object);
+        this.stats = new StatsMap(object);
+        this.control = new ControlMap(object);
+        this.listeners = new ListenerMap(object);
+    }
+
+    /** The views of a loaded object. */
+    public static KernelMaps of(BpfObject loaded) {
+        if (!loaded.isLoaded()) {
+            throw new IllegalStateException("object " + loaded.name() + " is not loaded");
+        }
+        return new KernelMaps(loaded);
+    }
+
+    public ConnectionMap connections() {
+        return connections;
+    }
+
+    public GoneConnections goneConnections() {
+        return gone;
+    }
+
+    public HistogramMap histograms() {
+        return histograms;
+    }
+
+    public CounterMap counters() {
+        return counters;
+    }
+
+    public StatsMap stats() {
+        return stats;
+    }
+
+    public ControlMap control() {
+        return control;
+    }
+
+    /** The hash maps whose fill level is a self-metric. */
+    public List<MapView> hashMaps() {
+        return List.of(connections, histograms, counters, listeners);
+    }
+
+    /** Maps the ring buffer; the caller closes it (before the object). */
+    public EventRing openEventRing() {
+        return new EventRing(object);
+    }
+}
