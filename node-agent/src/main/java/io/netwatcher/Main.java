@@ -1,17 +1,17 @@
 package io.netwatcher;
 
 import io.netwatcher.agent.Agent;
-import io.netwatcher.agent.MonotonicClock;
 import io.netwatcher.bpf.BpfObject;
 import io.netwatcher.btf.Btf;
-import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.cgroup.Cgroup2Mount;
+import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.config.AgentConfig;
 import io.netwatcher.config.AgentOptions;
-import io.netwatcher.config.NamespaceScope;
 import io.netwatcher.cost.Priority;
+import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.export.Export;
 import io.netwatcher.export.Identity;
+import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.kube.KubeContext;
 import io.netwatcher.kube.KubeLabels;
 import io.netwatcher.logging.Logging;

@@ -9,6 +9,8 @@ import io.netwatcher.cost.ProbeBudget;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Event;
+import io.netwatcher.event.EventListener;
+import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.kernel.EventRing;
 import io.netwatcher.kernel.KernelMaps;
 import io.netwatcher.netns.Netns;

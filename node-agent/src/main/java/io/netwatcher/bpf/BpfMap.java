@@ -4,6 +4,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.function.Consumer;
 
 /**
  * One map of a {@link BpfObject}. Lookups of per-CPU maps return one value per possible CPU,
@@ -151,7 +152,7 @@ public final class BpfMap {
      * map (the buffers are reused by the next chunk). Chunks are at most 4 MiB of values: a
      * per-CPU map on a many-core node is never copied out whole.
      */
-    public synchronized void forEachChunk(java.util.function.Consumer<Entries> fn) {
+    public synchronized void forEachChunk(Consumer<Entries> fn) {
         if (batch == null) {
             int cap = (int) Math.max(16, Math.min(maxEntries(), (4L << 20) / Math.max(1, lookupSize())));
             batch = new Batch(keySize(), lookupSize(), maxEntries(), cap);
@@ -159,8 +160,8 @@ public final class BpfMap {
         batch.read(fd(), name, fn);
     }
 
-    /** As {@link #forEachChunk(java.util.function.Consumer)} with a chosen chunk size and method (tests). */
-    synchronized void forEachChunk(int chunkEntries, boolean byKeys, java.util.function.Consumer<Entries> fn) {
+    /** As {@link #forEachChunk(Consumer)} with a chosen chunk size and method (tests). */
+    synchronized void forEachChunk(int chunkEntries, boolean byKeys, Consumer<Entries> fn) {
         Batch b = new Batch(keySize(), lookupSize(), maxEntries(), chunkEntries);
         b.noBatch = byKeys;
         b.read(fd(), name, fn);
@@ -246,7 +247,7 @@ public final class BpfMap {
                     values.getByteBuffer(0, values.size()).order(ByteOrder.nativeOrder()), keySize, valueSize);
         }
 
-        void read(int fd, String name, java.util.function.Consumer<Entries> fn) {
+        void read(int fd, String name, Consumer<Entries> fn) {
             if (noBatch) {
                 readByKeys(fd, name, fn);
             } else {
@@ -254,14 +255,14 @@ public final class BpfMap {
             }
         }
 
-        private void deliver(int n, java.util.function.Consumer<Entries> fn) {
+        private void deliver(int n, Consumer<Entries> fn) {
             if (n > 0) {
                 entries.count = n;
                 fn.accept(entries);
             }
         }
 
-        private void readBatched(int fd, String name, java.util.function.Consumer<Entries> fn) {
+        private void readBatched(int fd, String name, Consumer<Entries> fn) {
             int total = 0;
             Memory in = null;
             Memory out = tokenA;
@@ -292,7 +293,7 @@ public final class BpfMap {
             }
         }
 
-        private void readByKeys(int fd, String name, java.util.function.Consumer<Entries> fn) {
+        private void readByKeys(int fd, String name, Consumer<Entries> fn) {
             int n = 0;
             int total = 0;
             Pointer prev = null;

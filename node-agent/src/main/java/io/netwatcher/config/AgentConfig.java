@@ -1,6 +1,8 @@
 package io.netwatcher.config;
 
 import io.netwatcher.cost.CostConfig;
+import io.netwatcher.identity.NamespaceScope;
+import io.netwatcher.kube.NodePods;
 import io.netwatcher.output.EventPrinter;
 import io.netwatcher.probe.ProbeConfig;
 import java.nio.file.Path;
@@ -32,7 +34,7 @@ import java.util.Set;
 public record AgentConfig(boolean standalone, ProbeConfig probes, CostConfig cost, long intervalNs, long count, long durationNs,
                           EventPrinter.Format format, boolean all, Set<String> events, int pid, boolean bpfStats,
                           Optional<Path> kubeconfig, Optional<String> nodeName, ExportConfig export,
-                          io.netwatcher.kube.NodePods.Selection podSelection, NamespaceScope namespaces) {
+                          NodePods.Selection podSelection, NamespaceScope namespaces) {
     public AgentConfig {
         Objects.requireNonNull(probes, "probes");
         Objects.requireNonNull(cost, "cost");

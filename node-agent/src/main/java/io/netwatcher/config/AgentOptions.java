@@ -1,7 +1,9 @@
 package io.netwatcher.config;
 
 import io.netwatcher.cost.CostConfig;
+import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.kube.KubeContext;
+import io.netwatcher.kube.NodePods;
 import io.netwatcher.output.EventPrinter;
 import io.netwatcher.probe.HookKind;
 import io.netwatcher.probe.ProbeConfig;
@@ -292,9 +294,9 @@ public final class AgentOptions {
                     String.join(",", namespaces != null ? namespaces : excludeNamespaces),
                     "needs Kubernetes mode (not --standalone)");
         }
-        io.netwatcher.kube.NodePods.Selection selection = switch (podSelection) {
-            case "field-selector" -> io.netwatcher.kube.NodePods.Selection.FIELD_SELECTOR;
-            case "client-filter" -> io.netwatcher.kube.NodePods.Selection.CLIENT_FILTER;
+        NodePods.Selection selection = switch (podSelection) {
+            case "field-selector" -> NodePods.Selection.FIELD_SELECTOR;
+            case "client-filter" -> NodePods.Selection.CLIENT_FILTER;
             default -> throw bad("--kube-pod-selection", podSelection, "must be field-selector or client-filter");
         };
         long intervalNs = Math.round(intervalSeconds * 1e9);

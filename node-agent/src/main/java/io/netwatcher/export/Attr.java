@@ -1,6 +1,7 @@
 package io.netwatcher.export;
 
 import io.opentelemetry.api.common.AttributeKey;
+import java.util.Locale;
 
 /**
  * Attribute keys of netwatcher's metrics and spans: the OpenTelemetry semantic-convention names
@@ -45,6 +46,6 @@ public final class Attr {
 
     /** k8s.&lt;kind&gt;.name for a workload kind: Deployment -> k8s.deployment.name. */
     public static AttributeKey<String> workload(String kind) {
-        return AttributeKey.stringKey("k8s." + kind.toLowerCase(java.util.Locale.ROOT) + ".name");
+        return AttributeKey.stringKey("k8s." + kind.toLowerCase(Locale.ROOT) + ".name");
     }
 }

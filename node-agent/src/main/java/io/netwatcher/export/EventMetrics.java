@@ -1,9 +1,9 @@
 package io.netwatcher.export;
 
-import io.netwatcher.agent.EventListener;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Event;
+import io.netwatcher.event.EventListener;
 import io.netwatcher.event.FlowEvent;
 import io.netwatcher.event.Tuple;
 import io.opentelemetry.api.common.Attributes;
@@ -14,6 +14,7 @@ import io.opentelemetry.api.metrics.Meter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Metrics computed from events with the SDK's instruments: the TCP RTT of every established
@@ -71,7 +72,7 @@ public final class EventMetrics implements EventListener {
     }
 
     private Attributes build(Key k) {
-        AttributesBuilder b = java.util.Objects.requireNonNullElse(identity.of(k.cgroupId()), Attributes.empty()).toBuilder();
+        AttributesBuilder b = Objects.requireNonNullElse(identity.of(k.cgroupId()), Attributes.empty()).toBuilder();
         switch (k.what()) {
             case RTT_V4, RTT_V6 -> b.put(Attr.NETWORK_TRANSPORT, "tcp").put(Attr.NETWORK_TYPE,
                     k.what() == RTT_V4 ? "ipv4" : "ipv6");

@@ -1,6 +1,6 @@
 package io.netwatcher.export;
 
-import io.netwatcher.config.NamespaceScope;
+import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.kube.PeerRecord;
 import io.netwatcher.kube.PodAttribution;
 import io.netwatcher.kube.PodRecord;

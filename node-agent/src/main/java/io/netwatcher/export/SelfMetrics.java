@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
@@ -107,7 +108,7 @@ public final class SelfMetrics implements AutoCloseable {
             Gauge.builder("netwatcher.boundary.attached", a, x -> x.ok() ? 1 : 0)
                     .description("1 when a boundary is backed (attached, or not needed), 0 when it is missing")
                     .tag("boundary", a.boundary().id()).tag("hook", a.kind() == null ? "none" : a.kind().label())
-                    .tag("status", a.status().name().toLowerCase(java.util.Locale.ROOT)).register(r);
+                    .tag("status", a.status().name().toLowerCase(Locale.ROOT)).register(r);
         }
     }
 
@@ -161,7 +162,7 @@ public final class SelfMetrics implements AutoCloseable {
             for (KubeHealth.State s : KubeHealth.State.values()) {
                 Gauge.builder("netwatcher.kube.watch.state", h, x -> x.state(watch) == s ? 1 : 0)
                         .description("1 for the state each Kubernetes watch is in").tag("watch", watch)
-                        .tag("state", s.name().toLowerCase(java.util.Locale.ROOT)).register(r);
+                        .tag("state", s.name().toLowerCase(Locale.ROOT)).register(r);
             }
         }
         FunctionCounter.builder("netwatcher.kube.errors", h, KubeHealth::errors)

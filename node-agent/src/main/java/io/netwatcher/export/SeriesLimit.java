@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * Bounds the series of each metric: the first {@code limit} attribute sets are kept, later ones
@@ -39,7 +40,7 @@ final class SeriesLimit {
     }
 
     /** Forgets series that ended (a pod gone), making room for new ones. */
-    void releaseIf(java.util.function.Predicate<Attributes> ended) {
+    void releaseIf(Predicate<Attributes> ended) {
         for (Set<Attributes> set : admitted.values()) {
             synchronized (set) {
                 set.removeIf(ended);

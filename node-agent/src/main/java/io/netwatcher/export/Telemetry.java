@@ -1,6 +1,7 @@
 package io.netwatcher.export;
 
 import io.netwatcher.config.ExportConfig;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
@@ -71,7 +72,7 @@ public final class Telemetry implements AutoCloseable {
                 .addResourceCustomizer((r, c) -> {
                     Resource out = resource.merge(r);
                     return config.clusterName().map(n -> out.merge(Resource.create(
-                            io.opentelemetry.api.common.Attributes.of(Attr.K8S_CLUSTER, n)))).orElse(out);
+                            Attributes.of(Attr.K8S_CLUSTER, n)))).orElse(out);
                 })
                 .addMeterProviderCustomizer((b, c) -> b.registerMetricProducer(producer)
                         .registerMetricReader(prometheus)

@@ -1,16 +1,17 @@
 package io.netwatcher.export;
 
-import io.netwatcher.agent.EventListener;
-import io.netwatcher.agent.MonotonicClock;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.Event;
+import io.netwatcher.event.EventListener;
 import io.netwatcher.event.Layer;
+import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.ResetDirection;
 import io.netwatcher.event.RetransmitKind;
+import io.netwatcher.event.Role;
 import io.netwatcher.event.Tuple;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -96,7 +98,7 @@ public final class Tracing implements EventListener {
         }
         // The packet's own source and destination; local/peer from the socket's side.
         Tuple socket = p.direction() == Direction.RX ? p.tuple().reversed() : p.tuple();
-        AttributesBuilder b = java.util.Objects.requireNonNullElse(identity.of(p.cgroupId()), Attributes.empty()).toBuilder()
+        AttributesBuilder b = Objects.requireNonNullElse(identity.of(p.cgroupId()), Attributes.empty()).toBuilder()
                 .put(Attr.NETWORK_IO_DIRECTION, p.direction().otelName())
                 .put(Attr.SEQ, p.seq()).put(Attr.LEN, p.len()).put(Attr.COOKIE, p.cookie())
                 .putAll(identity.peer(socket.dstHi(), socket.dstLo()));
@@ -130,7 +132,7 @@ public final class Tracing implements EventListener {
         if (c.stats().startNs() == 0) {
             return; // opened before the agent: no start to draw from
         }
-        AttributesBuilder b = java.util.Objects.requireNonNullElse(identity.of(c.cgroupId()), Attributes.empty()).toBuilder().put(Attr.ROLE, c.stats().role().label())
+        AttributesBuilder b = Objects.requireNonNullElse(identity.of(c.cgroupId()), Attributes.empty()).toBuilder().put(Attr.ROLE, c.stats().role().label())
                 .put(Attr.COOKIE, c.cookie())
                 .putAll(identity.peer(c.tuple().dstHi(), c.tuple().dstLo()));
         endpoints(c.tuple(), b);
@@ -140,7 +142,7 @@ public final class Tracing implements EventListener {
                 .put("netwatcher.tcp.srtt_us", c.stats().srttUs())
                 .put("netwatcher.tcp.established", c.stats().established());
         Span s = tracer.spanBuilder("tcp connection").setNoParent()
-                .setSpanKind(c.stats().role() == io.netwatcher.event.Role.SERVER ? SpanKind.SERVER : SpanKind.CLIENT)
+                .setSpanKind(c.stats().role() == Role.SERVER ? SpanKind.SERVER : SpanKind.CLIENT)
                 .setStartTimestamp(epoch(c.stats().startNs()), TimeUnit.NANOSECONDS).setAllAttributes(b.build())
                 .startSpan();
         if (m != null) {

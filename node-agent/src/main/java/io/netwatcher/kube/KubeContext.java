@@ -3,6 +3,7 @@ package io.netwatcher.kube;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.netwatcher.cgroup.CgroupPaths;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -95,7 +96,7 @@ public final class KubeContext implements AutoCloseable {
         }
     }
 
-    private io.fabric8.kubernetes.client.informers.SharedIndexInformer<?> nodePodsInformer() {
+    private SharedIndexInformer<?> nodePodsInformer() {
         return nodePods.informer();
     }
 

@@ -3,9 +3,11 @@ package io.netwatcher.kube;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.Tuple;
+import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.output.Json;
 import io.netwatcher.output.Labels;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Labels events with Kubernetes identity: {@code node}; {@code pod} (namespace, name, uid,
@@ -40,7 +42,7 @@ public final class KubeLabels implements Labels {
     }
 
     /** Whether an event is reported: its pod's namespace (none for host traffic) is in the scope. */
-    public java.util.function.Predicate<Event> inScope(io.netwatcher.config.NamespaceScope scope) {
+    public Predicate<Event> inScope(NamespaceScope scope) {
         return e -> scope.admits(pod(e).map(h -> h.pod().namespace()).orElse(null));
     }
 

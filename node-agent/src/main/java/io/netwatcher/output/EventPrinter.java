@@ -1,9 +1,9 @@
 package io.netwatcher.output;
 
-import io.netwatcher.agent.EventListener;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.Event;
+import io.netwatcher.event.EventListener;
 import io.netwatcher.event.FlowEvent;
 import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.PacketEvent;

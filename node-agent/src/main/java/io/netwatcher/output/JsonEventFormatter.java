@@ -1,6 +1,5 @@
 package io.netwatcher.output;
 
-import io.netwatcher.agent.MonotonicClock;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Direction;
@@ -11,6 +10,7 @@ import io.netwatcher.event.FlowEvent;
 import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.Layer;
 import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.ResetDirection;
 import io.netwatcher.event.RetransmitKind;

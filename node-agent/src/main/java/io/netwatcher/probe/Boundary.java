@@ -1,5 +1,6 @@
 package io.netwatcher.probe;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -91,7 +92,7 @@ public enum Boundary {
     }
 
     private static Candidate c(HookKind kind, String... programs) {
-        return new Candidate(kind, java.util.Arrays.stream(programs).map(p -> {
+        return new Candidate(kind, Arrays.stream(programs).map(p -> {
             int i = p.indexOf(':');
             return i < 0 ? new ProgramRef(p, 0) : new ProgramRef(p.substring(0, i), Integer.parseInt(p.substring(i + 1)));
         }).toList());

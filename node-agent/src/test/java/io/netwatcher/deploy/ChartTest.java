@@ -26,7 +26,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.netwatcher.config.AgentConfig;
 import io.netwatcher.config.AgentOptions;
-import io.netwatcher.config.NamespaceScope;
+import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.output.EventPrinter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.event.Direction;
+import io.netwatcher.event.Event;
 import io.netwatcher.event.Layer;
-import io.netwatcher.names.DropReasons;
+import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.CounterKind;
-import io.netwatcher.event.LayerHistogram;
-import io.netwatcher.event.Event;
+import io.netwatcher.names.DropReasons;
 import io.netwatcher.output.Json;
 import io.netwatcher.output.Labels;
 import io.opentelemetry.api.common.Attributes;

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.cgroup.CgroupPaths;
-import io.netwatcher.config.NamespaceScope;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.export.Attr;
 import io.netwatcher.export.Identity;
+import io.netwatcher.identity.NamespaceScope;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.netwatcher.agent.MonotonicClock;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
+import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.Role;
 import io.netwatcher.event.Tuple;

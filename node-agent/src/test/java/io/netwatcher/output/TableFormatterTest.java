@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netwatcher.agent.MonotonicClock;
 import io.netwatcher.event.Direction;
+import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.event.PacketEvent;
 import org.junit.jupiter.api.Test;
 

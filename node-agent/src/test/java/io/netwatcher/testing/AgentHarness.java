@@ -1,11 +1,11 @@
 package io.netwatcher.testing;
 
 import io.netwatcher.agent.Agent;
-import io.netwatcher.agent.EventListener;
-import io.netwatcher.agent.MonotonicClock;
 import io.netwatcher.cost.CostConfig;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.Event;
+import io.netwatcher.event.EventListener;
+import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.probe.ProbeConfig;
 import java.io.IOException;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.netwatcher.config;
+package io.netwatcher.identity;
 
 import java.util.Set;
 

@@ -1,4 +1,4 @@
-package io.netwatcher.agent;
+package io.netwatcher.event;
 
 import java.time.Instant;
 

@@ -1,6 +1,4 @@
-package io.netwatcher.agent;
-
-import io.netwatcher.event.Event;
+package io.netwatcher.event;
 
 /** Receives the agent's events (from the ring-buffer reader and the periodic poller). */
 public interface EventListener {
