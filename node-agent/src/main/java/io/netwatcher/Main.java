@@ -10,16 +10,14 @@ import io.netwatcher.config.AgentOptions;
 import io.netwatcher.cost.Priority;
 import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.export.Export;
-import io.netwatcher.export.Identity;
+import io.netwatcher.identity.IdentityResolver;
 import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.kube.KubeContext;
-import io.netwatcher.kube.KubeLabels;
 import io.netwatcher.logging.Logging;
 import io.netwatcher.names.DropReasons;
+import io.netwatcher.names.KernelNames;
 import io.netwatcher.output.EventPrinter;
 import io.netwatcher.output.JsonEventFormatter;
-import io.netwatcher.output.Labels;
-import io.netwatcher.output.StandaloneLabels;
 import io.netwatcher.output.TableFormatter;
 import io.netwatcher.output.WatchedOutputStream;
 import io.netwatcher.probe.ProbeSet;
@@ -123,11 +121,9 @@ public final class Main {
         }
         MonotonicClock clock = new MonotonicClock();
         CgroupPaths cgroups = config.probes().cgroupRoot().or(Cgroup2Mount::find).map(CgroupPaths::new).orElse(null);
-        Labels labels;
         DropReasons reasons;
         try {
             reasons = DropReasons.fromBtf(Btf.vmlinux());
-            labels = new StandaloneLabels(cgroups, reasons);
         } catch (Exception e) {
             err.println("netwatcher: cannot start: reading kernel BTF: " + e.getMessage());
             return EXIT_START;
@@ -145,7 +141,6 @@ public final class Main {
             try {
                 kubeContext = KubeContext.start(KubeContext.config(config.kubeconfig().orElse(null)), node, cgroups,
                         config.podSelection());
-                labels = new KubeLabels(labels, kubeContext.attribution(), node);
                 export.kubernetes(kubeContext);
             } catch (Exception e) {
                 export.close();
@@ -154,8 +149,14 @@ public final class Main {
             }
         }
         final KubeContext kubeRef = kubeContext;
-        Identity identity = new Identity(kubeContext == null ? null : kubeContext.attribution(), labels,
-                config.namespaces());
+        NamespaceScope scope = config.namespaces();
+        IdentityResolver identity = new IdentityResolver(IdentityResolver.paths(cgroups), kubeContext == null ? null : kubeContext.attribution(),
+                kubeContext == null ? null : node, scope);
+        if (!scope.isAll()) {
+            log.info("reporting pods of namespaces {}{}", scope.include().isEmpty() ? "(all)" : scope.include(),
+                    scope.exclude().isEmpty() ? "" : " except " + scope.exclude());
+        }
+        KernelNames names = new KernelNames(reasons);
         WatchedOutputStream watched = new WatchedOutputStream(new FileOutputStream(FileDescriptor.out));
         PrintStream stdout = new PrintStream(new BufferedOutputStream(watched, 1 << 16), false,
                 StandardCharsets.UTF_8);
@@ -164,14 +165,9 @@ public final class Main {
             export.output(watched::blockedNs);
         }
         Agent agent = new Agent(config.probes(), config.cost(), config.intervalNs(), clock);
-        if (!config.namespaces().isAll() && labels instanceof KubeLabels k) {
-            NamespaceScope scope = config.namespaces();
-            agent.setFilter(k.inScope(scope));
-            log.info("reporting pods of namespaces {}{}", scope.include().isEmpty() ? "(all)" : scope.include(),
-                    scope.exclude().isEmpty() ? "" : " except " + scope.exclude());
-        }
-        EventPrinter printer = new EventPrinter(config.format(), new JsonEventFormatter(clock, labels),
-                new TableFormatter(clock, labels), sink, config.events(), config.all(), config.pid(), config.count(),
+        agent.setIdentity(identity);
+        EventPrinter printer = new EventPrinter(config.format(), new JsonEventFormatter(clock, names),
+                new TableFormatter(clock, names), sink, config.events(), config.all(), config.pid(), config.count(),
                 agent::stop);
         agent.addListener(printer);
         Thread hook = new Thread(() -> {
@@ -200,7 +196,7 @@ public final class Main {
                 statsFd = BpfObject.enableStats();
             }
             agent.start();
-            export.start(agent, identity, reasons, clock, version(), resource(kube ? node : null));
+            export.start(agent, reasons, version(), resource(kube ? node : null));
             if (config.cost().nice() > 0) {
                 Priority.lowerTo(config.cost().nice()); // the exporters' threads, started just now
             }

@@ -11,6 +11,8 @@ import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.EventListener;
 import io.netwatcher.event.MonotonicClock;
+import io.netwatcher.event.Who;
+import io.netwatcher.identity.IdentityResolver;
 import io.netwatcher.kernel.EventRing;
 import io.netwatcher.kernel.KernelMaps;
 import io.netwatcher.netns.Netns;
@@ -26,14 +28,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The node agent's core: loads and attaches the probes, reads the ring buffer on one thread,
- * polls the kernel's maps every interval on another, and hands every event to the listeners
- * (one at a time: listeners need not be thread-safe among themselves).
+ * polls the kernel's maps every interval on another, resolves who each event belongs to (once,
+ * dropping those out of the namespace scope) and hands it to the listeners (one at a time:
+ * listeners need not be thread-safe among themselves).
  */
 public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
@@ -57,7 +59,7 @@ public final class Agent implements AutoCloseable {
     private Thread reader;
     private ScheduledExecutorService scheduler;
     private volatile boolean running;
-    private Predicate<Event> filter = e -> true;
+    private volatile IdentityResolver identity = IdentityResolver.standalone(null);
     private long lastLost;
     private long lastDecodeErrorLog;
 
@@ -76,11 +78,15 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
-     * Events the listeners see: those the filter admits (e.g. pods of the namespaces in scope).
-     * Set before {@link #start()}.
+     * Who events belong to, and which are in the namespace scope (the listeners see only those):
+     * by default the cgroup id only, every event in scope.
      */
-    public void setFilter(Predicate<Event> filter) {
-        this.filter = Objects.requireNonNull(filter);
+    public void setIdentity(IdentityResolver identity) {
+        this.identity = Objects.requireNonNull(identity, "identity");
+    }
+
+    public IdentityResolver identity() {
+        return identity;
     }
 
     public MonotonicClock clock() {
@@ -221,14 +227,15 @@ public final class Agent implements AutoCloseable {
         if (e instanceof ConnEvent c && c.kind() == ConnEvent.Kind.CLOSE && poller != null) {
             poller.connectionClosed(c);
         }
-        if (!filter.test(e)) {
+        Who who = identity.resolve(e);
+        if (who == null) {
             stats.filtered.incrementAndGet();
             return;
         }
         synchronized (dispatchLock) {
             for (EventListener l : listeners) {
                 try {
-                    l.onEvent(e);
+                    l.onEvent(e, who);
                 } catch (RuntimeException ex) {
                     stats.listenerErrors.incrementAndGet();
                     LOG.warn("listener {} failed on {}: {}", l.getClass().getSimpleName(), e.getClass().getSimpleName(),

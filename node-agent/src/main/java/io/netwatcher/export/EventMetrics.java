@@ -6,6 +6,7 @@ import io.netwatcher.event.Event;
 import io.netwatcher.event.EventListener;
 import io.netwatcher.event.FlowEvent;
 import io.netwatcher.event.Tuple;
+import io.netwatcher.event.Who;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.DoubleHistogram;
@@ -14,13 +15,12 @@ import io.opentelemetry.api.metrics.Meter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Metrics computed from events with the SDK's instruments: the TCP RTT of every established
  * connection at every connection update (one sample per connection and interval, so busy and
  * idle connections weigh the same), connection durations at close, and bytes per pod, direction
- * and peer from the per-interval byte deltas.
+ * and peer from the per-interval byte deltas. Labelled with who each event belongs to.
  */
 public final class EventMetrics implements EventListener {
     static final List<Double> RTT_BUCKETS = List.of(25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3,
@@ -28,13 +28,13 @@ public final class EventMetrics implements EventListener {
     static final List<Double> DURATION_BUCKETS = List.of(1e-3, 10e-3, 100e-3, 1.0, 10.0, 60.0, 300.0, 900.0, 3600.0,
             14400.0, 86400.0);
 
-    private final Identity identity;
+    private final WhoAttributes attributes;
     private final DoubleHistogram rtt;
     private final DoubleHistogram duration;
     private final LongCounter bytes;
 
-    public EventMetrics(Meter meter, Identity identity) {
-        this.identity = identity;
+    public EventMetrics(Meter meter, WhoAttributes attributes) {
+        this.attributes = attributes;
         this.rtt = meter.histogramBuilder("netwatcher.tcp.rtt").setUnit("s")
                 .setDescription("Smoothed RTT of established TCP connections, sampled once per connection and interval")
                 .setExplicitBucketBoundariesAdvice(RTT_BUCKETS).build();
@@ -45,8 +45,8 @@ public final class EventMetrics implements EventListener {
                 .setDescription("TCP payload bytes acknowledged (transmit) and received in order (receive)").build();
     }
 
-    /** What a cached attribute set is for: a cgroup (and peer address) and the measurement. */
-    private record Key(long cgroupId, long peerHi, long peerLo, int what) {
+    /** What a cached attribute set is for: who (as rendered), the peer where it is a label, the measurement. */
+    private record Key(Who.Pod pod, String cgroupPath, Who.Peer peer, int what) {
     }
 
     private static final int RTT_V4 = 0;
@@ -56,42 +56,44 @@ public final class EventMetrics implements EventListener {
     private static final int DURATION_UNKNOWN = 4;
     private static final int TX = 5;
     private static final int RX = 6;
-    /** Attribute sets are rebuilt this often, so pod labels that appear later are picked up. */
-    private static final long CACHE_NS = 10_000_000_000L;
+    private static final int MAX_CACHED = 100_000;
 
     private final Map<Key, Attributes> cache = new HashMap<>();
-    private long cacheStart = System.nanoTime();
 
-    private Attributes attrs(long cgroupId, long peerHi, long peerLo, int what) {
-        long now = System.nanoTime();
-        if (now - cacheStart > CACHE_NS || cache.size() > 100_000) {
-            cache.clear();
-            cacheStart = now;
+    private Attributes attrs(Who who, int what) {
+        boolean peer = what != RTT_V4 && what != RTT_V6;
+        Key k = new Key(who.pod(), who.pod() == null ? who.cgroupPath() : null, peer ? who.peer() : null, what);
+        Attributes a = cache.get(k);
+        if (a == null) {
+            if (cache.size() > MAX_CACHED) {
+                cache.clear();
+            }
+            a = build(who, what);
+            cache.put(k, a);
         }
-        return cache.computeIfAbsent(new Key(cgroupId, peerHi, peerLo, what), this::build);
+        return a;
     }
 
-    private Attributes build(Key k) {
-        AttributesBuilder b = Objects.requireNonNullElse(identity.of(k.cgroupId()), Attributes.empty()).toBuilder();
-        switch (k.what()) {
+    private Attributes build(Who who, int what) {
+        AttributesBuilder b = attributes.of(who).toBuilder();
+        switch (what) {
             case RTT_V4, RTT_V6 -> b.put(Attr.NETWORK_TRANSPORT, "tcp").put(Attr.NETWORK_TYPE,
-                    k.what() == RTT_V4 ? "ipv4" : "ipv6");
-            case DURATION_CLIENT, DURATION_SERVER, DURATION_UNKNOWN -> b.put(Attr.ROLE, k.what() == DURATION_CLIENT
-                    ? "client" : k.what() == DURATION_SERVER ? "server" : "unknown")
-                    .putAll(identity.peer(k.peerHi(), k.peerLo()));
-            default -> b.putAll(identity.peer(k.peerHi(), k.peerLo())).put(Attr.NETWORK_TRANSPORT, "tcp")
-                    .put(Attr.NETWORK_IO_DIRECTION, k.what() == TX ? "transmit" : "receive");
+                    what == RTT_V4 ? "ipv4" : "ipv6");
+            case DURATION_CLIENT, DURATION_SERVER, DURATION_UNKNOWN -> b.put(Attr.ROLE, what == DURATION_CLIENT
+                    ? "client" : what == DURATION_SERVER ? "server" : "unknown")
+                    .putAll(attributes.peer(who));
+            default -> b.putAll(attributes.peer(who)).put(Attr.NETWORK_TRANSPORT, "tcp")
+                    .put(Attr.NETWORK_IO_DIRECTION, what == TX ? "transmit" : "receive");
         }
         return b.build();
     }
 
     @Override
-    public void onEvent(Event e) {
+    public void onEvent(Event e, Who who) {
         if (e instanceof ConnEvent c) {
             ConnStats s = c.stats();
             if (c.kind() != ConnEvent.Kind.CLOSE && s.established() && s.srttUs() > 0) {
-                rtt.record(s.srttUs() / 1e6, attrs(c.cgroupId(), 0, 0,
-                        c.tuple().family() == Tuple.AF_INET6 ? RTT_V6 : RTT_V4));
+                rtt.record(s.srttUs() / 1e6, attrs(who, c.tuple().family() == Tuple.AF_INET6 ? RTT_V6 : RTT_V4));
             }
             if (c.kind() == ConnEvent.Kind.CLOSE && c.durationMs() >= 0 && s.established()) {
                 int what = switch (s.role()) {
@@ -99,14 +101,14 @@ public final class EventMetrics implements EventListener {
                     case SERVER -> DURATION_SERVER;
                     default -> DURATION_UNKNOWN;
                 };
-                duration.record(c.durationMs() / 1e3, attrs(c.cgroupId(), c.tuple().dstHi(), c.tuple().dstLo(), what));
+                duration.record(c.durationMs() / 1e3, attrs(who, what));
             }
         } else if (e instanceof FlowEvent f) {
             if (f.txBytes() > 0) {
-                bytes.add(f.txBytes(), attrs(f.cgroupId(), f.tuple().dstHi(), f.tuple().dstLo(), TX));
+                bytes.add(f.txBytes(), attrs(who, TX));
             }
             if (f.rxBytes() > 0) {
-                bytes.add(f.rxBytes(), attrs(f.cgroupId(), f.tuple().dstHi(), f.tuple().dstLo(), RX));
+                bytes.add(f.rxBytes(), attrs(who, RX));
             }
         }
     }

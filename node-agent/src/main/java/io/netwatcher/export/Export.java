@@ -78,22 +78,25 @@ public final class Export implements AutoCloseable {
     }
 
     /**
-     * Starts the SDK for a running agent and subscribes the event metrics and traces to it.
+     * Starts the SDK for a running agent and subscribes the event metrics and traces to it. Events
+     * and cgroups are labelled by the agent's identity resolver.
      *
      * @param resource the agent's resource attributes (node, host, version)
      */
-    public synchronized void start(Agent agent, Identity identity, DropReasons reasons, MonotonicClock clock,
-                                   String version, Resource resource) {
+    public synchronized void start(Agent agent, DropReasons reasons, String version, Resource resource) {
+        MonotonicClock clock = agent.clock();
+        WhoAttributes attributes = new WhoAttributes();
         SelfMetrics.bindAgent(meters, agent.stats(), agent.probes());
         SelfMetrics.bindCost(meters, agent, agent.stats());
         ExportCounters counters = new ExportCounters(meters);
         kernelSource = new ReleasableSource(new MapSource(agent.maps()));
-        KernelMetrics kernel = new KernelMetrics(kernelSource, identity, reasons,
-                config.maxSeries(), version, () -> clock.toEpochNs(clock.nowMonoNs()), GONE_GRACE_NS);
+        KernelMetrics kernel = KernelMetrics.builder().source(kernelSource).identity(agent.identity())
+                .attributes(attributes).reasons(reasons).maxSeries(config.maxSeries()).version(version)
+                .clock(() -> clock.toEpochNs(clock.nowMonoNs())).goneGraceNs(GONE_GRACE_NS).build();
         telemetry = Telemetry.start(config, resource, kernel, registry, counters);
-        agent.addListener(new EventMetrics(telemetry.meter(version), identity));
+        agent.addListener(new EventMetrics(telemetry.meter(version), attributes));
         if (telemetry.tracing()) {
-            agent.addListener(new Tracing(telemetry.tracer(version), identity, clock));
+            agent.addListener(new Tracing(telemetry.tracer(version), attributes, clock));
         }
         LOG.info("OpenTelemetry: metrics exporter {}, traces exporter {}", telemetry.metricsExporter(),
                 telemetry.tracesExporter());

@@ -2,6 +2,8 @@ package io.netwatcher.export;
 
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Role;
+import io.netwatcher.event.Who;
+import io.netwatcher.identity.IdentityResolver;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.CounterKind;
 import io.netwatcher.names.DropReasons;
@@ -25,6 +27,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
@@ -33,9 +36,10 @@ import java.util.function.LongSupplier;
  * log2 layer histograms become cumulative explicit-bucket histograms (bucket i ends at 2^(i+1) ns),
  * the per-cgroup counters become cumulative sums, and connections open now (opened minus closed,
  * which the kernel counts once each per connection) an up-down sum.
- * Nothing is recorded per packet in Java. Cgroups are labelled by {@link Identity}; a cgroup that
- * disappears keeps its last labels for {@code graceNs}, then its series end and its kernel entries
- * are deleted.
+ * Nothing is recorded per packet in Java. Cgroups are labelled by who they are (by the cgroup
+ * only: there is no event), cgroups out of the namespace scope are left out; a cgroup that
+ * disappears keeps its last labels for the grace period, then its series end and its kernel
+ * entries are deleted. Built with {@link #builder()}.
  */
 public final class KernelMetrics implements MetricProducer {
     static final String LAYER_DURATION = "netwatcher.packet.layer.duration";
@@ -63,7 +67,8 @@ public final class KernelMetrics implements MetricProducer {
     }
 
     private final KernelSource source;
-    private final Identity identity;
+    private final IdentityResolver identity;
+    private final WhoAttributes attributes;
     private final DropReasons reasons;
     private final SeriesLimit limit;
     private final InstrumentationScopeInfo scope;
@@ -76,15 +81,97 @@ public final class KernelMetrics implements MetricProducer {
     private record SeriesKey(String metric, Attributes attrs) {
     }
 
-    public KernelMetrics(KernelSource source, Identity identity, DropReasons reasons, int seriesLimit,
-                         String version, LongSupplier epochNanos, long graceNs) {
-        this.source = source;
-        this.identity = identity;
-        this.reasons = reasons;
-        this.limit = new SeriesLimit(seriesLimit);
-        this.scope = InstrumentationScopeInfo.builder("io.netwatcher.kernel").setVersion(version).build();
-        this.epochNanos = epochNanos;
-        this.graceNs = graceNs;
+    private KernelMetrics(Builder b) {
+        this.source = b.source;
+        this.identity = b.identity;
+        this.attributes = b.attributes;
+        this.reasons = b.reasons;
+        this.limit = new SeriesLimit(b.maxSeries);
+        this.scope = InstrumentationScopeInfo.builder("io.netwatcher.kernel").setVersion(b.version).build();
+        this.epochNanos = b.epochNanos;
+        this.graceNs = b.graceNs;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** What the kernel metrics read, how they label it, and their limits; every setting is required but the defaults. */
+    public static final class Builder {
+        private KernelSource source;
+        private IdentityResolver identity;
+        private WhoAttributes attributes = new WhoAttributes();
+        private DropReasons reasons;
+        private int maxSeries = 2000;
+        private String version = "dev";
+        private LongSupplier epochNanos;
+        private long graceNs = 300_000_000_000L;
+
+        private Builder() {}
+
+        /** The kernel's aggregates. */
+        public Builder source(KernelSource source) {
+            this.source = source;
+            return this;
+        }
+
+        /** Who a cgroup is, and whether it is in the namespace scope. */
+        public Builder identity(IdentityResolver identity) {
+            this.identity = identity;
+            return this;
+        }
+
+        /** Renders who as attributes (shared with the event metrics and traces; default: its own). */
+        public Builder attributes(WhoAttributes attributes) {
+            this.attributes = attributes;
+            return this;
+        }
+
+        /** The names of drop reasons. */
+        public Builder reasons(DropReasons reasons) {
+            this.reasons = reasons;
+            return this;
+        }
+
+        /** Series per metric before the overflow series takes the rest (default 2000). */
+        public Builder maxSeries(int maxSeries) {
+            this.maxSeries = maxSeries;
+            return this;
+        }
+
+        /** The instrumentation scope's version (the agent's). */
+        public Builder version(String version) {
+            this.version = version;
+            return this;
+        }
+
+        /** Now, in epoch nanoseconds (the points' timestamps). */
+        public Builder clock(LongSupplier epochNanos) {
+            this.epochNanos = epochNanos;
+            return this;
+        }
+
+        /** How long a cgroup that went away keeps its labels (default 300 s). */
+        public Builder goneGraceNs(long graceNs) {
+            this.graceNs = graceNs;
+            return this;
+        }
+
+        public KernelMetrics build() {
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(identity, "identity");
+            Objects.requireNonNull(attributes, "attributes");
+            Objects.requireNonNull(reasons, "reasons");
+            Objects.requireNonNull(version, "version");
+            Objects.requireNonNull(epochNanos, "clock");
+            if (maxSeries < 2) {
+                throw new IllegalArgumentException("maxSeries must be >= 2");
+            }
+            if (graceNs < 0) {
+                throw new IllegalArgumentException("goneGraceNs must be >= 0");
+            }
+            return new KernelMetrics(this);
+        }
     }
 
     @Override
@@ -106,8 +193,12 @@ public final class KernelMetrics implements MetricProducer {
      * cgroup out of the namespace scope.
      */
     private Attributes who(long cgroupId, long now) {
-        Attributes a = identity.of(cgroupId);
-        if (a == null || cgroupId == 0) {
+        Who w = identity.ofCgroup(cgroupId);
+        if (w == null) {
+            return null;
+        }
+        Attributes a = attributes.of(w);
+        if (cgroupId == 0) {
             return a;
         }
         if (!a.isEmpty()) {

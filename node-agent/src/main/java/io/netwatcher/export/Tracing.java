@@ -13,6 +13,7 @@ import io.netwatcher.event.ResetDirection;
 import io.netwatcher.event.RetransmitKind;
 import io.netwatcher.event.Role;
 import io.netwatcher.event.Tuple;
+import io.netwatcher.event.Who;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
@@ -23,7 +24,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,7 +43,7 @@ public final class Tracing implements EventListener {
     }
 
     private final Tracer tracer;
-    private final Identity identity;
+    private final WhoAttributes attributes;
     private final MonotonicClock clock;
     private final Map<Long, List<Mark>> marks = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
@@ -52,16 +52,16 @@ public final class Tracing implements EventListener {
         }
     };
 
-    public Tracing(Tracer tracer, Identity identity, MonotonicClock clock) {
+    public Tracing(Tracer tracer, WhoAttributes attributes, MonotonicClock clock) {
         this.tracer = tracer;
-        this.identity = identity;
+        this.attributes = attributes;
         this.clock = clock;
     }
 
     @Override
-    public void onEvent(Event e) {
+    public void onEvent(Event e, Who who) {
         if (e instanceof PacketEvent p) {
-            packet(p);
+            packet(p, who);
         } else if (e instanceof ErrorEvent x && x.cookie() != 0
                 && (x.kind() == ErrorKind.RETRANSMIT || x.kind() == ErrorKind.RESET)) {
             List<Mark> m = marks.computeIfAbsent(x.cookie(), k -> new ArrayList<>());
@@ -73,7 +73,7 @@ public final class Tracing implements EventListener {
                         ResetDirection.of(x.detail()).label())));
             }
         } else if (e instanceof ConnEvent c && c.kind() == ConnEvent.Kind.CLOSE) {
-            connection(c, marks.remove(c.cookie()));
+            connection(c, who, marks.remove(c.cookie()));
         }
     }
 
@@ -90,7 +90,7 @@ public final class Tracing implements EventListener {
         return b;
     }
 
-    private void packet(PacketEvent p) {
+    private void packet(PacketEvent p, Who who) {
         long first = p.firstStampNs();
         long last = p.lastStampNs();
         if (first == 0 || last < first) {
@@ -98,10 +98,10 @@ public final class Tracing implements EventListener {
         }
         // The packet's own source and destination; local/peer from the socket's side.
         Tuple socket = p.direction() == Direction.RX ? p.tuple().reversed() : p.tuple();
-        AttributesBuilder b = Objects.requireNonNullElse(identity.of(p.cgroupId()), Attributes.empty()).toBuilder()
+        AttributesBuilder b = attributes.of(who).toBuilder()
                 .put(Attr.NETWORK_IO_DIRECTION, p.direction().otelName())
                 .put(Attr.SEQ, p.seq()).put(Attr.LEN, p.len()).put(Attr.COOKIE, p.cookie())
-                .putAll(identity.peer(socket.dstHi(), socket.dstLo()));
+                .putAll(attributes.peer(who));
         if (p.tuple().isKnown()) {
             b.put(Attr.PACKET_SRC, p.tuple().src()).put(Attr.PACKET_DST, p.tuple().dst());
         }
@@ -128,13 +128,13 @@ public final class Tracing implements EventListener {
         root.end(epoch(last), TimeUnit.NANOSECONDS);
     }
 
-    private void connection(ConnEvent c, List<Mark> m) {
+    private void connection(ConnEvent c, Who who, List<Mark> m) {
         if (c.stats().startNs() == 0) {
             return; // opened before the agent: no start to draw from
         }
-        AttributesBuilder b = Objects.requireNonNullElse(identity.of(c.cgroupId()), Attributes.empty()).toBuilder().put(Attr.ROLE, c.stats().role().label())
+        AttributesBuilder b = attributes.of(who).toBuilder().put(Attr.ROLE, c.stats().role().label())
                 .put(Attr.COOKIE, c.cookie())
-                .putAll(identity.peer(c.tuple().dstHi(), c.tuple().dstLo()));
+                .putAll(attributes.peer(who));
         endpoints(c.tuple(), b);
         b.put("netwatcher.tcp.bytes_sent", c.stats().bytesSent())
                 .put("netwatcher.tcp.bytes_received", c.stats().bytesReceived())

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.ServiceSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.netwatcher.event.Who;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,21 +29,21 @@ public final class ClusterIndex implements AutoCloseable {
     static final String SERVICES = "services";
 
     /** A pod as the address book keeps it. */
-    record PodEntry(PeerRecord peer, long rv, String rvText, List<String> ips, boolean hostNetwork) {
+    record PodEntry(Who.Peer peer, long rv, String rvText, List<String> ips, boolean hostNetwork) {
         String resourceVersion() {
             return new ResourceVersion(rv, rvText).toString();
         }
     }
 
     /** A service as the address book keeps it. */
-    record ServiceEntry(PeerRecord peer, long rv, String rvText, List<String> ips) {
+    record ServiceEntry(Who.Peer peer, long rv, String rvText, List<String> ips) {
         String resourceVersion() {
             return new ResourceVersion(rv, rvText).toString();
         }
     }
 
-    private final Map<IpKey, PeerRecord> pods = new ConcurrentHashMap<>();
-    private final Map<IpKey, PeerRecord> services = new ConcurrentHashMap<>();
+    private final Map<IpKey, Who.Peer> pods = new ConcurrentHashMap<>();
+    private final Map<IpKey, Who.Peer> services = new ConcurrentHashMap<>();
     private SharedIndexInformer<Pod> podInformer;
     private SharedIndexInformer<Service> serviceInformer;
 
@@ -146,9 +147,9 @@ public final class ClusterIndex implements AutoCloseable {
     }
 
     /** The pod, else the service, at this address. */
-    public Optional<PeerRecord> peer(long hi, long lo) {
+    public Optional<Who.Peer> peer(long hi, long lo) {
         IpKey k = new IpKey(hi, lo);
-        PeerRecord p = pods.get(k);
+        Who.Peer p = pods.get(k);
         return Optional.ofNullable(p != null ? p : services.get(k));
     }
 
@@ -175,7 +176,7 @@ public final class ClusterIndex implements AutoCloseable {
 
     static PodEntry podEntry(Pod p) {
         Optional<Workloads.Workload> w = Workloads.of(p, null);
-        PeerRecord peer = new PeerRecord(Strings.intern(p.getMetadata().getNamespace()), p.getMetadata().getName(),
+        Who.Peer peer = new Who.Peer(Strings.intern(p.getMetadata().getNamespace()), p.getMetadata().getName(),
                 w.map(Workloads.Workload::name).map(Strings::intern).orElse(null),
                 w.map(Workloads.Workload::kind).map(Strings::intern).orElse(null), null);
         boolean hostNetwork = p.getSpec() != null && Boolean.TRUE.equals(p.getSpec().getHostNetwork());
@@ -210,7 +211,7 @@ public final class ClusterIndex implements AutoCloseable {
     }
 
     static ServiceEntry serviceEntry(Service s) {
-        PeerRecord peer = new PeerRecord(Strings.intern(s.getMetadata().getNamespace()), null, null, null,
+        Who.Peer peer = new Who.Peer(Strings.intern(s.getMetadata().getNamespace()), null, null, null,
                 s.getMetadata().getName());
         ResourceVersion rv = ResourceVersion.of(s.getMetadata().getResourceVersion());
         return new ServiceEntry(peer, rv.number(), rv.text(), List.copyOf(serviceIps(s)));

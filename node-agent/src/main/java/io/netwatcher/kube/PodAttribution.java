@@ -1,6 +1,8 @@
 package io.netwatcher.kube;
 
 import io.netwatcher.cgroup.CgroupPaths;
+import io.netwatcher.event.Who;
+import io.netwatcher.identity.PodDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,13 +22,9 @@ import java.util.Optional;
  * Only the path parse is cached, never a failed pod lookup: a container whose cgroup appears
  * before its pod object is found as soon as the pod is known.
  */
-public final class PodAttribution {
+public final class PodAttribution implements PodDirectory {
     private static final int MAX_CGROUPS = 65_536;
     private static final Optional<ContainerCgroup> NOT_A_POD = Optional.empty();
-
-    /** A container of a pod on this node. */
-    public record PodHit(PodRecord pod, String container) {
-    }
 
     private final NodePods pods;
     private final ClusterIndex cluster;
@@ -46,8 +44,8 @@ public final class PodAttribution {
         this.proc = proc;
     }
 
-    /** The pod (and container) a cgroup v2 id belongs to. */
-    public Optional<PodHit> byCgroup(long cgroupId) {
+    @Override
+    public Optional<Who.Pod> byCgroup(long cgroupId) {
         if (cgroupId == 0 || cgroups == null) {
             return Optional.empty();
         }
@@ -69,7 +67,8 @@ public final class PodAttribution {
     }
 
     /** The pod of a process, from /proc/PID/cgroup. */
-    public Optional<PodHit> byPid(int pid) {
+    @Override
+    public Optional<Who.Pod> byPid(int pid) {
         if (pid <= 0) {
             return Optional.empty();
         }
@@ -81,28 +80,32 @@ public final class PodAttribution {
         }
     }
 
-    private Optional<PodHit> lookup(ContainerCgroup c) {
+    private Optional<Who.Pod> lookup(ContainerCgroup c) {
         if (c.containerId() != null) {
             Optional<NodePods.ContainerRef> ref = pods.byContainerId(c.containerId());
             if (ref.isPresent()) {
-                return Optional.of(new PodHit(ref.get().pod(), ref.get().container()));
+                return Optional.of(who(ref.get().pod(), ref.get().container()));
             }
         }
-        return pods.byUid(c.podUid()).map(p -> new PodHit(p, null));
+        return pods.byUid(c.podUid()).map(p -> who(p, null));
     }
 
-    /** A pod on this node with this address (not host-network). */
-    public Optional<PodRecord> nodePodByIp(long hi, long lo) {
-        return pods.byIp(hi, lo);
+    static Who.Pod who(PodRecord p, String container) {
+        return new Who.Pod(p.namespace(), p.name(), p.uid(), container, p.workload(), p.workloadKind());
     }
 
-    /** What is at this address in the cluster: a pod, else a Service. */
-    public Optional<PeerRecord> peer(long hi, long lo) {
-        Optional<PeerRecord> p = cluster == null ? Optional.empty() : cluster.peer(hi, lo);
+    @Override
+    public Optional<Who.Pod> onNode(long hi, long lo) {
+        return pods.byIp(hi, lo).map(p -> who(p, null));
+    }
+
+    @Override
+    public Optional<Who.Peer> peer(long hi, long lo) {
+        Optional<Who.Peer> p = cluster == null ? Optional.empty() : cluster.peer(hi, lo);
         if (p.isPresent()) {
             return p;
         }
-        return pods.byIp(hi, lo).map(r -> new PeerRecord(r.namespace(), r.name(), r.workload(), r.workloadKind(), null));
+        return pods.byIp(hi, lo).map(r -> new Who.Peer(r.namespace(), r.name(), r.workload(), r.workloadKind(), null));
     }
 
     /** Cached cgroup parses (bounded). */

@@ -7,6 +7,7 @@ import io.netwatcher.event.EventListener;
 import io.netwatcher.event.FlowEvent;
 import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.PacketEvent;
+import io.netwatcher.event.Who;
 import java.io.PrintStream;
 import java.util.Set;
 
@@ -77,7 +78,7 @@ public final class EventPrinter implements EventListener {
     }
 
     @Override
-    public void onEvent(Event e) {
+    public void onEvent(Event e, Who who) {
         if (maxPackets > 0 && packets >= maxPackets) {
             return;
         }
@@ -92,13 +93,13 @@ public final class EventPrinter implements EventListener {
             return;
         }
         if (format == Format.JSON) {
-            out.println(json.format(e));
+            out.println(json.format(e, who));
         } else {
             if (!headerDone) {
                 out.println(table.header());
                 headerDone = true;
             }
-            out.println(table.format(e));
+            out.println(table.format(e, who));
         }
         if (e instanceof PacketEvent && maxPackets > 0 && ++packets >= maxPackets) {
             out.flush();

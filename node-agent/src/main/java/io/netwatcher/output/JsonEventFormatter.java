@@ -15,27 +15,32 @@ import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.ResetDirection;
 import io.netwatcher.event.RetransmitKind;
 import io.netwatcher.event.Tuple;
+import io.netwatcher.event.Who;
 import io.netwatcher.names.IpProtocol;
+import io.netwatcher.names.KernelNames;
 import io.netwatcher.names.TcpState;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
-/** One JSON object per event, as documented in docs/events.md. */
+/**
+ * One JSON object per event, as documented in docs/events.md: the event's fields, then who it
+ * belongs to (process, cgroup; in Kubernetes mode node, pod and peer).
+ */
 public final class JsonEventFormatter {
     private static final DateTimeFormatter SECONDS =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
     private static final String[] CA_STATES = {"Open", "Disorder", "CWR", "Recovery", "Loss"};
 
     private final MonotonicClock clock;
-    private final Labels labels;
+    private final KernelNames names;
 
-    public JsonEventFormatter(MonotonicClock clock, Labels labels) {
+    public JsonEventFormatter(MonotonicClock clock, KernelNames names) {
         this.clock = clock;
-        this.labels = labels;
+        this.names = names;
     }
 
-    public String format(Event e) {
+    public String format(Event e, Who who) {
         StringBuilder sb = new StringBuilder(384);
         Json j = Json.object(sb);
         if (e instanceof PacketEvent p) {
@@ -49,8 +54,8 @@ public final class JsonEventFormatter {
         } else if (e instanceof LatencyEvent l) {
             latency(j, l);
         }
-        common(j, e);
-        labels.decorate(e, j);
+        common(j, e, who);
+        kubernetes(j, who);
         j.end();
         return sb.toString();
     }
@@ -166,10 +171,10 @@ public final class JsonEventFormatter {
                 }
             }
             case DROP, BENIGN_DROP -> {
-                j.field("reason", labels.dropReason(x.detail()))
+                j.field("reason", names.dropReason(x.detail()))
                         .field("reason_code", x.detail())
                         .field("protocol", protocol((int) x.extra()))
-                        .field("location", labels.kernelSymbol(x.location()));
+                        .field("location", names.kernelSymbol(x.location()));
                 segment(j, x);
             }
             case BAD_CHECKSUM -> {
@@ -240,13 +245,49 @@ public final class JsonEventFormatter {
                 .micros("p99_us", h.quantileNs(0.99));
     }
 
-    private void common(Json j, Event e) {
+    private static void common(Json j, Event e, Who who) {
         if (e.pid() != 0) {
             j.field("pid", e.pid()).field("comm", e.comm());
         }
-        String cg = labels.cgroupPath(e.cgroupId());
-        if (cg != null) {
-            j.field("cgroup", cg);
+        if (who.cgroupPath() != null) {
+            j.field("cgroup", who.cgroupPath());
+        }
+    }
+
+    /**
+     * Kubernetes mode (a node is named): {@code node}; {@code pod} (namespace, name, uid, container,
+     * workload, workload_kind; null when the event is no pod's) and {@code peer} (the pod or Service
+     * at the other end, when known).
+     */
+    private static void kubernetes(Json json, Who who) {
+        if (who.node() == null) {
+            return;
+        }
+        json.field("node", who.node());
+        Who.Pod p = who.pod();
+        if (p != null) {
+            Json o = json.object("pod");
+            o.field("namespace", p.namespace()).field("name", p.name()).field("uid", p.uid())
+                    .field("container", p.container()).field("workload", p.workload())
+                    .field("workload_kind", p.workloadKind());
+            o.end();
+        } else {
+            json.nullField("pod");
+        }
+        Who.Peer r = who.peer();
+        if (r != null) {
+            Json o = json.object("peer");
+            o.field("namespace", r.namespace());
+            if (r.name() != null) {
+                o.field("name", r.name());
+            }
+            if (r.workload() != null) {
+                o.field("workload", r.workload()).field("workload_kind", r.workloadKind());
+            }
+            if (r.service() != null) {
+                o.field("service", r.service());
+            }
+            o.end();
         }
     }
 

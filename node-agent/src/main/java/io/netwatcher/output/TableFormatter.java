@@ -15,6 +15,8 @@ import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.ResetDirection;
 import io.netwatcher.event.RetransmitKind;
 import io.netwatcher.event.Tuple;
+import io.netwatcher.event.Who;
+import io.netwatcher.names.KernelNames;
 import io.netwatcher.names.TcpState;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -30,11 +32,11 @@ public final class TableFormatter {
             .withZone(ZoneId.systemDefault());
 
     private final MonotonicClock clock;
-    private final Labels labels;
+    private final KernelNames names;
 
-    public TableFormatter(MonotonicClock clock, Labels labels) {
+    public TableFormatter(MonotonicClock clock, KernelNames names) {
         this.clock = clock;
-        this.labels = labels;
+        this.names = names;
     }
 
     /** Column headings, printed once at start. */
@@ -42,7 +44,7 @@ public final class TableFormatter {
         return String.format("%-12s %-10s %-45s %-45s %s", "TIME", "TYPE", "SRC", "DST", "DETAIL");
     }
 
-    public String format(Event e) {
+    public String format(Event e, Who who) {
         String time = TIME.format(clock.toInstant(e.timeNs()));
         Tuple t = e.tuple();
         if (e instanceof PacketEvent p) {
@@ -58,7 +60,7 @@ public final class TableFormatter {
                 d.append(" http=\"").append(escape(p.http())).append('"');
             }
             return line(time, "packet/" + p.direction().jsonName(), rx ? t.dst() : t.src(), rx ? t.src() : t.dst(),
-                    d + proc(e));
+                    d + proc(e, who));
         }
         if (e instanceof ConnEvent c) {
             ConnStats s = c.stats();
@@ -68,41 +70,40 @@ public final class TableFormatter {
                     s.bytesSent(), s.bytesReceived(), s.totalRetrans(), s.fastRetrans(), s.timeoutRetrans(),
                     s.backlog(), s.maxBacklog(), s.sndbuf(), s.wmemQueued(),
                     c.durationMs() < 0 ? "-" : c.durationMs() + "ms");
-            return line(time, "conn/" + c.kind().label(), t.src(), t.dst(), d + proc(e));
+            return line(time, "conn/" + c.kind().label(), t.src(), t.dst(), d + proc(e, who));
         }
         if (e instanceof ErrorEvent x) {
             String d = switch (x.kind()) {
                 case RETRANSMIT -> RetransmitKind.label(x.detail()) + " seq=" + x.seq();
                 case RESET -> ResetDirection.of(x.detail()).label();
-                case DROP, BENIGN_DROP -> escape(labels.dropReason(x.detail())) + " at "
-                        + escape(labels.kernelSymbol(x.location()));
+                case DROP, BENIGN_DROP -> escape(names.dropReason(x.detail())) + " at "
+                        + escape(names.kernelSymbol(x.location()));
                 case BAD_CHECKSUM -> "seq=" + x.seq();
                 case RECEIVE_QUEUE_FULL, BUFFER_LIMIT -> TcpState.name(x.state());
             };
             return line(time, x.kind().jsonType(), t.isKnown() ? t.src() : "-", t.isKnown() ? t.dst() : "-",
-                    d + proc(e));
+                    d + proc(e, who));
         }
         if (e instanceof LatencyEvent l) {
             LayerHistogram h = l.histogram();
             String d = String.format("%s %-6s n=%d mean=%sus p50=%sus p99=%sus", h.direction().jsonName(),
                     h.layerLabel(), h.count(), us(h.count() == 0 ? 0 : h.sumNs() / h.count()),
                     us(h.quantileNs(0.5)), us(h.quantileNs(0.99)));
-            return line(time, "latency", "-", "-", d + proc(e));
+            return line(time, "latency", "-", "-", d + proc(e, who));
         }
         FlowEvent f = (FlowEvent) e;
         String d = String.format("rx=%.1fKB tx=%.1fKB rx_sum=%.1fKB tx_sum=%.1fKB", f.rxBytes() / 1024.0,
                 f.txBytes() / 1024.0, f.rxTotal() / 1024.0, f.txTotal() / 1024.0);
-        return line(time, "flow", t.src(), t.dst(), d + proc(e));
+        return line(time, "flow", t.src(), t.dst(), d + proc(e, who));
     }
 
-    private String proc(Event e) {
+    private static String proc(Event e, Who who) {
         StringBuilder sb = new StringBuilder();
         if (e.pid() != 0) {
             sb.append(" pid=").append(e.pid()).append(" comm=").append(escape(e.comm()));
         }
-        String cg = labels.cgroupPath(e.cgroupId());
-        if (cg != null) {
-            sb.append(" cgroup=").append(escape(cg));
+        if (who.cgroupPath() != null) {
+            sb.append(" cgroup=").append(escape(who.cgroupPath()));
         }
         return sb.toString();
     }

@@ -13,13 +13,12 @@ import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.config.ExportConfig;
 import io.netwatcher.export.Attr;
 import io.netwatcher.export.Export;
-import io.netwatcher.export.Identity;
+import io.netwatcher.identity.IdentityResolver;
+import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.kube.KubeContext;
 import io.netwatcher.kube.KubeFixtures;
-import io.netwatcher.kube.KubeLabels;
 import io.netwatcher.kube.NodePods;
 import io.netwatcher.names.DropReasons;
-import io.netwatcher.output.StandaloneLabels;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Cgroups;
 import io.netwatcher.testing.Kernel;
@@ -139,10 +138,9 @@ class DashboardsIT {
                          Optional.of("http/protobuf"), Optional.of(1000L), Optional.of("it"), 2000));
                  Prometheus prom = new Prometheus(metricsPort)) {
                 export.kubernetes(kube);
-                KubeLabels labels = new KubeLabels(new StandaloneLabels(new CgroupPaths(cg.root()), reasons),
-                        kube.attribution(), NODE);
-                export.start(h.agent(), new Identity(kube.attribution(), labels), reasons, h.agent().clock(), "it",
-                        Resource.create(Attributes.of(Attr.K8S_NODE, NODE)));
+                h.agent().setIdentity(new IdentityResolver(IdentityResolver.paths(new CgroupPaths(cg.root())),
+                        kube.attribution(), NODE, NamespaceScope.ALL));
+                export.start(h.agent(), reasons, "it", Resource.create(Attributes.of(Attr.K8S_NODE, NODE)));
                 prom.awaitTargetUp();
 
                 // Deterministic loss: at the server's way in (retransmits by the client), and at the client's way out

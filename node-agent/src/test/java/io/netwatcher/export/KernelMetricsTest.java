@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.Event;
+import io.netwatcher.event.EventListener;
 import io.netwatcher.event.Layer;
 import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.identity.IdentityResolver;
+import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.CounterKind;
 import io.netwatcher.names.DropReasons;
-import io.netwatcher.output.Json;
-import io.netwatcher.output.Labels;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.HistogramPointData;
@@ -54,38 +55,26 @@ class KernelMetricsTest {
         }
     }
 
-    /** Cgroup paths the test names and removes. */
-    static final class FakeLabels implements Labels {
+    /** Cgroup paths the test names and removes: who events and cgroups are, standalone. */
+    static final class FakeCgroups {
         final Map<Long, String> paths = new HashMap<>();
+        final IdentityResolver resolver = new IdentityResolver(paths::get, null, null, NamespaceScope.ALL);
 
-        @Override
-        public String cgroupPath(long cgroupId) {
-            return paths.get(cgroupId);
-        }
-
-        @Override
-        public String dropReason(int reason) {
-            return "R" + reason;
-        }
-
-        @Override
-        public String kernelSymbol(long address) {
-            return null;
-        }
-
-        @Override
-        public void decorate(Event event, Json json) {
+        /** Hands an event to a listener as the agent does: with who it belongs to. */
+        void send(EventListener l, Event e) {
+            l.onEvent(e, resolver.resolve(e));
         }
     }
 
     final FakeKernel kernel = new FakeKernel();
-    final FakeLabels labels = new FakeLabels();
+    final FakeCgroups labels = new FakeCgroups();
     final AtomicLong now = new AtomicLong(1_000_000_000_000L);
     final InMemoryMetricReader reader = InMemoryMetricReader.create();
 
     SdkMeterProvider provider(int maxSeries) {
-        KernelMetrics km = new KernelMetrics(kernel, new Identity(null, labels),
-                new DropReasons(Map.of(2, "NO_SOCKET", 5, "TCP_CSUM")), maxSeries, "test", now::get, 60_000_000_000L);
+        KernelMetrics km = KernelMetrics.builder().source(kernel).identity(labels.resolver)
+                .reasons(new DropReasons(Map.of(2, "NO_SOCKET", 5, "TCP_CSUM"))).maxSeries(maxSeries).version("test")
+                .clock(now::get).goneGraceNs(60_000_000_000L).build();
         return SdkMeterProvider.builder().registerMetricReader(reader).registerMetricProducer(km).build();
     }
 

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netwatcher.btf.Btf;
 import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.config.ExportConfig;
+import io.netwatcher.identity.IdentityResolver;
 import io.netwatcher.names.DropReasons;
-import io.netwatcher.output.StandaloneLabels;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Cgroups;
 import io.netwatcher.testing.Kernel;
@@ -63,8 +63,8 @@ class OtlpExportIT {
                 CgroupPaths paths = new CgroupPaths(cg.root());
                 Export e = new Export(new ExportConfig("127.0.0.1", port, Optional.of(endpoint), Optional.of(protocol),
                         Optional.of(500L), Optional.of("it-cluster"), 2000));
-                e.start(h.agent(), new Identity(null, new StandaloneLabels(paths, reasons)), reasons, h.agent().clock(),
-                        "it", Resource.create(Attributes.of(Attr.K8S_NODE, "node-it")));
+                h.agent().setIdentity(IdentityResolver.standalone(paths));
+                e.start(h.agent(), reasons, "it", Resource.create(Attributes.of(Attr.K8S_NODE, "node-it")));
                 return new Running(h, e, paths);
             } catch (Exception | Error e) {
                 h.close();

@@ -12,12 +12,12 @@ import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.config.ExportConfig;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.identity.IdentityResolver;
+import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.kube.KubeContext;
 import io.netwatcher.kube.KubeFixtures;
-import io.netwatcher.kube.KubeLabels;
 import io.netwatcher.kube.NodePods;
 import io.netwatcher.names.DropReasons;
-import io.netwatcher.output.StandaloneLabels;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Cgroups;
 import io.netwatcher.testing.Kernel;
@@ -90,10 +90,9 @@ class PrometheusIT {
                          Optional.empty(), Optional.empty(), Optional.of("it"), 2000));
                  Prometheus prom = new Prometheus(metricsPort)) {
                 export.kubernetes(kube);
-                KubeLabels labels = new KubeLabels(new StandaloneLabels(new CgroupPaths(cg.root()), reasons),
-                        kube.attribution(), NODE);
-                export.start(h.agent(), new Identity(kube.attribution(), labels), reasons, h.agent().clock(), "it",
-                        Resource.create(Attributes.of(Attr.K8S_NODE, NODE)));
+                h.agent().setIdentity(new IdentityResolver(IdentityResolver.paths(new CgroupPaths(cg.root())),
+                        kube.attribution(), NODE, NamespaceScope.ALL));
+                export.start(h.agent(), reasons, "it", Resource.create(Attributes.of(Attr.K8S_NODE, NODE)));
                 long deadline = System.currentTimeMillis() + 20_000;
                 while (export.health().notReady() != null) {
                     assertTrue(System.currentTimeMillis() < deadline, "ready: " + export.health().notReady());

@@ -71,11 +71,12 @@ class TelemetryTest {
     @Test
     void kernelMetricsAndResourceReachThePrometheusRegistry() throws IOException {
         KernelMetricsTest.FakeKernel kernel = new KernelMetricsTest.FakeKernel();
-        KernelMetricsTest.FakeLabels labels = new KernelMetricsTest.FakeLabels();
+        KernelMetricsTest.FakeCgroups labels = new KernelMetricsTest.FakeCgroups();
         labels.paths.put(3L, "/pod-x");
         kernel.hists.add(KernelMetricsTest.hist(3, Direction.TX, 0, 4_000, 9_000));
-        KernelMetrics km = new KernelMetrics(kernel, new Identity(null, labels), new DropReasons(Map.of()), 100, "t",
-                System::currentTimeMillis, 1);
+        KernelMetrics km = KernelMetrics.builder().source(kernel).identity(labels.resolver)
+                .reasons(new DropReasons(Map.of())).maxSeries(100).version("t").clock(System::currentTimeMillis)
+                .goneGraceNs(1).build();
         PrometheusRegistry registry = new PrometheusRegistry();
         try (Telemetry t = Telemetry.start(config(Optional.empty(), Optional.of("prod-eu")),
                 Resource.create(Attributes.of(Attr.K8S_NODE, "node-1", Attr.K8S_CLUSTER, "from-agent")), km, registry,

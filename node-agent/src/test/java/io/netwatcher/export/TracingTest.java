@@ -37,12 +37,12 @@ class TracingTest {
     static final Tuple CLIENT_SIDE = new Tuple(Tuple.AF_INET, 0, IpKey.parse("198.18.0.2").lo(), 40000, 0,
             IpKey.parse("198.18.0.1").lo(), 8080);
 
-    final KernelMetricsTest.FakeLabels labels = new KernelMetricsTest.FakeLabels();
-    final Identity identity = new Identity(null, labels);
+    final KernelMetricsTest.FakeCgroups labels = new KernelMetricsTest.FakeCgroups();
+    final WhoAttributes attributes = new WhoAttributes();
     final InMemorySpanExporter spans = InMemorySpanExporter.create();
     final SdkTracerProvider tracer = SdkTracerProvider.builder()
             .addSpanProcessor(SimpleSpanProcessor.create(spans)).build();
-    final Tracing tracing = new Tracing(tracer.get("test"), identity, new MonotonicClock(OFFSET));
+    final Tracing tracing = new Tracing(tracer.get("test"), attributes, new MonotonicClock(OFFSET));
 
     static ConnStats stats(long startNs, long cgroup, Role role, long sent, long received, long srttUs) {
         return new ConnStats(startNs, startNs, cgroup, sent, received, 0, 10, srttUs, 10, 10, 20, 65535, 65535, 2, 1, 1,
@@ -59,7 +59,7 @@ class TracingTest {
         stamps[3] = 1_010_000;  // socket queue
         stamps[4] = 1_510_000;  // read
         // An rx packet at the server: from the client (198.18.0.2:40000) to the server.
-        tracing.onEvent(new PacketEvent(stamps[0], 77, 5, 42, "srv", CLIENT_SIDE, Direction.RX, 1234, 99, 1448,
+        labels.send(tracing, new PacketEvent(stamps[0], 77, 5, 42, "srv", CLIENT_SIDE, Direction.RX, 1234, 99, 1448,
                 stamps, null));
         List<SpanData> all = spans.getFinishedSpanItems();
         assertEquals(5, all.size(), "a root and 4 layers: " + all);
@@ -93,7 +93,7 @@ class TracingTest {
         stamps[0] = 500;
         stamps[1] = 900;
         stamps[3] = 2000;
-        tracing.onEvent(new PacketEvent(500, 1, 0, 0, "", CLIENT_SIDE, Direction.TX, 1, 1, 1, stamps, null));
+        labels.send(tracing, new PacketEvent(500, 1, 0, 0, "", CLIENT_SIDE, Direction.TX, 1, 1, 1, stamps, null));
         List<String> names = spans.getFinishedSpanItems().stream().map(SpanData::getName).sorted().toList();
         assertEquals(List.of("packet transmit", "tcp_ip"), names);
     }
@@ -102,12 +102,12 @@ class TracingTest {
     void aClosedConnectionIsASpanWithItsRetransmitsAndResets() {
         labels.paths.put(5L, "/pod-a");
         ConnStats s = stats(2_000_000_000L, 5, Role.CLIENT, 5000, 700, 250);
-        tracing.onEvent(new ErrorEvent(ErrorKind.RETRANSMIT, 2_100_000_000L, 9, 5, 42, "curl", CLIENT_SIDE, 2, 1, 555,
+        labels.send(tracing, new ErrorEvent(ErrorKind.RETRANSMIT, 2_100_000_000L, 9, 5, 42, "curl", CLIENT_SIDE, 2, 1, 555,
                 0, 0));
-        tracing.onEvent(new ErrorEvent(ErrorKind.RESET, 2_200_000_000L, 9, 5, 42, "curl", CLIENT_SIDE, 1, 1, 0, 0, 0));
-        tracing.onEvent(new ErrorEvent(ErrorKind.RETRANSMIT, 2_100_000_000L, 10, 5, 42, "curl", CLIENT_SIDE, 1, 1, 1,
+        labels.send(tracing, new ErrorEvent(ErrorKind.RESET, 2_200_000_000L, 9, 5, 42, "curl", CLIENT_SIDE, 1, 1, 0, 0, 0));
+        labels.send(tracing, new ErrorEvent(ErrorKind.RETRANSMIT, 2_100_000_000L, 10, 5, 42, "curl", CLIENT_SIDE, 1, 1, 1,
                 0, 0)); // another socket
-        tracing.onEvent(new ConnEvent(ConnEvent.Kind.CLOSE, 2_300_000_000L, 9, CLIENT_SIDE, 1, s));
+        labels.send(tracing, new ConnEvent(ConnEvent.Kind.CLOSE, 2_300_000_000L, 9, CLIENT_SIDE, 1, s));
         SpanData c = spans.getFinishedSpanItems().get(0);
         assertEquals("tcp connection", c.getName());
         assertEquals(SpanKind.CLIENT, c.getKind());
@@ -125,7 +125,7 @@ class TracingTest {
 
     @Test
     void aConnectionOpenedBeforeTheAgentHasNoSpan() {
-        tracing.onEvent(new ConnEvent(ConnEvent.Kind.CLOSE, 5, 9, CLIENT_SIDE, 1, stats(0, 5, Role.SERVER, 1, 1, 1)));
+        labels.send(tracing, new ConnEvent(ConnEvent.Kind.CLOSE, 5, 9, CLIENT_SIDE, 1, stats(0, 5, Role.SERVER, 1, 1, 1)));
         assertTrue(spans.getFinishedSpanItems().isEmpty());
     }
 
@@ -134,12 +134,12 @@ class TracingTest {
         labels.paths.put(5L, "/pod-a");
         InMemoryMetricReader reader = InMemoryMetricReader.create();
         try (SdkMeterProvider p = SdkMeterProvider.builder().registerMetricReader(reader).build()) {
-            EventMetrics m = new EventMetrics(p.get("test"), identity);
+            EventMetrics m = new EventMetrics(p.get("test"), attributes);
             ConnStats s = stats(1_000_000_000L, 5, Role.CLIENT, 5000, 700, 250);
-            m.onEvent(new ConnEvent(ConnEvent.Kind.UPDATE, 2_000_000_000L, 9, CLIENT_SIDE, 1, s));
-            m.onEvent(new ConnEvent(ConnEvent.Kind.CLOSE, 3_500_000_000L, 9, CLIENT_SIDE, 1, s));
-            m.onEvent(new FlowEvent(2_000_000_000L, 9, 5, 42, "curl", CLIENT_SIDE, 1_000_000_000L, 3000, 700, 3000, 700));
-            m.onEvent(new FlowEvent(3_000_000_000L, 9, 5, 42, "curl", CLIENT_SIDE, 1_000_000_000L, 2000, 0, 5000, 700));
+            labels.send(m, new ConnEvent(ConnEvent.Kind.UPDATE, 2_000_000_000L, 9, CLIENT_SIDE, 1, s));
+            labels.send(m, new ConnEvent(ConnEvent.Kind.CLOSE, 3_500_000_000L, 9, CLIENT_SIDE, 1, s));
+            labels.send(m, new FlowEvent(2_000_000_000L, 9, 5, 42, "curl", CLIENT_SIDE, 1_000_000_000L, 3000, 700, 3000, 700));
+            labels.send(m, new FlowEvent(3_000_000_000L, 9, 5, 42, "curl", CLIENT_SIDE, 1_000_000_000L, 2000, 0, 5000, 700));
             Collection<MetricData> all = reader.collectAllMetrics();
             HistogramPointData rtt = KernelMetricsTest.metric(all, "netwatcher.tcp.rtt").getHistogramData().getPoints()
                     .iterator().next();

@@ -1,18 +1,19 @@
 package io.netwatcher.kube;
 
 import io.netwatcher.cgroup.CgroupPaths;
+import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.Role;
 import io.netwatcher.event.Tuple;
-import io.netwatcher.names.DropReasons;
-import io.netwatcher.output.StandaloneLabels;
+import io.netwatcher.event.Who;
+import io.netwatcher.identity.IdentityResolver;
+import io.netwatcher.identity.NamespaceScope;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -29,9 +30,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Attribution cost per event after warm-up: socket cgroup id -> pod and container, and the remote
- * address -> peer pod, with 10,000 pods on the node (one cgroup each, kubelet's systemd layout in a
- * temporary tree) and 100,000 pods cluster-wide.
+ * Attribution cost per event after warm-up (who the event belongs to, resolved once for every
+ * output): socket cgroup id -> cgroup path, pod and container, and the remote address -> peer pod,
+ * with 10,000 pods on the node (one cgroup each, kubelet's systemd layout in a temporary tree) and
+ * 100,000 pods cluster-wide.
  *
  * <pre>bench/attribution.sh</pre>
  */
@@ -46,7 +48,7 @@ public class AttributionBenchmark {
     static final int CLUSTER_PODS = 100_000;
 
     private Path dir;
-    private KubeLabels labels;
+    private IdentityResolver identity;
     private Event[] events;
     private int i;
 
@@ -76,8 +78,9 @@ public class AttributionBenchmark {
             cluster.putPod(KubeFixtures.deploymentPod("ns" + (n % 50), "app" + (n % 500), "pod-" + n, "c" + n, "other",
                     ip(NODE_PODS + n), "c", KubeFixtures.containerId(NODE_PODS + n + 1)));
         }
-        PodAttribution a = new PodAttribution(pods, cluster, new CgroupPaths(dir), Path.of("/proc"));
-        labels = new KubeLabels(new StandaloneLabels(null, new DropReasons(Map.of())), a, "node");
+        CgroupPaths paths = new CgroupPaths(dir);
+        PodAttribution a = new PodAttribution(pods, cluster, paths, Path.of("/proc"));
+        identity = new IdentityResolver(IdentityResolver.paths(paths), a, "node", NamespaceScope.ALL);
         events = new Event[4096];
         ConnStats s = new ConnStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "",
                 Role.CLIENT, 1, true);
@@ -88,23 +91,22 @@ public class AttributionBenchmark {
             Tuple t = new Tuple(Tuple.AF_INET, src.hi(), src.lo(), 40000, dst.hi(), dst.lo(), 8080);
             events[e] = e % 2 == 0
                     ? new PacketEvent(0, e, cgroupIds[local], 0, "", t, Direction.RX, 0, 0, 1, new long[5], null)
-                    : new io.netwatcher.event.ConnEvent(io.netwatcher.event.ConnEvent.Kind.UPDATE, 0, e, t, 1,
+                    : new ConnEvent(ConnEvent.Kind.UPDATE, 0, e, t, 1,
                     new ConnStats(0, 0, cgroupIds[local], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                             0, 0, "", Role.CLIENT, 1, true));
         }
         for (Event e : events) { // warm-up: every cgroup path parsed once
-            if (labels.pod(e).isEmpty() || labels.peer(e, labels.pod(e)).isEmpty()) {
+            Who who = identity.resolve(e);
+            if (who.pod() == null || who.peer() == null || who.cgroupPath() == null) {
                 throw new IllegalStateException("unresolved " + e);
             }
         }
     }
 
-    /** Pod and peer of one event. */
+    /** Who one event belongs to: cgroup path, pod and container, peer. */
     @Benchmark
-    public Object podAndPeer() {
-        Event e = events[i++ & (events.length - 1)];
-        var pod = labels.pod(e);
-        return labels.peer(e, pod).orElse(null) != null ? pod : null;
+    public Who resolve() {
+        return identity.resolve(events[i++ & (events.length - 1)]);
     }
 
     @TearDown(Level.Trial)

@@ -14,9 +14,11 @@ import io.netwatcher.event.Event;
 import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.event.PacketEvent;
+import io.netwatcher.identity.IdentityResolver;
+import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.names.DropReasons;
+import io.netwatcher.names.KernelNames;
 import io.netwatcher.output.JsonEventFormatter;
-import io.netwatcher.output.StandaloneLabels;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Cgroups;
 import io.netwatcher.testing.Kernel;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -73,9 +76,11 @@ class PodAttributionIT {
                     new CgroupPaths(cg.root(), 0, System::nanoTime), NodePods.Selection.CLIENT_FILTER);
                  AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
                 KubeInformersTest.await(kube::synced, WAIT, "the node's pods in the cache");
-                KubeLabels labels = new KubeLabels(new StandaloneLabels(new CgroupPaths(cg.root()),
-                        DropReasons.fromBtf(Btf.vmlinux())), kube.attribution(), NODE);
-                JsonEventFormatter fmt = new JsonEventFormatter(new MonotonicClock(), labels);
+                IdentityResolver identity = new IdentityResolver(IdentityResolver.paths(new CgroupPaths(cg.root())),
+                        kube.attribution(), NODE, NamespaceScope.ALL);
+                JsonEventFormatter formatter = new JsonEventFormatter(new MonotonicClock(),
+                        new KernelNames(DropReasons.fromBtf(Btf.vmlinux())));
+                Function<Event, String> fmt = e -> formatter.format(e, identity.resolve(e));
 
                 int port = 24640;
                 Process server = Cgroups.startIn(serverCg, net.a().name(), "iperf3", "-s", "-1", "-p", "" + port);
@@ -93,7 +98,7 @@ class PodAttributionIT {
                 ConnEvent clientConn = h.await(ConnEvent.class, c -> c.cgroupId() == clientCgId
                         && c.tuple().dport() == port, WAIT, "a connection of the client pod");
 
-                JsonNode s = JSON.readTree(fmt.format(serverConn));
+                JsonNode s = JSON.readTree(fmt.apply(serverConn));
                 assertEquals(NODE, s.get("node").asText());
                 assertEquals("shop", s.at("/pod/namespace").asText());
                 assertEquals("checkout-7c9d5f8b6-abcde", s.at("/pod/name").asText());
@@ -105,7 +110,7 @@ class PodAttributionIT {
                 assertEquals("frontend-7c9d5f8b6-fghij", s.at("/peer/name").asText());
                 assertEquals("frontend", s.at("/peer/workload").asText());
 
-                JsonNode c = JSON.readTree(fmt.format(clientConn));
+                JsonNode c = JSON.readTree(fmt.apply(clientConn));
                 assertEquals("web", c.at("/pod/namespace").asText());
                 assertEquals("client", c.at("/pod/container").asText());
                 assertEquals("frontend", c.at("/pod/workload").asText());
@@ -113,18 +118,18 @@ class PodAttributionIT {
 
                 PacketEvent rx = h.await(PacketEvent.class, p -> p.cgroupId() == serverCgId, WAIT,
                         "a packet of the server pod");
-                assertEquals("checkout-7c9d5f8b6-abcde", JSON.readTree(fmt.format(rx)).at("/pod/name").asText());
+                assertEquals("checkout-7c9d5f8b6-abcde", JSON.readTree(fmt.apply(rx)).at("/pod/name").asText());
 
                 // The in-kernel histograms, read out per pod.
                 h.agent().pollNow();
                 LatencyEvent hist = h.await(LatencyEvent.class, l -> l.cgroupId() == serverCgId, WAIT,
                         "a latency histogram of the server pod");
-                JsonNode hj = JSON.readTree(fmt.format(hist));
+                JsonNode hj = JSON.readTree(fmt.apply(hist));
                 assertEquals("checkout", hj.at("/pod/workload").asText());
                 assertTrue(hj.get("count").asLong() > 0);
 
                 // A Service address is named as the service.
-                JsonNode svc = JSON.readTree(fmt.format(new ConnEvent(ConnEvent.Kind.UPDATE, 0, 1,
+                JsonNode svc = JSON.readTree(fmt.apply(new ConnEvent(ConnEvent.Kind.UPDATE, 0, 1,
                         new io.netwatcher.event.Tuple(2, 0, clientConn.tuple().srcLo(), 40000, 0,
                                 IpKey.parse("198.18.255.10").lo(), 8080), 1, clientConn.stats())));
                 assertEquals("checkout", svc.at("/peer/service").asText());
@@ -136,20 +141,20 @@ class PodAttributionIT {
                 long lateCgId = Cgroups.id(lateCg);
                 ConnEvent lateConn = h.await(ConnEvent.class, e -> e.cgroupId() == lateCgId, WAIT,
                         "an (unanswered) connection attempt of the late container");
-                JsonNode before = JSON.readTree(fmt.format(lateConn));
+                JsonNode before = JSON.readTree(fmt.apply(lateConn));
                 assertTrue(before.get("pod").isNull(), "no pod yet: " + before);
                 assertTrue(before.get("cgroup").asText().contains(lateCid), "labelled by cgroup meanwhile");
                 admin.pods().resource(KubeFixtures.deploymentPod("batch", "reporter", "reporter-7c9d5f8b6-zzzzz",
                         "x", NODE, "198.18.250.1", "worker", lateCid)).create();
                 KubeInformersTest.await(() -> kube.nodePods().byContainerId(lateCid).isPresent(), WAIT, "the late pod");
-                assertEquals("reporter-7c9d5f8b6-zzzzz", JSON.readTree(fmt.format(lateConn)).at("/pod/name").asText(),
+                assertEquals("reporter-7c9d5f8b6-zzzzz", JSON.readTree(fmt.apply(lateConn)).at("/pod/name").asText(),
                         "found now: the failed lookup was not cached");
 
                 // A deleted pod's labels disappear.
                 admin.pods().inNamespace("shop").withName("checkout-7c9d5f8b6-abcde").delete();
                 KubeInformersTest.await(() -> kube.nodePods().byContainerId(serverCid).isEmpty(), WAIT,
                         "the deleted pod out of the cache");
-                assertTrue(JSON.readTree(fmt.format(serverConn)).get("pod").isNull(), "no stale labels");
+                assertTrue(JSON.readTree(fmt.apply(serverConn)).get("pod").isNull(), "no stale labels");
 
                 List<Event> all = h.events();
                 assertTrue(all.size() > 10);

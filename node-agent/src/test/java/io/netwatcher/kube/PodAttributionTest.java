@@ -10,8 +10,10 @@ import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.Tuple;
+import io.netwatcher.event.Who;
 import io.netwatcher.export.Attr;
-import io.netwatcher.export.Identity;
+import io.netwatcher.export.WhoAttributes;
+import io.netwatcher.identity.IdentityResolver;
 import io.netwatcher.identity.NamespaceScope;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,11 +46,11 @@ class PodAttributionTest {
         Files.writeString(proc.resolve("cgroup"), "0::/kubepods/burstable/pod" + UID + "/" + cid + "\n");
         PodAttribution a = new PodAttribution(pods, cluster, new CgroupPaths(root), dir.resolve("proc"));
 
-        PodAttribution.PodHit byCg = a.byCgroup(ino(container)).orElseThrow();
-        assertEquals("checkout-1", byCg.pod().name());
+        Who.Pod byCg = a.byCgroup(ino(container)).orElseThrow();
+        assertEquals("checkout-1", byCg.name());
         assertEquals("app", byCg.container());
         assertTrue(a.byCgroup(ino(other)).isEmpty(), "not a pod's cgroup");
-        assertEquals("checkout-1", a.byPid(4242).orElseThrow().pod().name());
+        assertEquals("checkout-1", a.byPid(4242).orElseThrow().name());
         assertTrue(a.byPid(4243).isEmpty(), "no such process");
 
         IpKey web = IpKey.parse("10.2.0.9");
@@ -57,32 +59,32 @@ class PodAttributionTest {
         assertEquals("checkout-1", a.peer(local.hi(), local.lo()).orElseThrow().name(), "node pods are peers too");
 
         // A drop carries the packet's own endpoints: the node's pod is found by address, the peer is the other end.
-        KubeLabels labels = new KubeLabels(new io.netwatcher.output.StandaloneLabels(null,
-                new io.netwatcher.names.DropReasons(java.util.Map.of())), a, "n");
+        CgroupPaths paths = new CgroupPaths(root);
+        IdentityResolver all = new IdentityResolver(IdentityResolver.paths(paths), a, "n", NamespaceScope.ALL);
         ErrorEvent drop = new ErrorEvent(ErrorKind.DROP, 0, 0, 0, 0, "",
                 new Tuple(Tuple.AF_INET, web.hi(), web.lo(), 40000, local.hi(), local.lo(), 8080), 12, 0, 0, 6, 0);
-        var hit = labels.pod(drop);
-        assertEquals("checkout-1", hit.orElseThrow().pod().name());
-        assertEquals("frontend-1", labels.peer(drop, hit).orElseThrow().name());
+        Who who = all.resolve(drop);
+        assertEquals("checkout-1", who.pod().name());
+        assertEquals("frontend-1", who.peer().name());
 
         // Namespace scope: events and metrics of pods out of it are not reported; host traffic only
         // when no include list is given.
         NamespaceScope notShop = new NamespaceScope(Set.of(), Set.of("shop"));
         NamespaceScope onlyShop = new NamespaceScope(Set.of("shop"), Set.of());
-        assertFalse(labels.inScope(notShop).test(drop));
-        assertTrue(labels.inScope(onlyShop).test(drop));
+        IdentityResolver withoutShop = new IdentityResolver(IdentityResolver.paths(paths), a, "n", notShop);
+        IdentityResolver shopOnly = new IdentityResolver(IdentityResolver.paths(paths), a, "n", onlyShop);
+        assertNull(withoutShop.resolve(drop));
+        assertNotNull(shopOnly.resolve(drop));
         ErrorEvent hostDrop = new ErrorEvent(ErrorKind.DROP, 0, 0, 0, 0, "",
                 new Tuple(Tuple.AF_INET, web.hi(), web.lo(), 40000, web.hi(), web.lo(), 8080), 12, 0, 0, 6, 0);
-        assertTrue(labels.inScope(notShop).test(hostDrop));
-        assertFalse(labels.inScope(onlyShop).test(hostDrop), "an include list leaves host traffic out");
-        Identity all = new Identity(a, labels);
-        Identity withoutShop = new Identity(a, labels, notShop);
-        Identity shopOnly = new Identity(a, labels, onlyShop);
-        assertEquals("checkout-1", all.of(ino(container)).get(Attr.K8S_POD));
-        assertNull(withoutShop.of(ino(container)), "excluded namespace");
-        assertEquals("checkout-1", shopOnly.of(ino(container)).get(Attr.K8S_POD));
-        assertNotNull(withoutShop.of(ino(other)));
-        assertNull(shopOnly.of(ino(other)), "host cgroup with an include list");
+        assertNotNull(withoutShop.resolve(hostDrop));
+        assertNull(shopOnly.resolve(hostDrop), "an include list leaves host traffic out");
+        WhoAttributes attrs = new WhoAttributes();
+        assertEquals("checkout-1", attrs.of(all.ofCgroup(ino(container))).get(Attr.K8S_POD));
+        assertNull(withoutShop.ofCgroup(ino(container)), "excluded namespace");
+        assertEquals("checkout-1", attrs.of(shopOnly.ofCgroup(ino(container))).get(Attr.K8S_POD));
+        assertNotNull(withoutShop.ofCgroup(ino(other)));
+        assertNull(shopOnly.ofCgroup(ino(other)), "host cgroup with an include list");
 
         pods.remove(UID);
         assertTrue(a.byCgroup(ino(container)).isEmpty(), "labels disappear with the pod");

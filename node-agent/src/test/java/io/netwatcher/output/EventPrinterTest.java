@@ -12,23 +12,27 @@ import io.netwatcher.event.Event;
 import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.Role;
+import io.netwatcher.event.Who;
+import io.netwatcher.names.DropReasons;
+import io.netwatcher.names.KernelNames;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class EventPrinterTest {
     private final MonotonicClock clock = new MonotonicClock(0);
-    private final Labels labels = new StandaloneLabels(null, new io.netwatcher.names.DropReasons(java.util.Map.of()));
+    private final KernelNames names = new KernelNames(new DropReasons(Map.of()));
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     private final AtomicInteger limits = new AtomicInteger();
 
     private EventPrinter printer(Set<String> types, boolean all, int pid, long max) {
-        return new EventPrinter(EventPrinter.Format.JSON, new JsonEventFormatter(clock, labels),
-                new TableFormatter(clock, labels), out, types, all, pid, max, limits::incrementAndGet);
+        return new EventPrinter(EventPrinter.Format.JSON, new JsonEventFormatter(clock, names),
+                new TableFormatter(clock, names), out, types, all, pid, max, limits::incrementAndGet);
     }
 
     private static PacketEvent packet(int pid) {
@@ -50,7 +54,7 @@ class EventPrinterTest {
     void countStopsAfterNPacketsAndSignalsOnce() {
         EventPrinter p = printer(EventPrinter.TYPES, true, 0, 3);
         for (int i = 0; i < 10; i++) {
-            p.onEvent(packet(1));
+            p.onEvent(packet(1), Who.NONE);
         }
         assertEquals(3, lines());
         assertEquals(1, limits.get());
@@ -58,11 +62,11 @@ class EventPrinterTest {
 
     @Test
     void closedConnectionsOnlyWithAll() {
-        printer(EventPrinter.TYPES, false, 0, 0).onEvent(conn(ConnEvent.Kind.CLOSE));
+        printer(EventPrinter.TYPES, false, 0, 0).onEvent(conn(ConnEvent.Kind.CLOSE), Who.NONE);
         assertEquals(0, lines());
-        printer(EventPrinter.TYPES, true, 0, 0).onEvent(conn(ConnEvent.Kind.CLOSE));
+        printer(EventPrinter.TYPES, true, 0, 0).onEvent(conn(ConnEvent.Kind.CLOSE), Who.NONE);
         assertEquals(1, lines());
-        printer(EventPrinter.TYPES, false, 0, 0).onEvent(conn(ConnEvent.Kind.OPEN));
+        printer(EventPrinter.TYPES, false, 0, 0).onEvent(conn(ConnEvent.Kind.OPEN), Who.NONE);
         assertEquals(2, lines());
     }
 
@@ -70,13 +74,13 @@ class EventPrinterTest {
     void typeAndPidFilters() {
         EventPrinter p = printer(Set.of("drop"), true, 0, 0);
         Event drop = new ErrorEvent(ErrorKind.DROP, 0, 0, 0, 0, "", JsonEventFormatterTest.LOCAL_FIRST, 2, 0, 0, 6, 0);
-        p.onEvent(packet(1));
-        p.onEvent(drop);
+        p.onEvent(packet(1), Who.NONE);
+        p.onEvent(drop, Who.NONE);
         assertEquals(1, lines());
         assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("\"type\":\"drop\""));
         EventPrinter q = printer(EventPrinter.TYPES, true, 7, 0);
-        q.onEvent(packet(8));
-        q.onEvent(conn(ConnEvent.Kind.OPEN)); // pid 7
+        q.onEvent(packet(8), Who.NONE);
+        q.onEvent(conn(ConnEvent.Kind.OPEN), Who.NONE); // pid 7
         assertEquals(2, lines());
     }
 }

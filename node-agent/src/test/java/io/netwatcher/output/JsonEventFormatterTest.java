@@ -11,33 +11,32 @@ import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
+import io.netwatcher.event.Event;
 import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.Role;
 import io.netwatcher.event.Tuple;
+import io.netwatcher.identity.IdentityResolver;
+import io.netwatcher.identity.NamespaceScope;
+import io.netwatcher.names.DropReasons;
+import io.netwatcher.names.KernelNames;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class JsonEventFormatterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** 2026-01-01T00:00:00Z at monotonic 0. */
     private static final MonotonicClock CLOCK = new MonotonicClock(1_767_225_600_000_000_000L);
-    private static final Labels LABELS = new Labels() {
-        @Override
-        public String cgroupPath(long id) {
-            return id == 5 ? "/kubepods.slice/x" : null;
-        }
+    private static final KernelNames NAMES = new KernelNames(new DropReasons(Map.of(12, "NETFILTER_DROP")),
+            address -> "nf_hook_slow+0x10");
+    /** Standalone: cgroup 5 has a path. */
+    private static final IdentityResolver WHO = new IdentityResolver(id -> id == 5 ? "/kubepods.slice/x" : null,
+            null, null, NamespaceScope.ALL);
+    private final JsonEventFormatter f = new JsonEventFormatter(CLOCK, NAMES);
 
-        @Override
-        public String dropReason(int reason) {
-            return reason == 12 ? "NETFILTER_DROP" : "REASON_" + reason;
-        }
-
-        @Override
-        public String kernelSymbol(long address) {
-            return "nf_hook_slow+0x10";
-        }
-    };
-    private final JsonEventFormatter f = new JsonEventFormatter(CLOCK, LABELS);
+    private String format(Event e) {
+        return f.format(e, WHO.resolve(e));
+    }
 
     /** local 198.18.0.1:5201, remote 198.18.0.2:40000 */
     static final Tuple LOCAL_FIRST = new Tuple(Tuple.AF_INET, 0, 0x0000FFFFC6120001L, 5201, 0, 0x0000FFFFC6120002L,
@@ -52,7 +51,7 @@ class JsonEventFormatterTest {
     void aReceivedPacketReadsFromSenderToReceiverWithLayersInMicroseconds() throws Exception {
         PacketEvent p = new PacketEvent(0, 77, 5, 9, "srv", LOCAL_FIRST, Direction.RX, 1, 2, 1448,
                 new long[] {1_000, 2_500, 0, 4_000, 10_000}, null);
-        JsonNode j = parse(f.format(p));
+        JsonNode j = parse(format(p));
         assertEquals("packet", j.get("type").asText());
         assertEquals("2026-01-01T00:00:00.000001Z", j.get("time").asText(), "time of the first boundary");
         assertEquals("rx", j.get("direction").asText());
@@ -73,7 +72,7 @@ class JsonEventFormatterTest {
         ConnStats s = new ConnStats(1_000_000_000L, 0, 0, 100, 200, 100, 200, 150, 20, 10, 4294967295L, 65535, 64000,
                 3, 2, 1, 0, 0, 128, 87040, 0, 131072, 0, 123, 1000, "curl", Role.CLIENT, 7, true);
         ConnEvent c = new ConnEvent(ConnEvent.Kind.CLOSE, 3_500_000_000L, 5, LOCAL_FIRST, 9, s);
-        JsonNode j = parse(f.format(c));
+        JsonNode j = parse(format(c));
         assertEquals("connection", j.get("type").asText());
         assertEquals("close", j.get("event").asText());
         assertEquals("198.18.0.1:5201", j.get("src").asText(), "local first");
@@ -92,7 +91,7 @@ class JsonEventFormatterTest {
     @Test
     void errorEventsNameTheirKind() throws Exception {
         ErrorEvent drop = new ErrorEvent(ErrorKind.DROP, 0, 0, 0, 0, "", LOCAL_FIRST.reversed(), 12, 0, 9, 6, 0x1);
-        JsonNode j = parse(f.format(drop));
+        JsonNode j = parse(format(drop));
         assertEquals("drop", j.get("type").asText());
         assertEquals("NETFILTER_DROP", j.get("reason").asText());
         assertEquals("tcp", j.get("protocol").asText());
@@ -100,23 +99,23 @@ class JsonEventFormatterTest {
         assertEquals("198.18.0.2:40000", j.get("src").asText());
 
         ErrorEvent rt = new ErrorEvent(ErrorKind.RETRANSMIT, 0, 1, 0, 0, "", LOCAL_FIRST, 2, 1, 99, 4 | (3 << 8), 0);
-        j = parse(f.format(rt));
+        j = parse(format(rt));
         assertEquals("retransmit", j.get("type").asText());
         assertEquals("timeout", j.get("kind").asText());
         assertEquals("Loss", j.get("ca_state").asText());
         assertEquals(3, j.get("segments").asInt());
 
         ErrorEvent rst = new ErrorEvent(ErrorKind.RESET, 0, 1, 0, 0, "", LOCAL_FIRST, 1, 2, 0, 0, 0);
-        assertEquals("received", parse(f.format(rst)).get("direction").asText());
+        assertEquals("received", parse(format(rst)).get("direction").asText());
         ErrorEvent none = new ErrorEvent(ErrorKind.DROP, 0, 0, 0, 0, "", Tuple.NONE, 2, 0, 0, 0, 0);
-        assertTrue(parse(f.format(none)).get("src").isNull());
+        assertTrue(parse(format(none)).get("src").isNull());
     }
 
     @Test
     void packetLevelEventsCarryTheSegmentsNumbers() throws Exception {
         ErrorEvent drop = new ErrorEvent(ErrorKind.DROP, 0, 7, 0, 0, "", LOCAL_FIRST.reversed(), 42, 1, 4_000_000_000L,
                 6, 0x1, 3_000_000_000L, 100, 0x18);
-        JsonNode j = parse(f.format(drop));
+        JsonNode j = parse(format(drop));
         assertEquals(4_000_000_000L, j.get("seq").asLong());
         assertEquals(3_000_000_000L, j.get("ack").asLong());
         assertEquals(100, j.get("len").asLong());
@@ -125,14 +124,14 @@ class JsonEventFormatterTest {
 
         ErrorEvent benign = new ErrorEvent(ErrorKind.BENIGN_DROP, 0, 0, 0, 0, "", LOCAL_FIRST.reversed(), 3, 0, 0, 1,
                 0x1);
-        j = parse(f.format(benign));
+        j = parse(format(benign));
         assertEquals("benign_drop", j.get("type").asText());
         assertEquals("icmp", j.get("protocol").asText());
         assertTrue(j.get("seq") == null, "no TCP numbers for ICMP");
 
         ErrorEvent bad = new ErrorEvent(ErrorKind.BAD_CHECKSUM, 0, 0, 0, 0, "", LOCAL_FIRST.reversed(), 0, 0, 12345, 6,
                 0, 0, 0, 0x02);
-        j = parse(f.format(bad));
+        j = parse(format(bad));
         assertEquals(12345, j.get("seq").asLong());
         assertEquals("SYN", j.get("tcp_flags").asText());
         assertEquals("198.18.0.2:40000", j.get("src").asText(), "bad checksums are oriented like drops");
@@ -144,7 +143,7 @@ class JsonEventFormatterTest {
     void stringsAreEscaped() throws Exception {
         ConnStats s = new ConnStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0,
                 "a\"b\\c\n\u0001", Role.UNKNOWN, 1, true);
-        JsonNode j = parse(f.format(new ConnEvent(ConnEvent.Kind.UPDATE, 0, 1, LOCAL_FIRST, 1, s)));
+        JsonNode j = parse(format(new ConnEvent(ConnEvent.Kind.UPDATE, 0, 1, LOCAL_FIRST, 1, s)));
         assertEquals("a\"b\\c\n\u0001", j.get("comm").asText());
         assertTrue(j.get("duration_ms").isNull(), "start unknown");
     }

@@ -99,6 +99,10 @@ class PackageGraphTest {
         assertTrue(!project("output").contains("agent") && !project("output").contains("kernel"),
                 "output renders events: " + project("output"));
         assertTrue(!project("kube").contains("config"), "kube does not depend on config: " + project("kube"));
+        assertTrue(!project("kube").contains("output") && !project("kube").contains("export"),
+                "kube finds pods; it renders nothing: " + project("kube"));
+        assertTrue(!project("output").contains("kube") && !project("output").contains("identity"),
+                "output renders who events belong to, resolved before: " + project("output"));
         assertTrue(!project("kernel").contains("agent") && !project("kernel").contains("probe"),
                 "kernel is below the runtime: " + project("kernel"));
     }

@@ -6,6 +6,7 @@ import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.EventListener;
 import io.netwatcher.event.MonotonicClock;
+import io.netwatcher.event.Who;
 import io.netwatcher.probe.ProbeConfig;
 import java.io.IOException;
 import java.time.Duration;
@@ -50,7 +51,7 @@ public final class AgentHarness implements AutoCloseable, EventListener {
     }
 
     @Override
-    public synchronized void onEvent(Event event) {
+    public synchronized void onEvent(Event event, Who who) {
         events.add(event);
         notifyAll();
     }
