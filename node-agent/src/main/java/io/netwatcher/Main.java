@@ -166,9 +166,11 @@ public final class Main {
         }
         Agent agent = new Agent(config.probes(), config.cost(), config.intervalNs(), clock);
         agent.setIdentity(identity);
-        EventPrinter printer = new EventPrinter(config.format(), new JsonEventFormatter(clock, names),
-                new TableFormatter(clock, names), sink, config.events(), config.all(), config.pid(), config.count(),
-                agent::stop);
+        EventPrinter.Builder printing = EventPrinter.builder(sink).types(config.events()).all(config.all())
+                .pid(config.pid()).maxPackets(config.count(), agent::stop);
+        EventPrinter printer = (config.format() == EventPrinter.Format.JSON
+                ? printing.json(new JsonEventFormatter(clock, names)) : printing.table(new TableFormatter(clock, names)))
+                .build();
         agent.addListener(printer);
         Thread hook = new Thread(() -> {
             // SIGTERM/SIGINT: stop, let main detach and flush (bounded), then exit with its status

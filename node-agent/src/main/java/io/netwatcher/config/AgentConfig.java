@@ -12,7 +12,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The agent's validated configuration.
+ * The agent's validated configuration, built with {@link #builder()} (config.AgentOptions does,
+ * from the command line).
  *
  * @param standalone run without Kubernetes, labelling by process and cgroup
  * @param probes     what the probes are loaded with
@@ -55,6 +56,120 @@ public record AgentConfig(boolean standalone, ProbeConfig probes, CostConfig cos
             if (!EventPrinter.TYPES.contains(e)) {
                 throw new IllegalArgumentException("unknown event type " + e);
             }
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Settings of an {@link AgentConfig}; the defaults are the command line's. */
+    public static final class Builder {
+        private boolean standalone;
+        private ProbeConfig probes = ProbeConfig.defaults();
+        private CostConfig cost = CostConfig.defaults();
+        private long intervalNs = 5_000_000_000L;
+        private long count;
+        private long durationNs;
+        private EventPrinter.Format format = EventPrinter.Format.JSON;
+        private boolean all;
+        private Set<String> events = EventPrinter.DEFAULT_TYPES;
+        private int pid;
+        private boolean bpfStats;
+        private Path kubeconfig;
+        private String nodeName;
+        private ExportConfig export = ExportConfig.defaults();
+        private NodePods.Selection podSelection = NodePods.Selection.FIELD_SELECTOR;
+        private NamespaceScope namespaces = NamespaceScope.ALL;
+
+        private Builder() {}
+
+        public Builder standalone(boolean standalone) {
+            this.standalone = standalone;
+            return this;
+        }
+
+        public Builder probes(ProbeConfig probes) {
+            this.probes = probes;
+            return this;
+        }
+
+        public Builder cost(CostConfig cost) {
+            this.cost = cost;
+            return this;
+        }
+
+        public Builder intervalNs(long intervalNs) {
+            this.intervalNs = intervalNs;
+            return this;
+        }
+
+        public Builder count(long count) {
+            this.count = count;
+            return this;
+        }
+
+        public Builder durationNs(long durationNs) {
+            this.durationNs = durationNs;
+            return this;
+        }
+
+        public Builder format(EventPrinter.Format format) {
+            this.format = format;
+            return this;
+        }
+
+        public Builder all(boolean all) {
+            this.all = all;
+            return this;
+        }
+
+        public Builder events(Set<String> events) {
+            this.events = events;
+            return this;
+        }
+
+        public Builder pid(int pid) {
+            this.pid = pid;
+            return this;
+        }
+
+        public Builder bpfStats(boolean bpfStats) {
+            this.bpfStats = bpfStats;
+            return this;
+        }
+
+        /** Kubernetes mode with this kubeconfig (null: none). */
+        public Builder kubeconfig(Path kubeconfig) {
+            this.kubeconfig = kubeconfig;
+            return this;
+        }
+
+        /** This node's name (null: $NODE_NAME, else the host name). */
+        public Builder nodeName(String nodeName) {
+            this.nodeName = nodeName;
+            return this;
+        }
+
+        public Builder export(ExportConfig export) {
+            this.export = export;
+            return this;
+        }
+
+        public Builder podSelection(NodePods.Selection podSelection) {
+            this.podSelection = podSelection;
+            return this;
+        }
+
+        public Builder namespaces(NamespaceScope namespaces) {
+            this.namespaces = namespaces;
+            return this;
+        }
+
+        public AgentConfig build() {
+            return new AgentConfig(standalone, probes, cost, intervalNs, count, durationNs, format, all, events, pid,
+                    bpfStats, Optional.ofNullable(kubeconfig), Optional.ofNullable(nodeName), export, podSelection,
+                    namespaces);
         }
     }
 

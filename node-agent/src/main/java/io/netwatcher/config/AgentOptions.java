@@ -300,15 +300,18 @@ public final class AgentOptions {
             default -> throw bad("--kube-pod-selection", podSelection, "must be field-selector or client-filter");
         };
         long intervalNs = Math.round(intervalSeconds * 1e9);
-        ProbeConfig probes = new ProbeConfig(timeEvery, sample, maxEventsPerSec, maxErrorsPerSec, sport == null ? 0 : sport,
-                dport == null ? 0 : dport, http, Math.min(intervalNs / 2, 100_000_000L), ringBufferMb << 20,
-                maxConnections, prefer, Optional.ofNullable(cgroupRoot), types.contains("benign_drop"));
+        ProbeConfig probes = ProbeConfig.builder().timeEvery(timeEvery).sampleEvery(sample)
+                .maxEventsPerSec(maxEventsPerSec).maxErrorsPerSec(maxErrorsPerSec).sport(sport == null ? 0 : sport)
+                .dport(dport == null ? 0 : dport).http(http).snapshotNs(Math.min(intervalNs / 2, 100_000_000L))
+                .ringBufferBytes(ringBufferMb << 20).maxConnections(maxConnections).preferHook(prefer.orElse(null))
+                .cgroupRoot(cgroupRoot).benignDropEvents(types.contains("benign_drop")).build();
         CostConfig defaults = CostConfig.defaults();
         CostConfig cost = new CostConfig(cpuBudgetPercent / 100, defaults.maxTimeEvery(), defaults.periodMs(),
                 defaults.windowMs(), bpfStats, nice);
-        return new AgentConfig(standalone, probes, cost, intervalNs, count, Math.round(durationSeconds * 1e9), format,
-                all, types, pid, bpfStats, Optional.ofNullable(kubeconfig), Optional.ofNullable(nodeName), export,
-                selection, scope);
+        return AgentConfig.builder().standalone(standalone).probes(probes).cost(cost).intervalNs(intervalNs)
+                .count(count).durationNs(Math.round(durationSeconds * 1e9)).format(format).all(all).events(types)
+                .pid(pid).bpfStats(bpfStats).kubeconfig(kubeconfig).nodeName(nodeName).export(export)
+                .podSelection(selection).namespaces(scope).build();
     }
 
     private Set<String> namespaceSet(String option, List<String> names) {
@@ -383,10 +386,11 @@ public final class AgentOptions {
         }
         String address = metricsAddress != null ? metricsAddress
                 : kube ? ExportConfig.KUBERNETES_ADDRESS : ExportConfig.STANDALONE_ADDRESS;
-        return new ExportConfig(address, metricsPort, Optional.ofNullable(otlpEndpoint),
-                Optional.ofNullable(otlpProtocol),
-                Optional.ofNullable(metricExportIntervalSeconds).map(s -> Math.round(s * 1000)),
-                Optional.ofNullable(clusterName), maxSeries, Math.round(livenessTimeoutSeconds * 1000));
+        return ExportConfig.builder().metrics(address, metricsPort).otlpEndpoint(otlpEndpoint).otlpProtocol(otlpProtocol)
+                .metricExportIntervalMs(metricExportIntervalSeconds == null ? null
+                        : Math.round(metricExportIntervalSeconds * 1000))
+                .clusterName(clusterName).maxSeries(maxSeries)
+                .livenessTimeoutMs(Math.round(livenessTimeoutSeconds * 1000)).build();
     }
 
     /** Version from the jar manifest. */

@@ -44,17 +44,71 @@ public record ExportConfig(String metricsAddress, int metricsPort, Optional<Stri
         }
     }
 
-    /** With the default liveness timeout. */
-    public ExportConfig(String metricsAddress, int metricsPort, Optional<String> otlpEndpoint,
-                        Optional<String> otlpProtocol, Optional<Long> metricExportIntervalMs,
-                        Optional<String> clusterName, int maxSeries) {
-        this(metricsAddress, metricsPort, otlpEndpoint, otlpProtocol, metricExportIntervalMs, clusterName, maxSeries,
-                DEFAULT_LIVENESS_TIMEOUT_MS);
-    }
-
     /** Standalone defaults: endpoint on 127.0.0.1:{@link #DEFAULT_PORT}, OTLP from the environment only. */
     public static ExportConfig defaults() {
-        return new ExportConfig(STANDALONE_ADDRESS, DEFAULT_PORT, Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), DEFAULT_MAX_SERIES);
+        return builder().build();
+    }
+
+    /** The standalone defaults, to be changed. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Settings of an {@link ExportConfig}; what is not set keeps its default (OTLP: the environment's). */
+    public static final class Builder {
+        private String metricsAddress = STANDALONE_ADDRESS;
+        private int metricsPort = DEFAULT_PORT;
+        private String otlpEndpoint;
+        private String otlpProtocol;
+        private Long metricExportIntervalMs;
+        private String clusterName;
+        private int maxSeries = DEFAULT_MAX_SERIES;
+        private long livenessTimeoutMs = DEFAULT_LIVENESS_TIMEOUT_MS;
+
+        private Builder() {}
+
+        /** The HTTP endpoint's address and port (0 = no endpoint). */
+        public Builder metrics(String address, int port) {
+            this.metricsAddress = address;
+            this.metricsPort = port;
+            return this;
+        }
+
+        public Builder otlpEndpoint(String endpoint) {
+            this.otlpEndpoint = endpoint;
+            return this;
+        }
+
+        /** grpc or http/protobuf. */
+        public Builder otlpProtocol(String protocol) {
+            this.otlpProtocol = protocol;
+            return this;
+        }
+
+        public Builder metricExportIntervalMs(Long ms) {
+            this.metricExportIntervalMs = ms;
+            return this;
+        }
+
+        public Builder clusterName(String name) {
+            this.clusterName = name;
+            return this;
+        }
+
+        public Builder maxSeries(int maxSeries) {
+            this.maxSeries = maxSeries;
+            return this;
+        }
+
+        public Builder livenessTimeoutMs(long ms) {
+            this.livenessTimeoutMs = ms;
+            return this;
+        }
+
+        public ExportConfig build() {
+            return new ExportConfig(metricsAddress, metricsPort, Optional.ofNullable(otlpEndpoint),
+                    Optional.ofNullable(otlpProtocol), Optional.ofNullable(metricExportIntervalMs),
+                    Optional.ofNullable(clusterName), maxSeries, livenessTimeoutMs);
+        }
     }
 }

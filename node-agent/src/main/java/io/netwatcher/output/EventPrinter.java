@@ -2,6 +2,7 @@ package io.netwatcher.output;
 
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ErrorEvent;
+import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.EventListener;
 import io.netwatcher.event.FlowEvent;
@@ -9,7 +10,11 @@ import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.Who;
 import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Writes events to a stream (stdout for {@code kubectl logs}) as JSON lines or table rows,
@@ -17,12 +22,12 @@ import java.util.Set;
  * stopping after {@code --count} packet events.
  */
 public final class EventPrinter implements EventListener {
-    /** Event type names, as in the JSON "type" field and the --events option. */
-    public static final Set<String> TYPES = Set.of("packet", "connection", "retransmit", "reset", "drop",
-            "bad_checksum", "receive_queue_full", "buffer_limit", "flow", "latency", "benign_drop");
+    /** Event type names, as in the JSON "type" field and the --events option (one per error kind). */
+    public static final Set<String> TYPES = Stream.concat(Stream.of("packet", "connection", "flow", "latency"),
+            Arrays.stream(ErrorKind.values()).map(ErrorKind::jsonType)).collect(Collectors.toUnmodifiableSet());
     /** What is printed without --events: everything but drops that are not losses. */
-    public static final Set<String> DEFAULT_TYPES = Set.of("packet", "connection", "retransmit", "reset", "drop",
-            "bad_checksum", "receive_queue_full", "buffer_limit", "flow", "latency");
+    public static final Set<String> DEFAULT_TYPES = TYPES.stream()
+            .filter(t -> !t.equals(ErrorKind.BENIGN_DROP.jsonType())).collect(Collectors.toUnmodifiableSet());
 
     public enum Format {
         JSON,
@@ -41,21 +46,93 @@ public final class EventPrinter implements EventListener {
     private long packets;
     private boolean headerDone;
 
-    /**
-     * @param pid        keep only events of this process (0 = all)
-     * @param maxPackets stop after this many packet events (0 = never); then {@code onLimit} runs once
-     */
-    public EventPrinter(Format format, JsonEventFormatter json, TableFormatter table, PrintStream out, Set<String> types,
-                        boolean all, int pid, long maxPackets, Runnable onLimit) {
-        this.format = format;
-        this.json = json;
-        this.table = table;
-        this.out = out;
-        this.types = Set.copyOf(types);
-        this.all = all;
-        this.pid = pid;
-        this.maxPackets = maxPackets;
-        this.onLimit = onLimit;
+    private EventPrinter(Builder b) {
+        this.format = b.format;
+        this.json = b.json;
+        this.table = b.table;
+        this.out = b.out;
+        this.types = Set.copyOf(b.types);
+        this.all = b.all;
+        this.pid = b.pid;
+        this.maxPackets = b.maxPackets;
+        this.onLimit = b.onLimit;
+    }
+
+    /** A printer to {@code out}: JSON lines of every default type unless told otherwise. */
+    public static Builder builder(PrintStream out) {
+        return new Builder(out);
+    }
+
+    /** What is printed, how, and when to stop. */
+    public static final class Builder {
+        private final PrintStream out;
+        private Format format = Format.JSON;
+        private JsonEventFormatter json;
+        private TableFormatter table;
+        private Set<String> types = DEFAULT_TYPES;
+        private boolean all;
+        private int pid;
+        private long maxPackets;
+        private Runnable onLimit = () -> { };
+
+        private Builder(PrintStream out) {
+            this.out = Objects.requireNonNull(out, "out");
+        }
+
+        /** JSON lines (the default) with this formatter. */
+        public Builder json(JsonEventFormatter formatter) {
+            this.format = Format.JSON;
+            this.json = formatter;
+            return this;
+        }
+
+        /** Table rows with this formatter. */
+        public Builder table(TableFormatter formatter) {
+            this.format = Format.TABLE;
+            this.table = formatter;
+            return this;
+        }
+
+        /** The event types printed (names of {@link #TYPES}; default {@link #DEFAULT_TYPES}). */
+        public Builder types(Set<String> types) {
+            this.types = types;
+            return this;
+        }
+
+        /** Also print closed connections (default: opens and updates only). */
+        public Builder all(boolean all) {
+            this.all = all;
+            return this;
+        }
+
+        /** Keep only events of this process (default 0: all). */
+        public Builder pid(int pid) {
+            this.pid = pid;
+            return this;
+        }
+
+        /** Stop after this many packet events (0 = never), then run {@code onLimit} once. */
+        public Builder maxPackets(long maxPackets, Runnable onLimit) {
+            this.maxPackets = maxPackets;
+            this.onLimit = Objects.requireNonNull(onLimit, "onLimit");
+            return this;
+        }
+
+        public EventPrinter build() {
+            Objects.requireNonNull(types, "types");
+            for (String t : types) {
+                if (!TYPES.contains(t)) {
+                    throw new IllegalArgumentException("unknown event type " + t);
+                }
+            }
+            if (format == Format.JSON ? json == null : table == null) {
+                throw new IllegalStateException("no formatter for " + format);
+            }
+            if (pid < 0 || maxPackets < 0) {
+                throw new IllegalArgumentException("pid and maxPackets must be >= 0");
+            }
+            return new EventPrinter(this);
+        }
     }
 
     public static String typeOf(Event e) {

@@ -4,7 +4,6 @@ import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.ErrorEvent;
-import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.FlowEvent;
 import io.netwatcher.event.LatencyEvent;

@@ -1,10 +1,12 @@
 package io.netwatcher.probe;
 
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What the probes are loaded with: rodata (sampling, caps, filters) and map sizes.
+ * What the probes are loaded with: rodata (sampling, caps, filters) and map sizes. Built with
+ * {@link #builder()} (every setting has a default), validated here.
  *
  * @param timeEvery        time the layers of one packet in N, picked at its first hook (1 = every packet);
  *                         the agent's CPU budget may raise it while running
@@ -25,15 +27,9 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
                           boolean http, long snapshotNs, int ringBufferBytes, int maxConnections,
                           Optional<HookKind> preferHook, Optional<Path> cgroupRoot, boolean benignDropEvents) {
 
-    /** Without benign drop events. */
-    public ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, int maxErrorsPerSec, int sport, int dport,
-                       boolean http, long snapshotNs, int ringBufferBytes, int maxConnections,
-                       Optional<HookKind> preferHook, Optional<Path> cgroupRoot) {
-        this(timeEvery, sampleEvery, maxEventsPerSec, maxErrorsPerSec, sport, dport, http, snapshotNs, ringBufferBytes,
-                maxConnections, preferHook, cgroupRoot, false);
-    }
-
     public ProbeConfig {
+        Objects.requireNonNull(preferHook, "preferHook");
+        Objects.requireNonNull(cgroupRoot, "cgroupRoot");
         if (timeEvery < 1 || timeEvery > MAX_TIME_EVERY) {
             throw new IllegalArgumentException("timeEvery must be between 1 and " + MAX_TIME_EVERY);
         }
@@ -62,7 +58,122 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
 
     /** Defaults: every packet timed and sampled, capped at 1,000 packet and 1,000 error events per second. */
     public static ProbeConfig defaults() {
-        return new ProbeConfig(1, 1, 1_000, 1_000, 0, 0, false, 100_000_000L, 8 << 20, 32768,
-                Optional.empty(), Optional.empty());
+        return builder().build();
+    }
+
+    /** The defaults, to be changed. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** This configuration, to be changed. */
+    public Builder toBuilder() {
+        return new Builder().timeEvery(timeEvery).sampleEvery(sampleEvery).maxEventsPerSec(maxEventsPerSec)
+                .maxErrorsPerSec(maxErrorsPerSec).sport(sport).dport(dport).http(http).snapshotNs(snapshotNs)
+                .ringBufferBytes(ringBufferBytes).maxConnections(maxConnections).preferHook(preferHook.orElse(null))
+                .cgroupRoot(cgroupRoot.orElse(null)).benignDropEvents(benignDropEvents);
+    }
+
+    /** Settings of a {@link ProbeConfig}; {@link #build()} validates them. */
+    public static final class Builder {
+        private int timeEvery = 1;
+        private int sampleEvery = 1;
+        private int maxEventsPerSec = 1_000;
+        private int maxErrorsPerSec = 1_000;
+        private int sport;
+        private int dport;
+        private boolean http;
+        private long snapshotNs = 100_000_000L;
+        private int ringBufferBytes = 8 << 20;
+        private int maxConnections = 32768;
+        private HookKind preferHook;
+        private Path cgroupRoot;
+        private boolean benignDropEvents;
+
+        private Builder() {}
+
+        /** Time the layers of one packet in N (default 1: every packet). */
+        public Builder timeEvery(int n) {
+            this.timeEvery = n;
+            return this;
+        }
+
+        /** Of the timed packets, report one in N as an event (default 1; 0 = no packet events). */
+        public Builder sampleEvery(int n) {
+            this.sampleEvery = n;
+            return this;
+        }
+
+        /** Cap on packet events per second (default 1,000; 0 = none). */
+        public Builder maxEventsPerSec(int n) {
+            this.maxEventsPerSec = n;
+            return this;
+        }
+
+        /** Cap on error events per second (default 1,000; 0 = none). */
+        public Builder maxErrorsPerSec(int n) {
+            this.maxErrorsPerSec = n;
+            return this;
+        }
+
+        /** Keep only sockets with this local port (default 0 = any). */
+        public Builder sport(int port) {
+            this.sport = port;
+            return this;
+        }
+
+        /** Keep only sockets with this remote port (default 0 = any). */
+        public Builder dport(int port) {
+            this.dport = port;
+            return this;
+        }
+
+        /** Capture HTTP/1 first lines (default off). */
+        public Builder http(boolean on) {
+            this.http = on;
+            return this;
+        }
+
+        /** Minimum time between two refreshes of one connection's counters (default 100 ms). */
+        public Builder snapshotNs(long ns) {
+            this.snapshotNs = ns;
+            return this;
+        }
+
+        /** Ring buffer size in bytes, a power of two (default 8 MiB). */
+        public Builder ringBufferBytes(int bytes) {
+            this.ringBufferBytes = bytes;
+            return this;
+        }
+
+        /** Entries of the connection map (default 32,768). */
+        public Builder maxConnections(int n) {
+            this.maxConnections = n;
+            return this;
+        }
+
+        /** Try this hook kind first for every boundary (default null: the default order). */
+        public Builder preferHook(HookKind kind) {
+            this.preferHook = kind;
+            return this;
+        }
+
+        /** The cgroup v2 mount for cgroup programs (default null: found in mountinfo). */
+        public Builder cgroupRoot(Path root) {
+            this.cgroupRoot = root;
+            return this;
+        }
+
+        /** Report drops that are not losses as events too (default off; they are always counted). */
+        public Builder benignDropEvents(boolean on) {
+            this.benignDropEvents = on;
+            return this;
+        }
+
+        public ProbeConfig build() {
+            return new ProbeConfig(timeEvery, sampleEvery, maxEventsPerSec, maxErrorsPerSec, sport, dport, http,
+                    snapshotNs, ringBufferBytes, maxConnections, Optional.ofNullable(preferHook),
+                    Optional.ofNullable(cgroupRoot), benignDropEvents);
+        }
     }
 }

@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -54,8 +53,7 @@ class ConnectionAccountingIT {
     @Test
     void aFullConnectionMapAndChurnKeepOpenedEqualClosedPerRole() throws Exception {
         int port = 24620;
-        ProbeConfig config = new ProbeConfig(1, 0, 0, 0, 0, 0, false, 0, 16 << 20, MAP, Optional.empty(),
-                Optional.empty());
+        ProbeConfig config = AgentHarness.testConfig().toBuilder().sampleEvery(0).maxConnections(MAP).build();
         try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups(); AgentHarness h = AgentHarness.start(config)) {
             Path group = cg.create("netwatcher-it/accounting-" + UUID.randomUUID().toString().substring(0, 8));
             long id = Cgroups.id(group);

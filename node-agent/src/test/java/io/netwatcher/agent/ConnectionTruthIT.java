@@ -32,7 +32,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
@@ -323,8 +322,7 @@ class ConnectionTruthIT {
     void portFiltersApplyToFlowsUpdatesLatencyAndIcmpDrops() throws Exception {
         int port = 24635;
         int other = 24636;
-        ProbeConfig byServerPort = new ProbeConfig(1, 1, 0, 0, port, 0, false, 0, 16 << 20, 32768, Optional.empty(),
-                Optional.empty());
+        ProbeConfig byServerPort = AgentHarness.testConfig().toBuilder().sport(port).build();
         try (TestNet net = TestNet.create(); AgentHarness h = AgentHarness.start(byServerPort)) {
             TcpExchange.run(net, false, port, 200_000, 100_000);
             TcpExchange.run(net, false, other, 200_000, 100_000);

@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -50,9 +49,7 @@ class DropClassificationIT {
 
     /** The default configuration plus benign drop events. */
     private static ProbeConfig withBenignEvents() {
-        ProbeConfig t = AgentHarness.testConfig();
-        return new ProbeConfig(t.timeEvery(), t.sampleEvery(), t.maxEventsPerSec(), t.maxErrorsPerSec(), t.sport(), t.dport(), t.http(),
-                t.snapshotNs(), t.ringBufferBytes(), t.maxConnections(), t.preferHook(), t.cgroupRoot(), true);
+        return AgentHarness.testConfig().toBuilder().benignDropEvents(true).build();
     }
 
     private static int reason(String name) {

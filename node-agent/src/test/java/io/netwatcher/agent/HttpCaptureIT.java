@@ -17,7 +17,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +33,8 @@ class HttpCaptureIT {
     @Test
     void requestAndStatusLinesAreCaptured() throws Exception {
         int port = 24630;
-        ProbeConfig http = new ProbeConfig(1, 1, 0, 0, 0, 0, true, 0, 4 << 20, 4096, Optional.empty(),
-                Optional.empty());
+        ProbeConfig http = AgentHarness.testConfig().toBuilder().http(true).ringBufferBytes(4 << 20)
+                .maxConnections(4096).build();
         try (TestNet net = TestNet.create(); AgentHarness h = AgentHarness.start(http)) {
             CountDownLatch listening = new CountDownLatch(1);
             Future<?> server = net.a().submit(() -> {

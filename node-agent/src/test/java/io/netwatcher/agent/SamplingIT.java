@@ -14,7 +14,6 @@ import java.io.DataOutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +36,7 @@ class SamplingIT {
     }
 
     private static ProbeConfig timing(int every) {
-        return new ProbeConfig(every, 1, 0, 0, 0, 0, false, 0, 16 << 20, 32768, Optional.empty(), Optional.empty());
+        return AgentHarness.testConfig().toBuilder().timeEvery(every).build();
     }
 
     /** {@link #ROUND_TRIPS} request/response pairs of 100 bytes each way, one segment each. */

@@ -5,23 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.netwatcher.bpf.BpfObject;
 import io.netwatcher.btf.Btf;
-import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.config.ExportConfig;
 import io.netwatcher.export.Attr;
 import io.netwatcher.export.Export;
-import io.netwatcher.identity.IdentityResolver;
-import io.netwatcher.identity.NamespaceScope;
-import io.netwatcher.kube.KubeContext;
-import io.netwatcher.kube.KubeFixtures;
-import io.netwatcher.kube.NodePods;
 import io.netwatcher.names.DropReasons;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Cgroups;
 import io.netwatcher.testing.Kernel;
+import io.netwatcher.testing.KubeNode;
 import io.netwatcher.testing.OtlpReceiver;
 import io.netwatcher.testing.Ports;
 import io.netwatcher.testing.Prometheus;
@@ -37,7 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -109,37 +101,23 @@ class DashboardsIT {
         List<Query> panels = queries(Chart.dir().resolve("dashboards"), variables);
         assertTrue(panels.size() >= 20, "panels: " + panels.size());
 
-        KubernetesMockServer api = KubeFixtures.crudServer(0);
         int port = 24730;
         int statsFd = -1;
-        try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups(); KubernetesClient admin = api.createClient();
-             OtlpReceiver otlp = OtlpReceiver.http()) {
-            String serverCid = KubeFixtures.randomContainerId();
-            String clientCid = KubeFixtures.randomContainerId();
-            String serverUid = admin.pods().resource(KubeFixtures.deploymentPod("shop", "checkout",
-                    "checkout-7c9d8b6f5-dash1", "x", NODE, net.a().ipv4(), "server", serverCid)).create()
-                    .getMetadata().getUid();
-            String clientUid = admin.pods().resource(KubeFixtures.deploymentPod("web", "frontend",
-                    "frontend-7c9d8b6f5-dash2", "x", NODE, net.b().ipv4(), "client", clientCid)).create()
-                    .getMetadata().getUid();
-            Path serverCg = cg.create("kubepods/burstable/pod" + serverUid + "/" + serverCid);
-            Path clientCg = cg.create("kubepods/besteffort/pod" + clientUid + "/" + clientCid);
+        try (TestNet net = TestNet.create(); KubeNode k8s = KubeNode.start(NODE); OtlpReceiver otlp = OtlpReceiver.http()) {
+            Path serverCg = k8s.deploymentPod("shop", "checkout", "checkout-7c9d8b6f5-dash1", net.a().ipv4(), "server",
+                    KubeNode.Layout.CGROUPFS_BURSTABLE).cgroup();
+            Path clientCg = k8s.deploymentPod("web", "frontend", "frontend-7c9d8b6f5-dash2", net.b().ipv4(), "client",
+                    KubeNode.Layout.CGROUPFS_BESTEFFORT).cgroup();
             DropReasons reasons = DropReasons.fromBtf(Btf.vmlinux());
             int metricsPort = Ports.free();
-            io.fabric8.kubernetes.client.Config config;
-            try (KubernetesClient c = api.createClient()) {
-                config = c.getConfiguration();
-            }
             statsFd = BpfObject.enableStats(); // the agent-health dashboard's probe run time (agent.bpfStats)
-            try (KubeContext kube = KubeContext.start(config, NODE, new CgroupPaths(cg.root(), 0, System::nanoTime),
-                    NodePods.Selection.CLIENT_FILTER);
-                 AgentHarness h = AgentHarness.start(AgentHarness.testConfig());
-                 Export export = new Export(new ExportConfig("127.0.0.1", metricsPort, Optional.of(otlp.endpoint()),
-                         Optional.of("http/protobuf"), Optional.of(1000L), Optional.of("it"), 2000));
+            try (AgentHarness h = AgentHarness.start(AgentHarness.testConfig());
+                 Export export = new Export(ExportConfig.builder().metrics("127.0.0.1", metricsPort)
+                         .otlpEndpoint(otlp.endpoint()).otlpProtocol("http/protobuf").metricExportIntervalMs(1000L)
+                         .clusterName("it").build());
                  Prometheus prom = new Prometheus(metricsPort)) {
-                export.kubernetes(kube);
-                h.agent().setIdentity(new IdentityResolver(IdentityResolver.paths(new CgroupPaths(cg.root())),
-                        kube.attribution(), NODE, NamespaceScope.ALL));
+                export.kubernetes(k8s.kube());
+                h.agent().setIdentity(k8s.identity());
                 export.start(h.agent(), reasons, "it", Resource.create(Attributes.of(Attr.K8S_NODE, NODE)));
                 prom.awaitTargetUp();
 
@@ -201,7 +179,6 @@ class DashboardsIT {
             if (statsFd >= 0) {
                 BpfObject.closeFd(statsFd);
             }
-            api.destroy();
         }
     }
 }

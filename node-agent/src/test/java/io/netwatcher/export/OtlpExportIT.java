@@ -30,7 +30,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,8 +60,8 @@ class OtlpExportIT {
             try {
                 DropReasons reasons = DropReasons.fromBtf(Btf.vmlinux());
                 CgroupPaths paths = new CgroupPaths(cg.root());
-                Export e = new Export(new ExportConfig("127.0.0.1", port, Optional.of(endpoint), Optional.of(protocol),
-                        Optional.of(500L), Optional.of("it-cluster"), 2000));
+                Export e = new Export(ExportConfig.builder().metrics("127.0.0.1", port).otlpEndpoint(endpoint)
+                        .otlpProtocol(protocol).metricExportIntervalMs(500L).clusterName("it-cluster").build());
                 h.agent().setIdentity(IdentityResolver.standalone(paths));
                 e.start(h.agent(), reasons, "it", Resource.create(Attributes.of(Attr.K8S_NODE, "node-it")));
                 return new Running(h, e, paths);

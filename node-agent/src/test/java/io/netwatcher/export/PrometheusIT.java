@@ -5,22 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.netwatcher.btf.Btf;
-import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.config.ExportConfig;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.LayerHistogram;
-import io.netwatcher.identity.IdentityResolver;
-import io.netwatcher.identity.NamespaceScope;
-import io.netwatcher.kube.KubeContext;
-import io.netwatcher.kube.KubeFixtures;
-import io.netwatcher.kube.NodePods;
 import io.netwatcher.names.DropReasons;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Cgroups;
 import io.netwatcher.testing.Kernel;
+import io.netwatcher.testing.KubeNode;
+import io.netwatcher.testing.Ports;
 import io.netwatcher.testing.Prometheus;
 import io.netwatcher.testing.Sh;
 import io.netwatcher.testing.TcpPeer;
@@ -29,17 +23,11 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.resources.Resource;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,35 +51,20 @@ class PrometheusIT {
 
     @Test
     void prometheusComputesPerPodLayerQuantilesFromTheScrape() throws Exception {
-        KubernetesMockServer api = KubeFixtures.crudServer(0);
         int port = 24720;
-        try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups(); KubernetesClient admin = api.createClient()) {
-            String serverCid = KubeFixtures.randomContainerId();
-            String clientCid = KubeFixtures.randomContainerId();
-            String serverUid = admin.pods().resource(KubeFixtures.deploymentPod("shop", "checkout",
-                    "checkout-6f7d8c9b5-prom1", "x", NODE, net.a().ipv4(), "server", serverCid)).create()
-                    .getMetadata().getUid();
-            String clientUid = admin.pods().resource(KubeFixtures.deploymentPod("web", "frontend",
-                    "frontend-6f7d8c9b5-prom2", "x", NODE, net.b().ipv4(), "client", clientCid)).create()
-                    .getMetadata().getUid();
-            Path serverCg = cg.create("kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
-                    + serverUid.replace('-', '_') + ".slice/cri-containerd-" + serverCid + ".scope");
-            Path clientCg = cg.create("kubepods/besteffort/pod" + clientUid + "/" + clientCid);
+        try (TestNet net = TestNet.create(); KubeNode k8s = KubeNode.start(NODE)) {
+            Path serverCg = k8s.deploymentPod("shop", "checkout", "checkout-6f7d8c9b5-prom1", net.a().ipv4(), "server",
+                    KubeNode.Layout.SYSTEMD_BURSTABLE).cgroup();
+            Path clientCg = k8s.deploymentPod("web", "frontend", "frontend-6f7d8c9b5-prom2", net.b().ipv4(), "client",
+                    KubeNode.Layout.CGROUPFS_BESTEFFORT).cgroup();
             DropReasons reasons = DropReasons.fromBtf(Btf.vmlinux());
-            int metricsPort = io.netwatcher.testing.Ports.free();
-            io.fabric8.kubernetes.client.Config config;
-            try (KubernetesClient c = api.createClient()) {
-                config = c.getConfiguration();
-            }
-            try (KubeContext kube = KubeContext.start(config, NODE, new CgroupPaths(cg.root(), 0, System::nanoTime),
-                    NodePods.Selection.CLIENT_FILTER);
-                 AgentHarness h = AgentHarness.start(AgentHarness.testConfig());
-                 Export export = new Export(new ExportConfig("127.0.0.1", metricsPort, Optional.empty(),
-                         Optional.empty(), Optional.empty(), Optional.of("it"), 2000));
+            int metricsPort = Ports.free();
+            try (AgentHarness h = AgentHarness.start(AgentHarness.testConfig());
+                 Export export = new Export(ExportConfig.builder().metrics("127.0.0.1", metricsPort)
+                         .clusterName("it").build());
                  Prometheus prom = new Prometheus(metricsPort)) {
-                export.kubernetes(kube);
-                h.agent().setIdentity(new IdentityResolver(IdentityResolver.paths(new CgroupPaths(cg.root())),
-                        kube.attribution(), NODE, NamespaceScope.ALL));
+                export.kubernetes(k8s.kube());
+                h.agent().setIdentity(k8s.identity());
                 export.start(h.agent(), reasons, "it", Resource.create(Attributes.of(Attr.K8S_NODE, NODE)));
                 long deadline = System.currentTimeMillis() + 20_000;
                 while (export.health().notReady() != null) {
@@ -158,8 +131,6 @@ class PrometheusIT {
                         + "{network_io_direction=\"receive\",k8s_namespace_name=\"shop\"})", "k8s_deployment_name");
                 assertEquals((double) BYTES, rx.get("checkout"), rx.toString());
             }
-        } finally {
-            api.destroy();
         }
     }
 }

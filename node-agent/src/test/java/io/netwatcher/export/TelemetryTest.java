@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 
 class TelemetryTest {
     static ExportConfig config(Optional<String> endpoint, Optional<String> cluster) {
-        return new ExportConfig("127.0.0.1", 0, endpoint, Optional.empty(), Optional.of(1000L), cluster, 100);
+        return ExportConfig.builder().metrics("127.0.0.1", 0).otlpEndpoint(endpoint.orElse(null))
+                .metricExportIntervalMs(1000L).clusterName(cluster.orElse(null)).maxSeries(100).build();
     }
 
     @Test
@@ -63,8 +64,8 @@ class TelemetryTest {
         assertEquals("grpc", Telemetry.overrides(config(Optional.of("http://c:4317"), Optional.empty()),
                 DefaultConfigProperties.createFromMap(Map.of("otel.exporter.otlp.protocol", "grpc")))
                 .get("otel.exporter.otlp.protocol"));
-        ExportConfig cli = new ExportConfig("127.0.0.1", 0, Optional.of("http://c:4317"), Optional.of("grpc"),
-                Optional.empty(), Optional.empty(), 100);
+        ExportConfig cli = ExportConfig.builder().metrics("127.0.0.1", 0).otlpEndpoint("http://c:4317")
+                .otlpProtocol("grpc").maxSeries(100).build();
         assertEquals("grpc", Telemetry.overrides(cli, none).get("otel.exporter.otlp.protocol"));
     }
 
@@ -110,8 +111,8 @@ class TelemetryTest {
     @Test
     void theEndpointServesMetricsHealthAndReadiness() throws Exception {
         int port = io.netwatcher.testing.Ports.free();
-        try (Export e = new Export(new ExportConfig("127.0.0.1", port, Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), 100))) {
+        try (Export e = new Export(ExportConfig.builder().metrics("127.0.0.1", port).maxSeries(100)
+                .build())) {
             assertEquals(port, e.port());
             assertEquals(200, get(port, "/healthz", null).statusCode());
             HttpResponse<String> ready = get(port, "/readyz", null);
@@ -136,8 +137,8 @@ class TelemetryTest {
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(405, post.statusCode());
             // The port is taken now: a second agent says which option to change.
-            IOException busy = assertThrows(IOException.class, () -> new Export(new ExportConfig("127.0.0.1", port,
-                    Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 100)));
+            IOException busy = assertThrows(IOException.class, () -> new Export(ExportConfig.builder()
+                    .metrics("127.0.0.1", port).maxSeries(100).build()));
             assertTrue(busy.getMessage().contains("--metrics-port"), busy.getMessage());
         }
     }

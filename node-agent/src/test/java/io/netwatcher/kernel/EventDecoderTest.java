@@ -10,7 +10,6 @@ import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
-import io.netwatcher.event.Event;
 import io.netwatcher.event.Layer;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.Role;

@@ -6,22 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.netwatcher.btf.Btf;
-import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.event.PacketEvent;
+import io.netwatcher.event.Tuple;
 import io.netwatcher.identity.IdentityResolver;
-import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.names.DropReasons;
 import io.netwatcher.names.KernelNames;
 import io.netwatcher.output.JsonEventFormatter;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Cgroups;
 import io.netwatcher.testing.Kernel;
+import io.netwatcher.testing.KubeNode;
 import io.netwatcher.testing.Sh;
 import io.netwatcher.testing.TestNet;
 import java.nio.file.Path;
@@ -52,32 +51,26 @@ class PodAttributionIT {
 
     @Test
     void eventsAndHistogramsCarryThePodAndItsPeer() throws Exception {
-        KubernetesMockServer api = KubeFixtures.crudServer(0);
-        try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups(); KubernetesClient admin = api.createClient()) {
-            String serverCid = KubeFixtures.randomContainerId();
-            String clientCid = KubeFixtures.randomContainerId();
-            String lateCid = KubeFixtures.randomContainerId();
-            String serverUid = admin.pods().resource(KubeFixtures.deploymentPod("shop", "checkout",
-                    "checkout-7c9d5f8b6-abcde", "x", NODE, net.a().ipv4(), "server", serverCid)).create()
-                    .getMetadata().getUid();
-            String clientUid = admin.pods().resource(KubeFixtures.deploymentPod("web", "frontend",
-                    "frontend-7c9d5f8b6-fghij", "x", NODE, net.b().ipv4(), "client", clientCid)).create()
-                    .getMetadata().getUid();
-            admin.services().resource(KubeFixtures.service("shop", "checkout", "198.18.255.10")).create();
-
+        try (TestNet net = TestNet.create(); KubeNode k8s = KubeNode.start(NODE)) {
+            KubernetesClient admin = k8s.admin();
             // kubelet's layouts: systemd driver + containerd for one pod, cgroupfs for the other.
-            Path serverCg = cg.create("kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
-                    + serverUid.replace('-', '_') + ".slice/cri-containerd-" + serverCid + ".scope");
-            Path clientCg = cg.create("kubepods/besteffort/pod" + clientUid + "/" + clientCid);
+            KubeNode.PodOnNode serverPod = k8s.deploymentPod("shop", "checkout", "checkout-7c9d5f8b6-abcde",
+                    net.a().ipv4(), "server", KubeNode.Layout.SYSTEMD_BURSTABLE);
+            KubeNode.PodOnNode clientPod = k8s.deploymentPod("web", "frontend", "frontend-7c9d5f8b6-fghij",
+                    net.b().ipv4(), "client", KubeNode.Layout.CGROUPFS_BESTEFFORT);
+            String serverUid = serverPod.uid();
+            String serverCid = serverPod.containerId();
+            Path serverCg = serverPod.cgroup();
+            Path clientCg = clientPod.cgroup();
+            admin.services().resource(KubeFixtures.service("shop", "checkout", "198.18.255.10")).create();
             // A container whose cgroup exists before the API server knows its pod.
-            Path lateCg = cg.create("kubepods/besteffort/pod" + UUID.randomUUID() + "/" + lateCid);
+            String lateCid = KubeFixtures.randomContainerId();
+            Path lateCg = k8s.cgroups().create("kubepods/besteffort/pod" + UUID.randomUUID() + "/" + lateCid);
 
-            try (KubeContext kube = KubeContext.start(config(api), NODE,
-                    new CgroupPaths(cg.root(), 0, System::nanoTime), NodePods.Selection.CLIENT_FILTER);
-                 AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
+            KubeContext kube = k8s.kube();
+            try (AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
                 KubeInformersTest.await(kube::synced, WAIT, "the node's pods in the cache");
-                IdentityResolver identity = new IdentityResolver(IdentityResolver.paths(new CgroupPaths(cg.root())),
-                        kube.attribution(), NODE, NamespaceScope.ALL);
+                IdentityResolver identity = k8s.identity();
                 JsonEventFormatter formatter = new JsonEventFormatter(new MonotonicClock(),
                         new KernelNames(DropReasons.fromBtf(Btf.vmlinux())));
                 Function<Event, String> fmt = e -> formatter.format(e, identity.resolve(e));
@@ -130,7 +123,7 @@ class PodAttributionIT {
 
                 // A Service address is named as the service.
                 JsonNode svc = JSON.readTree(fmt.apply(new ConnEvent(ConnEvent.Kind.UPDATE, 0, 1,
-                        new io.netwatcher.event.Tuple(2, 0, clientConn.tuple().srcLo(), 40000, 0,
+                        new Tuple(2, 0, clientConn.tuple().srcLo(), 40000, 0,
                                 IpKey.parse("198.18.255.10").lo(), 8080), 1, clientConn.stats())));
                 assertEquals("checkout", svc.at("/peer/service").asText());
 
@@ -159,14 +152,6 @@ class PodAttributionIT {
                 List<Event> all = h.events();
                 assertTrue(all.size() > 10);
             }
-        } finally {
-            api.destroy();
-        }
-    }
-
-    private static io.fabric8.kubernetes.client.Config config(KubernetesMockServer api) {
-        try (KubernetesClient c = api.createClient()) {
-            return c.getConfiguration();
         }
     }
 }

@@ -31,8 +31,8 @@ class EventPrinterTest {
     private final AtomicInteger limits = new AtomicInteger();
 
     private EventPrinter printer(Set<String> types, boolean all, int pid, long max) {
-        return new EventPrinter(EventPrinter.Format.JSON, new JsonEventFormatter(clock, names),
-                new TableFormatter(clock, names), out, types, all, pid, max, limits::incrementAndGet);
+        return EventPrinter.builder(out).json(new JsonEventFormatter(clock, names)).types(types).all(all).pid(pid)
+                .maxPackets(max, limits::incrementAndGet).build();
     }
 
     private static PacketEvent packet(int pid) {

@@ -10,7 +10,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,8 +63,8 @@ class ProbeLoadIT {
 
     @Test
     void aPreferredHookKindIsUsedOnlyWhereTheKernelAllowsIt() throws Exception {
-        ProbeConfig fentry = new ProbeConfig(1, 1, 0, 0, 0, 0, false, 0, 1 << 20, 1024,
-                Optional.of(HookKind.FENTRY), Optional.empty());
+        ProbeConfig fentry = ProbeConfig.builder().maxEventsPerSec(0).maxErrorsPerSec(0).snapshotNs(0)
+                .ringBufferBytes(1 << 20).maxConnections(1024).preferHook(HookKind.FENTRY).build();
         try (ProbeSet p = ProbeSet.open(fentry)) {
             Attachment transport = p.attachments().stream()
                     .filter(a -> a.boundary() == Boundary.RX_TRANSPORT).findFirst().orElseThrow();

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Predicate;
 
 /** Runs the agent in the test JVM and collects every event it reports. */
@@ -26,7 +25,8 @@ public final class AgentHarness implements AutoCloseable, EventListener {
 
     /** Every packet reported, connection stats refreshed on every segment, no event caps. */
     public static ProbeConfig testConfig() {
-        return new ProbeConfig(1, 1, 0, 0, 0, 0, false, 0, 16 << 20, 32768, Optional.empty(), Optional.empty());
+        return ProbeConfig.builder().maxEventsPerSec(0).maxErrorsPerSec(0).snapshotNs(0).ringBufferBytes(16 << 20)
+                .build();
     }
 
     public static AgentHarness start(ProbeConfig config) throws IOException {
