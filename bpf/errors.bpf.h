@@ -78,6 +78,24 @@ static __always_inline __u64 nw_cg_of(const struct sock *sk, __u64 cookie)
  * A retransmitted skb: `err` is the transmit result where the kernel reports it (0
  * otherwise). Counts are in segments (GSO skbs carry several), as tcp_sock.total_retrans is.
  */
+#define NW_EBUSY 16
+#define NW_EAGAIN 11
+#define NW_ENOMEM 12
+#define NW_EHOSTUNREACH 113
+
+/*
+ * Did __tcp_retransmit_skb give up before it counted the retransmit? Since v6.10 (the `err`
+ * argument of the tracepoint) it fires on every path: the segments are added to TcpRetransSegs and
+ * tcp_sock.total_retrans just before the transmit, so a transmit that fails (-ENOBUFS from a full
+ * queue, -EPERM from a netfilter drop) was counted, while the early exits (still in the host
+ * queue, out of window, memory, no route to rebuild the header) were not. A late -ENOMEM or
+ * -EHOSTUNREACH (clone or route failure at transmit) is taken as early: rare, and then undercounted.
+ */
+static __always_inline bool nw_retrans_not_counted(int err)
+{
+	return err == -NW_EBUSY || err == -NW_EAGAIN || err == -NW_ENOMEM || err == -NW_EHOSTUNREACH;
+}
+
 static __always_inline void nw_retransmit(const struct sock *sk, const struct sk_buff *skb, __u64 cookie, int err)
 {
 	struct nw_error_event *e;
@@ -86,8 +104,8 @@ static __always_inline void nw_retransmit(const struct sock *sk, const struct sk
 	__u32 kind, segs = 1;
 	__u64 cg;
 
-	if (err)
-		return; /* not sent: the kernel does not count it either */
+	if (nw_retrans_not_counted(err))
+		return; /* given up before it was counted: the kernel does not count it either */
 	if (skb) {
 		segs = BPF_CORE_READ((const struct tcp_skb_cb *)&skb->cb[0], tcp_gso_segs);
 		if (segs == 0)
