@@ -1,9 +1,68 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Kernel differences, in one place (CO-RE only; never gated on a version number).
+ * Kernel differences, in one place (CO-RE only; never gated on a version number), each with
+ * the kernel change behind it. Fields, enum values and kfuncs that differ are read here.
+ *
+ * Tracepoint prototypes that grew are handled by program twins instead, one per prototype, the
+ * agent enabling the one the running kernel's BTF can attach (io.netwatcher.probe.Boundary,
+ * "name:N" = needs N arguments):
+ *  - skb:kfree_skb: tp_kfree_skb (skb, location, reason: v5.17, c504e5c2f964 "net: skb: introduce
+ *    kfree_skb_reason()") and tp_kfree_skb_rx_sk (+ the receiving socket: v6.11, ba8de796baf4
+ *    "net: introduce sk_skb_reason_drop function");
+ *  - tcp:tcp_retransmit_skb: tp_tcp_retransmit_skb (sk, skb) and tp_tcp_retransmit_skb_err (+ the
+ *    transmit result, v6.10; see nw_retrans_not_counted in errors.bpf.h).
+ * One program reads only the arguments every version has: tcp:tcp_send_reset (sk, skb; v6.10,
+ * 19822a980e19 "trace: tcp: fully support trace_tcp_send_reset", passes a NULL socket for resets
+ * sent without one, and a reason after them).
  */
 #ifndef NW_COMPAT_BPF_H
 #define NW_COMPAT_BPF_H
+
+/*
+ * The kernel's sk_buff behind a cgroup_skb program's context: v6.2 (fd264ca02094 "bpf: Add a
+ * kfunc to type cast from bpf uapi ctx to kernel ctx"); NULL before (the agent then backs
+ * rx.transport with fentry or kprobe programs).
+ */
+extern void *bpf_cast_to_kern_ctx(void *) __ksym __weak;
+
+/* tcp_sock.bytes_retrans: v4.19 (fb31c9b9f6c8 "tcp: add data bytes retransmitted stats"); 0 before. */
+static __always_inline __u64 nw_bytes_retrans(const struct tcp_sock *tp)
+{
+	return bpf_core_field_exists(tp->bytes_retrans) ? tp->bytes_retrans : 0;
+}
+
+/*
+ * Is `reason` the kernel's drop reason `name` (false on a kernel without it)? Values of enum
+ * skb_drop_reason differ between kernels; names came over time, e.g. SKB_DROP_REASON_TCP_CSUM
+ * with the reasons themselves (v5.17, c504e5c2f964), SKB_CONSUMED (frees that are no drop) in
+ * v6.2 (0e84afe8ebfb "net: dropreason: add SKB_CONSUMED reason").
+ */
+#define nw_drop_reason_is(reason, name) \
+	(bpf_core_enum_value_exists(enum skb_drop_reason, name) && \
+	 (reason) == bpf_core_enum_value(enum skb_drop_reason, name))
+
+/*
+ * The user memory a sendmsg's iov_iter is at (its first segment), or NULL for another kind of
+ * iterator or a layout this code does not read: ITER_UBUF and iov_iter.ubuf came in v6.0
+ * (fcb14cb1bdac "new iov_iter flavour - ITER_UBUF"), iov_iter.iov became __iov in v6.4
+ * (de4f5fed3f23 "iov_iter: add iter_iovec() helper"); both are required.
+ */
+static __always_inline const __u8 *nw_iter_user_base(const struct iov_iter *it)
+{
+	__u8 type;
+
+	if (!bpf_core_field_exists(it->ubuf) || !bpf_core_field_exists(it->__iov))
+		return 0;
+	type = BPF_CORE_READ(it, iter_type);
+	if (type == bpf_core_enum_value(enum iter_type, ITER_UBUF))
+		return BPF_CORE_READ(it, ubuf);
+	if (type == bpf_core_enum_value(enum iter_type, ITER_IOVEC)) {
+		const struct iovec *iov = BPF_CORE_READ(it, __iov);
+
+		return BPF_CORE_READ(iov, iov_base);
+	}
+	return 0;
+}
 
 /*
  * sk_protocol was a bitfield in struct sock until v5.6
@@ -28,13 +87,6 @@ static __always_inline __u16 nw_sk_protocol(const struct sock *sk)
 	return BPF_CORE_READ_BITFIELD((struct sock___old_proto *)sk, sk_protocol);
 }
 
-static __always_inline __u16 nw_sk_protocol_probe(const struct sock *sk)
-{
-	if (bpf_core_field_size(sk->sk_protocol) == 2)
-		return BPF_CORE_READ(sk, sk_protocol);
-	return BPF_CORE_READ_BITFIELD_PROBED((struct sock___old_proto *)sk, sk_protocol);
-}
-
 /*
  * The socket's cgroup v2 id. Since v5.15 (8520e224f547 "bpf, cgroups: Fix
  * cgroup v2 fallback on v1/v2 mixed mode") sock_cgroup_data holds a plain
@@ -45,13 +97,6 @@ static __always_inline __u64 nw_sk_cgroup_id(const struct sock *sk)
 {
 	if (bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
 		return sk->sk_cgrp_data.cgroup->kn->id;
-	return 0;
-}
-
-static __always_inline __u64 nw_sk_cgroup_id_probe(const struct sock *sk)
-{
-	if (bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
-		return BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
 	return 0;
 }
 

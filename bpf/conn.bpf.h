@@ -17,7 +17,8 @@
 #ifndef NW_CONN_BPF_H
 #define NW_CONN_BPF_H
 
-#include "core.bpf.h"
+#include "emit.bpf.h"
+#include "sock.bpf.h"
 
 #define NW_RCV_SHUTDOWN 1
 #define NW_SEND_SHUTDOWN 2
@@ -40,18 +41,6 @@ struct {
 	__type(key, int);
 	__type(value, struct nw_untracked);
 } conn_untracked SEC(".maps");
-
-/*
- * Connections whose socket is gone without a close: the agent's socket walk no longer finds them
- * (both the close and the destruction of the socket were missed). The agent lists them here;
- * the next walk reports their close and forgets them (nw_conn_gc).
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
-	__type(value, __u8);
-} conn_gc SEC(".maps");
 
 /* A connection record built outside the conns map (untracked connections), one per CPU. */
 struct {
@@ -123,7 +112,7 @@ static __always_inline void nw_conn_snapshot(const struct sock *sk, struct nw_co
 	c->update_ns = now;
 	c->bytes_acked = acked;
 	c->bytes_received = received;
-	c->bytes_retrans = bpf_core_field_exists(tp->bytes_retrans) ? tp->bytes_retrans : 0;
+	c->bytes_retrans = nw_bytes_retrans(tp);
 	c->segs_out = tp->segs_out;
 	/*
 	 * Once the connection left ESTABLISHED these keep their last working values: the ACK of a

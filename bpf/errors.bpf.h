@@ -8,7 +8,8 @@
 #ifndef NW_ERRORS_BPF_H
 #define NW_ERRORS_BPF_H
 
-#include "core.bpf.h"
+#include "emit.bpf.h"
+#include "sock.bpf.h"
 
 /* Drop classification (struct nw_benign_drop), written by the agent before load. */
 const volatile struct nw_benign_drop targ_benign[NW_BENIGN_MAX] = {};
@@ -305,8 +306,7 @@ static __always_inline void nw_drop(const struct sk_buff *skb, __u64 location, _
 	bool benign;
 	int parsed;
 
-	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED) &&
-	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED))
+	if (nw_drop_reason_is(reason, SKB_CONSUMED))
 		return;
 	if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6))
 		return;
@@ -322,8 +322,7 @@ static __always_inline void nw_drop(const struct sk_buff *skb, __u64 location, _
 	nw_count(cg, benign ? NW_CNT_DROP_BENIGN : NW_CNT_DROP, reason);
 	parsed = nw_parse_skb_nh(skb, &p);
 	if (targ_csum_at_drop && parsed == 0 && p.proto == IPPROTO_TCP &&
-	    bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TCP_CSUM) &&
-	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_CSUM))
+	    nw_drop_reason_is(reason, SKB_DROP_REASON_TCP_CSUM))
 		nw_bad_csum_event(skb, &p, cookie, cg, sk);
 	if (benign && !targ_benign_events)
 		return;

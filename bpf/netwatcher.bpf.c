@@ -6,17 +6,14 @@
  * fentry and kprobe programs. The agent enables one backing per boundary
  * (bpf_program__set_autoload) after probing what the running kernel allows.
  *
- * Program names are part of the agent's contract (io.netwatcher.probe.Boundary).
+ * Program names are part of the agent's contract (io.netwatcher.probe.Boundary); the twins
+ * for tracepoints whose arguments grew are listed in compat.bpf.h.
  */
-#include "core.bpf.h"
 #include "packet.bpf.h"
 #include "conn.bpf.h"
 #include "errors.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* v6.2+ (fd264ca02094 "bpf: Add a kfunc to type cast from bpf uapi ctx to kernel ctx"). */
-extern void *bpf_cast_to_kern_ctx(void *) __ksym __weak;
 
 /* ==== RX: driver -> stack ================================================= */
 

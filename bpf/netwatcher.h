@@ -126,6 +126,7 @@ enum nw_stat {
 	NW_STAT_RX_PICKED = 9,        /* received packets picked for timing at their first hook */
 	NW_STAT_TX_PICKED = 10,       /* sent segments picked for timing at their first hook */
 	NW_STAT_TX_STALE = 11,        /* device-table slots freed unfinished (dropped, sent elsewhere, segmented) */
+	NW_STAT_COUNTERS_FULL = 12,   /* counters map update failed: an event counted nowhere */
 };
 
 #define NW_STAT_MAX 16                /* entries of the stats array: every enum nw_stat value is below */

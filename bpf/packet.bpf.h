@@ -20,43 +20,193 @@
 #ifndef NW_PACKET_BPF_H
 #define NW_PACKET_BPF_H
 
-#include "core.bpf.h"
+#include "emit.bpf.h"
+#include "hist.bpf.h"
+#include "sample.bpf.h"
+#include "sock.bpf.h"
 
-#define NW_TCP_SKB_CB(skb) ((const struct tcp_skb_cb *)&((skb)->cb[0]))
 #define NW_TCP_FIN 0x01
 #define NW_TCP_SYN 0x02
 
-/* Layer i = s[i+1] - s[i] for i in [from, to) when both are present. */
-static __always_inline void nw_hist_layers(struct nw_hists *h, const __u64 *s, int from, int to)
-{
-	int i;
+/*
+ * RX driver -> stack: the packets picked at the driver boundary, in a table shared by all CPUs
+ * and indexed by a hash of the skb's address (RPS may run the stack on another CPU; GRO merges
+ * most picked segments into another skb, and flushes out of arrival order). The stack boundary
+ * looks at one slot: a packet that was not picked leaves after one load. An unpicked packet
+ * whose skb sits in a slot (a freed picked skb reused) clears it, so a reused address is never
+ * taken for the picked packet; a pick whose skb never reaches the stack is overwritten later.
+ */
+#define NW_RX_PICKS 1024
 
-#pragma unroll
-	for (i = 0; i < NW_MAX_STAMPS - 1; i++) {
-		if (i < from || i >= to)
-			continue;
-		if (s[i] && s[i + 1] && s[i + 1] >= s[i])
-			nw_hist_put(h, i, s[i + 1] - s[i]);
-	}
+struct nw_rx_pick {
+	__u64 skb;
+	__u64 t;
+};
+
+static struct nw_rx_pick nw_rx_picks[NW_RX_PICKS];
+
+/* RX stack -> transport: processed synchronously in one softirq, one packet at a time per CPU. */
+struct nw_rx_cur {
+	__u64 skb;
+	__u64 stamps[NW_RX_TRANSPORT + 1];   /* driver, stack, transport */
+	__u32 seq;
+	__u32 end_seq;
+	__u32 ack;
+	__u32 len;
+	__u32 sampled;
+	__u32 pad;
+};
+
+/* TX device queue -> driver done: per CPU, matched by skb (a qdisc may hold several). */
+#define NW_TX_DEV 16
+
+struct nw_tx_dev {
+	__u64 skb;
+	__u64 stamps[NW_TX_STAMPS];
+	__u64 cookie;
+	__u64 cgroup_id;
+	__u32 seq;
+	__u32 ack;
+	__u32 len;
+	__u32 sampled;
+	__u32 pid;
+	__u32 http_len;
+	struct nw_tuple t;
+	__u8 comm[NW_COMM_LEN];
+	__u8 http[NW_HTTP_LEN];
+};
+
+struct nw_cpu {
+	__u32 pad0;
+	__u32 rx_skip;      /* received packets to let pass before the next one is timed */
+	__u32 tx_skip;      /* sent segments to let pass before the next one is timed */
+	__u32 tx_used;      /* slots of tx[] holding a segment */
+	__u64 addr;         /* scratch: a pointer stored here reads back as a number the verifier lets us hash */
+	struct nw_rx_cur cur;
+	struct nw_tx_dev tx[NW_TX_DEV];
+	__u32 tx_next;      /* next slot to fill, round robin */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nw_cpu);
+} cpu_state SEC(".maps");
+
+/* Segments queued on a socket and not yet read (socket layer timing). */
+struct nw_rx_pending {
+	__u64 stamps[NW_RX_QUEUED + 1];   /* driver, stack, transport, queued */
+	__u32 seq;
+	__u32 end_seq;
+	__u32 ack;
+	__u32 len;
+	__u32 sampled;
+	__u32 pad;
+};
+
+struct nw_rx_fifo {
+	__u32 head;    /* next entry to finish (free-running, mod NW_RX_FIFO) */
+	__u32 tail;    /* next entry to fill (free-running); tail - head entries in use */
+	struct nw_rx_pending e[NW_RX_FIFO];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nw_rx_fifo);
+} rx_fifo SEC(".maps");
+
+/* --http: the start of the last sampled received segment that looked like HTTP/1. */
+struct nw_rx_http {
+	__u32 end_seq;
+	__u32 len;
+	__u8 data[NW_HTTP_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nw_rx_http);
+} rx_http SEC(".maps");
+
+/*
+ * TX send -> device: picked segments the application started on a socket, in sequence order.
+ * An entry covers its segment's bytes, [seq, end); first transmissions leave in order,
+ * so the device boundary pops entries it has passed and times every piece of the one it is in
+ * (a segment split for the congestion window leaves in pieces), once: bytes below `sent` are
+ * retransmissions. A full FIFO takes no new entry (the oldest leave first; counted as untracked).
+ * 32 entries cover a send buffer of 32 full-size GSO segments with every segment timed.
+ */
+#define NW_TX_FIFO 32
+
+struct nw_tx_pending {
+	__u64 t_send;
+	__u32 seq;          /* first byte of the segment */
+	__u32 end;          /* where the next segment starts (open while this one is the last) */
+	__u32 sent;         /* first transmissions reached this byte */
+	__u32 sampled;
+};
+
+struct nw_tx_fifo {
+	__u32 head;
+	__u32 tail;
+	struct nw_tx_pending e[NW_TX_FIFO];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nw_tx_fifo);
+} tx_fifo SEC(".maps");
+
+/* --http: the start of the last sampled segment sent that looked like HTTP/1. */
+struct nw_tx_http {
+	__u32 seq;
+	__u32 len;
+	__u8 data[NW_HTTP_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nw_tx_http);
+} tx_http SEC(".maps");
+
+static __always_inline struct nw_cpu *nw_cpu(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_state, &zero);
 }
 
-/* First present boundary to last present boundary among s[0..n). */
-static __always_inline void nw_hist_total(struct nw_hists *h, const __u64 *s, int n)
+/* The slot of nw_rx_picks for an skb: a hash of its address. */
+static __always_inline __u64 nw_rx_pick_slot(struct nw_cpu *c, const struct sk_buff *skb)
 {
-	__u64 first = 0, last = 0;
-	int i;
+	__u64 a;
 
-#pragma unroll
-	for (i = 0; i < NW_MAX_STAMPS; i++) {
-		if (i >= n)
-			break;
-		if (!first)
-			first = s[i];
-		if (s[i])
-			last = s[i];
-	}
-	if (first && last > first)
-		nw_hist_put(h, NW_LAYER_TOTAL, last - first);
+	*(volatile __u64 *)&c->addr = (__u64)skb;
+	a = *(volatile __u64 *)&c->addr;
+	return NW_IDX((a >> 8) ^ (a >> 18), NW_RX_PICKS);
+}
+
+#define NW_WORD(a, b, c, d) ((__u32)(a) | ((__u32)(b) << 8) | ((__u32)(c) << 16) | ((__u32)(d) << 24))
+
+/* Do these bytes start an HTTP/1 request or response? */
+static __always_inline bool nw_is_http(const __u8 *b)
+{
+	__u32 w = NW_WORD(b[0], b[1], b[2], b[3]);
+
+	return w == NW_WORD('G', 'E', 'T', ' ') || w == NW_WORD('P', 'O', 'S', 'T') ||
+	       w == NW_WORD('P', 'U', 'T', ' ') || w == NW_WORD('H', 'E', 'A', 'D') ||
+	       w == NW_WORD('D', 'E', 'L', 'E') || w == NW_WORD('P', 'A', 'T', 'C') ||
+	       w == NW_WORD('O', 'P', 'T', 'I') || w == NW_WORD('C', 'O', 'N', 'N') ||
+	       w == NW_WORD('T', 'R', 'A', 'C') || w == NW_WORD('H', 'T', 'T', 'P');
 }
 
 /* --- RX ------------------------------------------------------------------ */
@@ -370,30 +520,19 @@ static __always_inline void nw_rx_read(const struct sock *sk, struct nw_rx_fifo 
 
 /*
  * Peek at the application's next bytes in a sendmsg (for --http): user memory behind the
- * msghdr's iov_iter (ITER_UBUF or ITER_IOVEC; kernels with iov_iter.ubuf, v6.4+).
+ * msghdr's iov_iter (nw_iter_user_base: ITER_UBUF or ITER_IOVEC).
  */
 static __always_inline __u32 nw_msg_peek(const struct msghdr *msg, __u8 *buf)
 {
 	const struct iov_iter *it = &msg->msg_iter;
-	const __u8 *base;
+	const __u8 *base = nw_iter_user_base(it);
 	__u64 off, count;
-	__u8 type;
 	__u32 len;
 
-	if (!bpf_core_field_exists(it->ubuf) || !bpf_core_field_exists(it->__iov))
+	if (!base)
 		return 0;
-	type = BPF_CORE_READ(it, iter_type);
 	off = BPF_CORE_READ(it, iov_offset);
 	count = BPF_CORE_READ(it, count);
-	if (type == bpf_core_enum_value(enum iter_type, ITER_UBUF)) {
-		base = BPF_CORE_READ(it, ubuf);
-	} else if (type == bpf_core_enum_value(enum iter_type, ITER_IOVEC)) {
-		const struct iovec *iov = BPF_CORE_READ(it, __iov);
-
-		base = BPF_CORE_READ(iov, iov_base);
-	} else {
-		return 0;
-	}
 	len = count < NW_HTTP_LEN ? count : NW_HTTP_LEN;
 	if (len < 4 || len > NW_HTTP_LEN)
 		return 0;

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code counters} map: per-CPU event counts per cgroup, kind and detail (key struct
@@ -33,6 +34,11 @@ public final class CounterMap implements MapView {
     @Override
     public int capacity() {
         return map.maxEntries();
+    }
+
+    @Override
+    public Optional<KernelStat> fullStat() {
+        return Optional.of(KernelStat.COUNTERS_FULL);
     }
 
     /** Every counter, summed over CPUs (a kind this agent does not know is left out). */

@@ -26,7 +26,9 @@ public enum KernelStat {
     /** Sent segments picked for timing at their first hook. */
     TX_PICKED("NW_STAT_TX_PICKED", 10),
     /** Device-table slots freed unfinished (dropped, sent by another CPU, segmented). */
-    TX_STALE("NW_STAT_TX_STALE", 11);
+    TX_STALE("NW_STAT_TX_STALE", 11),
+    /** A counter did not fit in the counters map: an event counted nowhere. */
+    COUNTERS_FULL("NW_STAT_COUNTERS_FULL", 12);
 
     private final String cName;
     private final int value;

@@ -1,9 +1,15 @@
 package io.netwatcher.agent;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netwatcher.bpf.BpfException;
+import io.netwatcher.bpf.BpfMap;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.Role;
 import io.netwatcher.kernel.ConnectionMap;
 import io.netwatcher.kernel.CounterKind;
+import io.netwatcher.kernel.CounterMap;
 import io.netwatcher.kernel.KernelStat;
 import io.netwatcher.kernel.Layouts;
 import io.netwatcher.netns.Netns;
@@ -30,9 +36,6 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 
 /**
  * Connection accounting under pressure: a connection map far smaller than the connections open,
@@ -103,6 +106,57 @@ class ConnectionAccountingIT {
                         "one close per connection");
                 assertTrue(closes.stream().allMatch(c -> c.durationMs() >= 0 && c.stats().established()),
                         "every close has its duration");
+            } finally {
+                server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
+     * A counter that does not fit in a full counters map is counted as a statistic (exported as
+     * netwatcher_map_full_total{map="counters"}), not lost silently. The map is filled with keys of
+     * cgroups no real cgroup has; then a connection from a cgroup of its own needs new keys.
+     */
+    @Test
+    void aFullCounterMapIsCounted() throws Exception {
+        int port = 24622;
+        try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups();
+             AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
+            BpfMap counters = h.agent().probes().object().map(CounterMap.NAME);
+            byte[] zero = new byte[counters.lookupSize()];
+            int filled = 0;
+            for (int i = 0; i < counters.maxEntries(); i++) {
+                ByteBuffer k = ByteBuffer.allocate(Layouts.CounterKey.SIZE).order(ByteOrder.nativeOrder());
+                k.putLong(Layouts.CounterKey.CGROUP_ID, 0x7e57_0000_0000L + i)
+                        .putShort(Layouts.CounterKey.KIND, (short) CounterKind.DROP.value());
+                try {
+                    counters.update(k.array(), zero, 1); // only new keys: stops where the map is full
+                    filled++;
+                } catch (BpfException e) {
+                    break;
+                }
+            }
+            assertTrue(filled > 0 && counters.countEntries() == counters.maxEntries(),
+                    "the map is full: " + counters.countEntries() + " of " + counters.maxEntries());
+            Path group = cg.create("netwatcher-it/counters-full-" + UUID.randomUUID().toString().substring(0, 8));
+            long id = Cgroups.id(group);
+            long before = stat(h, KernelStat.COUNTERS_FULL);
+            Process server = Cgroups.startIn(group, net.a().name(),
+                    TcpPeer.command("serve", net.a().ipv4(), "" + port).toArray(String[]::new));
+            try {
+                assertEquals("listening", reader(server).readLine());
+                Process client = Cgroups.startIn(group, net.b().name(),
+                        TcpPeer.command("send", net.a().ipv4(), "" + port, "1000", "1", "0").toArray(String[]::new));
+                assertTrue(client.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(0, client.exitValue());
+                h.awaitConn(ConnEvent.Kind.CLOSE, c -> c.cgroupId() == id, Duration.ofSeconds(10),
+                        "the connection's close");
+                awaitTrue(() -> stat(h, KernelStat.COUNTERS_FULL) - before >= 2, 10,
+                        () -> "counters refused: " + (stat(h, KernelStat.COUNTERS_FULL) - before));
+                assertEquals(perRole(0), counts(h, id, CounterKind.CONN_OPEN), "its opens found no room");
+                h.agent().pollNow();
+                assertTrue(h.agent().stats().kernelStat(KernelStat.COUNTERS_FULL) >= 2, "in the agent's statistics");
+                assertTrue(h.agent().stats().summary().contains("counter map full"), h.agent().stats().summary());
             } finally {
                 server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }

@@ -1,5 +1,9 @@
 package io.netwatcher.agent;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.netwatcher.btf.Btf;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.ErrorEvent;
@@ -28,10 +32,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 
 /**
  * Drops that are not losses (ping replies, purged buffers, zero-window probes) are counted apart

@@ -1,5 +1,8 @@
 package io.netwatcher.agent;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.netwatcher.cost.CostConfig;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.PacketEvent;
@@ -19,9 +22,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 
 /**
  * Packet timing picked in the kernel at each packet's first hook: a fixed 1-in-N times about one

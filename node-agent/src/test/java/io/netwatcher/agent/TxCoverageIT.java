@@ -1,5 +1,8 @@
 package io.netwatcher.agent;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.kernel.KernelStat;
@@ -26,9 +29,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 
 /**
  * Bulk GSO traffic with every packet timed: one TX packet event per data segment the device

@@ -7,7 +7,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class LayerHistogramTest {
-    /** bpf/core.bpf.h nw_log2, transcribed: the slot the kernel side puts a value in. */
+    /** bpf/hist.bpf.h nw_log2, transcribed: the slot the kernel side puts a value in. */
     static int bpfSlot(long v) {
         long r = (Long.compareUnsigned(v, 0xFFFFFFFFL) > 0 ? 1 : 0) << 5;
         v >>>= r;
