@@ -249,7 +249,7 @@ public final class Main {
         }
         s.step("final export", 6000, () -> export.close(5000));
         export.releaseKernel(); // an export that did not finish must not read the maps of closed probes
-        boolean detached = s.step("probe detach", 5000, agent::close);
+        boolean detached = s.step("probe detach", 5000, agent::close) && agent.detached();
         if (kube != null) {
             s.step("kubernetes client", 2000, kube::close);
         }
