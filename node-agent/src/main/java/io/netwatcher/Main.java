@@ -237,7 +237,7 @@ public final class Main {
         Shutdown s = new Shutdown(SHUTDOWN_BUDGET_MS);
         if (started) {
             s.step("last map read", 2000, () -> {
-                agent.pollNow();
+                agent.finalPoll();
                 log.info("netwatcher stopping: {}", agent.stats().summary());
                 if (config.bpfStats()) {
                     printRunStats(agent.probes().runStats(), err);

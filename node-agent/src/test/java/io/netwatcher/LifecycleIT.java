@@ -234,6 +234,49 @@ class LifecycleIT {
     }
 
     @Test
+    void theLastIntervalIsReadWhenTheAgentStops() throws Exception {
+        Path out = temp(".jsonl");
+        Path err = temp(".err");
+        // An interval far longer than the run: only the final read at the stop can report anything.
+        Process agent = launch(out, err, List.of(), "--standalone", "--metrics-port", "0", "--interval", "120",
+                "--sample", "0");
+        awaitRunning(agent, err);
+        long sent = 300_000;
+        try (ServerSocket server = new ServerSocket()) {
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+            try (Socket client = new Socket("127.0.0.1", server.getLocalPort()); Socket accepted = server.accept()) {
+                TcpExchange.writeBytes(client.getOutputStream(), sent);
+                TcpExchange.readExactly(accepted.getInputStream(), sent);
+                Thread.sleep(300); // acknowledged
+                String src = "127.0.0.1:" + client.getLocalPort();
+                signalAndWait(agent, "TERM"); // the connection is still open
+                assertEquals(0, agent.exitValue(), Files.readString(err));
+                List<JsonNode> flows = new ArrayList<>();
+                List<JsonNode> updates = new ArrayList<>();
+                for (String line : Files.readAllLines(out)) {
+                    JsonNode e = JSON.readTree(line);
+                    if (src.equals(e.path("src").asText())) {
+                        if (e.path("type").asText().equals("flow")) {
+                            flows.add(e);
+                        } else if (e.path("type").asText().equals("connection")
+                                && e.path("event").asText().equals("update")) {
+                            updates.add(e);
+                        }
+                    }
+                }
+                String log = Files.readString(err);
+                assertFalse(flows.isEmpty(), "a flow event for " + src + " from the last read: " + log);
+                JsonNode last = flows.get(flows.size() - 1);
+                assertEquals(sent, last.path("tx_total").asLong(), "its bytes: " + last);
+                assertEquals(sent, flows.stream().mapToLong(f -> f.path("tx_bytes").asLong()).sum(), flows.toString());
+                assertFalse(updates.isEmpty(), "and its connection update");
+                assertEquals(sent, updates.get(updates.size() - 1).path("bytes_sent").asLong());
+                assertTrue(log.contains("netwatcher stopping: records read"), log);
+            }
+        }
+    }
+
+    @Test
     void halfSentRequestsCannotStallTheProbes() throws Exception {
         int metricsPort = Ports.free();
         Path out = temp(".jsonl");

@@ -262,6 +262,19 @@ public final class Agent implements AutoCloseable {
         poll();
     }
 
+    /**
+     * The last read of the maps when the agent stops: after {@link #stop()} (which ends the
+     * periodic reads), before {@link #close()}. Reports the last interval's connection updates,
+     * flows and latency summaries and brings the kernel statistics up to date. Does nothing once
+     * closing.
+     */
+    public void finalPoll() {
+        if (closing || poller == null) {
+            return;
+        }
+        poll();
+    }
+
     private void poll() {
         poller.poll(clock.nowMonoNs());
         stats.kernel = KernelMaps.stats(probes.map("stats"));
