@@ -254,6 +254,7 @@ public final class Main {
             s.step("kubernetes client", 2000, kube::close);
         }
         s.step("event output flush", 1000, sink::flush);
+        Logging.flushHeldBack(); // counts of repeated warnings not written yet
         log.info("netwatcher stopped: {}{}", detached ? "probes detached" : "probes detach as the process exits",
                 s.skipped() == 0 ? "" : " (" + s.skipped() + " shutdown steps skipped)");
     }
