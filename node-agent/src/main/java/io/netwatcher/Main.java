@@ -211,7 +211,7 @@ public final class Main {
         } catch (Exception e) {
             String why = firstLine(e.getMessage() == null ? e.toString() : e.getMessage());
             err.println("netwatcher: cannot start: " + why
-                    + Capabilities.advice(why, Capabilities.effective(Path.of("/proc/self/status"))));
+                    + Capabilities.advice(e, Capabilities.effective(Path.of("/proc/self/status"))));
             log.debug("start failure", e);
             result = EXIT_START;
         }
