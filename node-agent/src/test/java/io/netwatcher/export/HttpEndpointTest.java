@@ -261,6 +261,43 @@ class HttpEndpointTest {
     }
 
     @Test
+    void closingEndsEveryConnectionAndFreesThePort() throws Exception {
+        start(NioHttpServer.Limits.DEFAULT, bigRegistry());
+        List<Socket> waiting = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            waiting.add(halfSent());
+        }
+        Socket stuck = stuckScraper("127.0.0.2");
+        Thread.sleep(300);
+        int port = endpoint.port();
+        long t0 = System.nanoTime();
+        endpoint.close();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        endpoint = null;
+        assertTrue(ms < 2000, "closed in " + ms + " ms");
+        waiting.add(stuck);
+        for (Socket s : waiting) {
+            s.setSoTimeout(2000);
+            try {
+                InputStream in = s.getInputStream();
+                while (in.read(new byte[65536]) >= 0) {
+                    // what was buffered, then the end
+                }
+            } catch (SocketTimeoutException e) {
+                throw new AssertionError("a connection was left open by close()", e);
+            } catch (IOException e) {
+                // reset: closed as well
+            }
+        }
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            throw new AssertionError("still accepting after close()");
+        } catch (IOException e) {
+            // refused: the port is free
+        }
+    }
+
+    @Test
     void theHeadEndIsFoundWhereverTheReadsSplitIt() {
         byte[] head = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         for (int split = 0; split <= head.length; split++) {
