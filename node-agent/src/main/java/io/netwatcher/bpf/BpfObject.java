@@ -226,11 +226,12 @@ public final class BpfObject implements AutoCloseable {
     }
 
     /**
-     * Runs {@code fn} while the object cannot be freed (e.g. reading the fdinfo of its programs'
-     * fds); throws {@link BpfClosedException} once it is closed.
+     * Runs {@code fn}, a use of the object described by {@code what}, while the object cannot be
+     * freed (e.g. reading the fdinfo of its programs' fds); throws {@link BpfClosedException} once
+     * it is closed.
      */
-    public <T> T guarded(Supplier<T> fn) {
-        return guard.call("object", fn);
+    public <T> T guarded(String what, Supplier<T> fn) {
+        return guard.call(what, fn);
     }
 
     private void ensureNotLoaded() {

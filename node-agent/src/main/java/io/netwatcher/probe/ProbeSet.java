@@ -260,7 +260,7 @@ public final class ProbeSet implements AutoCloseable {
      * Throws {@link BpfClosedException} once the probes are closed.
      */
     public Map<String, RunStats> runStats() {
-        return object.guarded(() -> { // the fds stay the programs' while fdinfo is read
+        return object.guarded("program run statistics", () -> { // the fds stay the programs' while fdinfo is read
             Map<String, RunStats> out = new LinkedHashMap<>();
             for (BpfProgram p : object.programs().values()) {
                 if (!p.autoload()) {
