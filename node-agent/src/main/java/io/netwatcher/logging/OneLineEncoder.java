@@ -146,7 +146,8 @@ public final class OneLineEncoder extends EncoderBase<ILoggingEvent> {
             sb.append(')');
         }
         if (verdict != null && verdict.held() > 0) {
-            sb.append(" [").append(verdict.held()).append(verdict.held() == 1 ? " similar message" : " similar messages")
+            sb.append(" [").append(verdict.held())
+                    .append(verdict.held() == 1 ? " similar message" : " similar messages")
                     .append(" suppressed in the last ").append(RepeatLimiter.span(verdict.spanNs())).append(']');
         }
         return sb.append('\n').toString();

@@ -111,22 +111,29 @@ class OneLineEncoderTest {
     void messagesThatDifferInNamesAddressesAndIdsAreOneProblem() {
         List<String> same = List.of(
                 "cannot refresh connections in /proc/4711/ns/net: setns failed",
-                "pod shop/checkout-7c9f8d6b5-x2k4p: no container 3f2a9c0d1e7b44aa90c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3",
+                "pod shop/checkout-7c9f8d6b5-x2k4p: no container"
+                        + " 3f2a9c0d1e7b44aa90c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3",
                 "peer 2001:db8::1 unreachable", "peer fe80::a:b unreachable", "peer [2001:db8::17]:443 unreachable",
-                "pod uid 0b5c1a2e-3d4f-4a6b-8c9d-0e1f2a3b4c5d gone", "pod nginx-bcdfg restarted", "cookie 0x7eed00001 reused");
+                "pod uid 0b5c1a2e-3d4f-4a6b-8c9d-0e1f2a3b4c5d gone", "pod nginx-bcdfg restarted",
+                "cookie 0x7eed00001 reused");
         List<String> similar = List.of(
                 "cannot refresh connections in /proc/99/ns/net: setns failed",
-                "pod shop/frontend-5d8c7b9f4-q2w7z: no container 9a8b7c6d5e4f30211a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7081",
+                "pod shop/frontend-5d8c7b9f4-q2w7z: no container"
+                        + " 9a8b7c6d5e4f30211a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7081",
                 "peer 2001:db8:1:2::ff unreachable", "peer ::1 unreachable", "peer [fe80::1]:8080 unreachable",
-                "pod uid ffffffff-0000-4000-8000-123456789abc gone", "pod nginx-qwrtz restarted", "cookie 0x1 reused");
+                "pod uid ffffffff-0000-4000-8000-123456789abc gone", "pod nginx-qwrtz restarted",
+                "cookie 0x1 reused");
         for (int i = 0; i < same.size(); i++) {
             assertEquals(RepeatLimiter.key("WARN", "l", same.get(i)), RepeatLimiter.key("WARN", "l", similar.get(i)),
                     same.get(i) + " / " + similar.get(i));
         }
-        assertEquals(2, same.stream().map(m -> RepeatLimiter.key("WARN", "l", m)).filter(k -> k.contains("peer # unreachable")).count());
+        assertEquals(2, same.stream().map(m -> RepeatLimiter.key("WARN", "l", m))
+                .filter(k -> k.contains("peer # unreachable")).count());
         List<String> different = List.of("probe tp_tcp_probe failed", "probe tp_tcp_retransmit_skb failed",
-                "ring buffer full", "ring-buffer reader stuck", "watch node-pods disconnected", "watch services disconnected");
-        assertEquals(different.size(), different.stream().map(m -> RepeatLimiter.key("WARN", "l", m)).distinct().count(),
+                "ring buffer full", "ring-buffer reader stuck", "watch node-pods disconnected",
+                "watch services disconnected");
+        assertEquals(different.size(),
+                different.stream().map(m -> RepeatLimiter.key("WARN", "l", m)).distinct().count(),
                 "words without digits stay apart");
         assertTrue(encoder.format(event("k", Level.WARN, "pod {} gone", null, "api-7d9f8-abcde")) != null);
         assertNull(encoder.format(event("k", Level.WARN, "pod {} gone", null, "db-0")), "another pod, the same problem");
