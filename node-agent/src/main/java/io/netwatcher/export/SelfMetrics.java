@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.netwatcher.agent.Agent;
 import io.netwatcher.agent.AgentStats;
 import io.netwatcher.agent.KernelMaps;
+import io.netwatcher.bpf.BpfClosedException;
 import io.netwatcher.bpf.BpfMap;
 import io.netwatcher.cost.ProbeBudget;
 import io.netwatcher.kube.KubeContext;
@@ -86,9 +87,10 @@ public final class SelfMetrics implements AutoCloseable {
         counter(r, "netwatcher.listener.errors", "Events an output failed on", stats, s -> s.listenerErrors());
         for (String name : HASH_MAPS) {
             BpfMap m = probes.map(name);
-            Gauge.builder("netwatcher.map.entries", m, BpfMap::countEntries)
+            Gauge.builder("netwatcher.map.entries", m, SelfMetrics::entries)
                     .description("Entries in a BPF hash map now").tag("map", name).register(r);
-            Gauge.builder("netwatcher.map.capacity", m, BpfMap::maxEntries)
+            int capacity = m.maxEntries(); // fixed once loaded
+            Gauge.builder("netwatcher.map.capacity", m, x -> capacity)
                     .description("Maximum entries of a BPF hash map").tag("map", name).register(r);
         }
         RunStatsCache runs = new RunStatsCache(probes);
@@ -176,11 +178,23 @@ public final class SelfMetrics implements AutoCloseable {
                 .description("1 when every Kubernetes watch is synced").register(r);
     }
 
+    /** Entries in a map now; NaN once the probes are closed (a scrape during shutdown). */
+    static double entries(BpfMap m) {
+        try {
+            return m.countEntries();
+        } catch (BpfClosedException e) {
+            return Double.NaN;
+        }
+    }
+
     private static <T> void counter(MeterRegistry r, String name, String description, T obj, ToDoubleFunction<T> f) {
         FunctionCounter.builder(name, obj, f).description(description).register(r);
     }
 
-    /** fdinfo read at most once a second for all programs, not once per program and scrape. */
+    /**
+     * fdinfo read at most once a second for all programs, not once per program and scrape; the
+     * last values once the probes are closed (counters do not go back).
+     */
     private static final class RunStatsCache {
         private final ProbeSet probes;
         private Map<String, ProbeSet.RunStats> last = Map.of();
@@ -193,7 +207,11 @@ public final class SelfMetrics implements AutoCloseable {
         synchronized ProbeSet.RunStats get(String program) {
             long now = System.nanoTime();
             if (now - readAt > 1_000_000_000L || last.isEmpty()) {
-                last = probes.runStats();
+                try {
+                    last = probes.runStats();
+                } catch (BpfClosedException e) {
+                    // shutting down: keep the last values
+                }
                 readAt = now;
             }
             return last.getOrDefault(program, new ProbeSet.RunStats(0, 0));
