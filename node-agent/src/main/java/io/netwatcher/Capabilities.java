@@ -1,14 +1,18 @@
 package io.netwatcher;
 
+import io.netwatcher.bpf.BpfException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The capabilities the agent needs to start, and which of them this process lacks (from the
- * effective set in /proc/self/status), to turn libbpf's bare EPERM into advice.
+ * effective set in /proc/self/status), to turn libbpf's bare EPERM into advice, and to tell a
+ * verifier rejection (EACCES with a verifier log, also for root) from a missing privilege.
  */
 final class Capabilities {
     static final int CAP_NET_ADMIN = 12;
@@ -59,24 +63,89 @@ final class Capabilities {
         return (set & (1L << cap)) != 0;
     }
 
+    static final int EPERM = 1;
+    static final int EACCES = 13;
+    private static final Pattern ERRNO = Pattern.compile("\\(errno (\\d+)\\)");
+    private static final Pattern VERIFIER = Pattern.compile("verifier log of (\\S+):");
+
     /**
-     * Advice to add to a start failure that says "Operation not permitted" (EPERM), or "" for any
-     * other failure.
+     * Advice to add to a start failure: which privileges are missing when the kernel refused an
+     * operation for lack of them (EPERM; EACCES only while this process lacks capabilities), or
+     * that the verifier rejected a program (EACCES or EINVAL with a verifier log: not a privilege
+     * problem, also for root); "" for any other failure.
      */
-    static String advice(String failure, long effective) {
-        if (failure == null || !failure.contains("Operation not permitted") && !failure.contains("Permission denied")) {
-            return "";
-        }
+    static String advice(Throwable failure, long effective) {
+        int errno = errno(failure);
+        String program = verifierRejected(failure);
+        List<String> missing = effective < 0 ? null : missing(effective);
         String needs = "the agent needs root, or CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_ADMIN"
                 + " (and CAP_SYS_RESOURCE on kernels before 5.11; docs/install.md)";
-        if (effective < 0) {
-            return "; " + needs;
+        if (program != null && errno != EPERM) {
+            String rejected = "; the kernel's verifier rejected program " + program + " (its log is written with"
+                    + " NETWATCHER_LOG_LEVEL=DEBUG)";
+            if (missing != null && !missing.isEmpty()) {
+                return rejected + "; this process also lacks " + String.join(", ", missing)
+                        + ", without which the verifier applies the stricter unprivileged rules: " + needs;
+            }
+            return rejected + ": not a missing privilege; please report it with the kernel version (uname -r)";
         }
-        List<String> missing = missing(effective);
-        if (missing.isEmpty()) {
-            return "; " + needs + ", which this process has: a seccomp profile, an LSM or kernel lockdown may refuse"
-                    + " bpf()";
+        if (errno == EPERM) {
+            if (missing == null) {
+                return "; " + needs;
+            }
+            if (missing.isEmpty()) {
+                return "; " + needs + ", which this process has: a seccomp profile, an LSM or kernel lockdown may"
+                        + " refuse bpf()";
+            }
+            return "; " + needs + ": this process lacks " + String.join(", ", missing);
         }
-        return "; " + needs + ": this process lacks " + String.join(", ", missing);
+        if (errno == EACCES) {
+            if (missing == null) {
+                return "; if the agent does not run as root: " + needs;
+            }
+            if (!missing.isEmpty()) {
+                return "; " + needs + ": this process lacks " + String.join(", ", missing);
+            }
+            return "; this process has the capabilities the agent needs: an LSM (SELinux, AppArmor) or file"
+                    + " permissions refused it";
+        }
+        return "";
+    }
+
+    /** The errno of the failure or its causes ({@code (errno N)} or the text of EPERM/EACCES), or 0. */
+    static int errno(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof BpfException b) {
+                return b.errno();
+            }
+            String m = t.getMessage();
+            if (m == null) {
+                continue;
+            }
+            Matcher e = ERRNO.matcher(m);
+            if (e.find()) {
+                return Integer.parseInt(e.group(1));
+            }
+            if (m.contains("Operation not permitted")) {
+                return EPERM;
+            }
+            if (m.contains("Permission denied")) {
+                return EACCES;
+            }
+        }
+        return 0;
+    }
+
+    /** The program whose verifier log explains the failure, or null. */
+    private static String verifierRejected(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null) {
+                Matcher m = VERIFIER.matcher(t.getMessage());
+                if (m.find()) {
+                    return m.group(1);
+                }
+            }
+        }
+        return null;
     }
 }

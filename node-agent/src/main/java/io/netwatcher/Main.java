@@ -209,7 +209,7 @@ public final class Main {
         } catch (Exception e) {
             String why = firstLine(e.getMessage() == null ? e.toString() : e.getMessage());
             err.println("netwatcher: cannot start: " + why
-                    + Capabilities.advice(why, Capabilities.effective(Path.of("/proc/self/status"))));
+                    + Capabilities.advice(e, Capabilities.effective(Path.of("/proc/self/status"))));
             log.debug("start failure", e);
             result = EXIT_START;
         }
@@ -235,7 +235,7 @@ public final class Main {
         Shutdown s = new Shutdown(SHUTDOWN_BUDGET_MS);
         if (started) {
             s.step("last map read", 2000, () -> {
-                agent.pollNow();
+                agent.finalPoll();
                 log.info("netwatcher stopping: {}", agent.stats().summary());
                 if (config.bpfStats()) {
                     printRunStats(agent.probes().runStats(), err);
@@ -247,11 +247,12 @@ public final class Main {
         }
         s.step("final export", 6000, () -> export.close(5000));
         export.releaseKernel(); // an export that did not finish must not read the maps of closed probes
-        boolean detached = s.step("probe detach", 5000, agent::close);
+        boolean detached = s.step("probe detach", 5000, agent::close) && agent.detached();
         if (kube != null) {
             s.step("kubernetes client", 2000, kube::close);
         }
         s.step("event output flush", 1000, sink::flush);
+        Logging.flushHeldBack(); // counts of repeated warnings not written yet
         log.info("netwatcher stopped: {}{}", detached ? "probes detached" : "probes detach as the process exits",
                 s.skipped() == 0 ? "" : " (" + s.skipped() + " shutdown steps skipped)");
     }

@@ -1,5 +1,6 @@
 package io.netwatcher.agent;
 
+import io.netwatcher.bpf.BpfClosedException;
 import io.netwatcher.bpf.BpfObject;
 import io.netwatcher.bpf.Libc;
 import io.netwatcher.cost.CostConfig;
@@ -39,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    /** The longest {@link #close()} waits for the threads that use the probes before freeing them. */
+    static final long CLOSE_BOUND_MS = 4000;
 
     private final ProbeConfig probeConfig;
     private final CostConfig costConfig;
@@ -60,6 +63,9 @@ public final class Agent implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private volatile boolean running;
     private volatile IdentityResolver identity = IdentityResolver.standalone(null);
+    /** Set when {@link #close()} begins: no more map reads are started. */
+    private volatile boolean closing;
+    private volatile boolean detached;
     private long lastLost;
     private long lastDecodeErrorLog;
 
@@ -260,6 +266,8 @@ public final class Agent implements AutoCloseable {
     private void pollSafely() {
         try {
             pollNow();
+        } catch (BpfClosedException e) {
+            LOG.debug("map read after the probes closed: {}", e.getMessage());
         } catch (RuntimeException e) {
             LOG.error("periodic map read failed", e);
         }
@@ -270,6 +278,23 @@ public final class Agent implements AutoCloseable {
         if (!running) {
             return;
         }
+        poll();
+    }
+
+    /**
+     * The last read of the maps when the agent stops: after {@link #stop()} (which ends the
+     * periodic reads), before {@link #close()}. Reports the last interval's connection updates,
+     * flows and latency summaries and brings the kernel statistics up to date. Does nothing once
+     * closing.
+     */
+    public void finalPoll() {
+        if (closing || poller == null) {
+            return;
+        }
+        poll();
+    }
+
+    private void poll() {
         poller.poll(clock.nowMonoNs());
         stats.kernel = probes.maps().stats().read();
         long lost = stats.ringBufferLost();
@@ -325,20 +350,35 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** Stops reading, drains what the kernel already wrote, detaches every probe. */
+    /**
+     * Stops reading and polling, waits for the threads that use the probes (the poll, the CPU
+     * budget, the ring-buffer reader; within {@value #CLOSE_BOUND_MS} ms in all), then detaches
+     * and frees every probe. A map read still running then (or started later, e.g. by a scrape)
+     * keeps the probes until it returns, within the same bound, or fails with
+     * {@link BpfClosedException}: it never touches freed memory.
+     */
     @Override
     public synchronized void close() {
+        closing = true;
         running = false;
         stopped.countDown();
+        long deadline = System.nanoTime() + CLOSE_BOUND_MS * 1_000_000L;
         if (scheduler != null) {
             scheduler.shutdownNow();
+            try {
+                if (!scheduler.awaitTermination(Math.min(1000, left(deadline)), TimeUnit.MILLISECONDS)) {
+                    LOG.warn("the map poll did not end within 1 s of the stop");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (budget != null) {
             budget.close();
         }
         if (reader != null) {
             try {
-                reader.join(2000);
+                reader.join(Math.max(1, Math.min(2000, left(deadline))));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -360,9 +400,24 @@ public final class Agent implements AutoCloseable {
             refresher.close();
             refresher = null;
         }
-        if (probes != null) {
-            probes.close();
-            probes = null;
+        if (probes != null && !detached) {
+            detached = probes.close(Math.max(200, left(deadline)));
+            if (!detached) {
+                LOG.warn("the probes were still in use {} ms after the stop; they are detached when the process"
+                        + " exits", CLOSE_BOUND_MS);
+            }
+            // kept: a late user gets BpfClosedException, not a NullPointerException
+        } else {
+            detached = true; // nothing attached
         }
+    }
+
+    private static long left(long deadlineNs) {
+        return Math.max(0, (deadlineNs - System.nanoTime()) / 1_000_000);
+    }
+
+    /** True once {@link #close()} detached and freed the probes. */
+    public boolean detached() {
+        return detached;
     }
 }

@@ -7,11 +7,13 @@ import com.sun.jna.Pointer;
 /** An attachment of a program ({@code bpf_link}); closing it detaches the program. */
 public final class BpfLink implements AutoCloseable {
     private final String program;
+    private final ObjectGuard guard;
     private Pointer link;
 
-    BpfLink(String program, Pointer link) {
+    BpfLink(String program, Pointer link, ObjectGuard guard) {
         this.program = program;
         this.link = link;
+        this.guard = guard;
     }
 
     public String program() {
@@ -22,7 +24,16 @@ public final class BpfLink implements AutoCloseable {
      * Runs an iterator link once: creates an iterator fd and reads it to the end, which makes the
      * kernel call the program for every object (e.g. every TCP socket).
      */
-    public synchronized void runIterator() {
+    public void runIterator() {
+        guard.enter("iterator " + program);
+        try {
+            iterate();
+        } finally {
+            guard.exit();
+        }
+    }
+
+    private synchronized void iterate() {
         if (link == null) {
             throw new IllegalStateException(program + " is detached");
         }

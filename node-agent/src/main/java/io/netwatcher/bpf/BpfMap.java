@@ -8,7 +8,8 @@ import java.util.function.Consumer;
 
 /**
  * One map of a {@link BpfObject}. Lookups of per-CPU maps return one value per possible CPU,
- * each padded to 8 bytes ({@link #valueStride()}); {@link PerCpu} sums them.
+ * each padded to 8 bytes ({@link #valueStride()}); {@link PerCpu} sums them. Once the object is
+ * closed every method but {@link #name()} throws {@link BpfClosedException}.
  */
 public final class BpfMap {
     /** Map types this agent uses (enum bpf_map_type). */
@@ -25,13 +26,17 @@ public final class BpfMap {
     private static final int ENOTSUPP = 524;
     private static final int ENOSPC = 28;
 
+    private final ObjectGuard guard;
     private final Pointer map;
     private final String name;
+    private final String what;
     private Batch batch;
 
-    BpfMap(Pointer map) {
+    BpfMap(ObjectGuard guard, Pointer map) {
+        this.guard = guard;
         this.map = map;
         this.name = LibBpf.bpf_map__name(map);
+        this.what = "map " + name;
     }
 
     Pointer handle() {
@@ -43,31 +48,32 @@ public final class BpfMap {
     }
 
     public int type() {
-        return LibBpf.bpf_map__type(map);
+        return guard.callInt(what, () -> LibBpf.bpf_map__type(map));
     }
 
     public int keySize() {
-        return LibBpf.bpf_map__key_size(map);
+        return guard.callInt(what, () -> LibBpf.bpf_map__key_size(map));
     }
 
     public int valueSize() {
-        return LibBpf.bpf_map__value_size(map);
+        return guard.callInt(what, () -> LibBpf.bpf_map__value_size(map));
     }
 
     public int maxEntries() {
-        return LibBpf.bpf_map__max_entries(map);
+        return guard.callInt(what, () -> LibBpf.bpf_map__max_entries(map));
     }
 
     /** Before load: resize (for a ring buffer, its data size in bytes, a power of 2 of pages). */
     public void setMaxEntries(int maxEntries) {
-        int ret = LibBpf.bpf_map__set_max_entries(map, maxEntries);
+        int ret = guard.callInt(what, () -> LibBpf.bpf_map__set_max_entries(map, maxEntries));
         if (ret < 0) {
             throw BpfException.negative("bpf_map__set_max_entries(" + name + ", " + maxEntries + ")", ret);
         }
     }
 
+    /** The map's fd; it is closed with the object (the reader of a ring buffer closes first). */
     public int fd() {
-        int fd = LibBpf.bpf_map__fd(map);
+        int fd = guard.callInt(what, () -> LibBpf.bpf_map__fd(map));
         if (fd < 0) {
             throw BpfException.negative("bpf_map__fd(" + name + ")", fd);
         }
@@ -91,46 +97,61 @@ public final class BpfMap {
 
     /** Reads the value of {@code key} into {@code value}; false when there is no such key. */
     public boolean lookup(byte[] key, byte[] value) {
-        checkKey(key);
-        if (value.length < lookupSize()) {
-            throw new IllegalArgumentException(name + ": value buffer " + value.length + " < " + lookupSize());
+        guard.enter(what);
+        try {
+            checkKey(key);
+            if (value.length < lookupSize()) {
+                throw new IllegalArgumentException(name + ": value buffer " + value.length + " < " + lookupSize());
+            }
+            Memory k = copy(key);
+            Memory v = new Memory(lookupSize());
+            int ret = LibBpf.bpf_map_lookup_elem(fd(), k, v);
+            if (ret == -ENOENT) {
+                return false;
+            }
+            if (ret < 0) {
+                throw BpfException.negative("bpf_map_lookup_elem(" + name + ")", ret);
+            }
+            v.read(0, value, 0, lookupSize());
+            return true;
+        } finally {
+            guard.exit();
         }
-        Memory k = copy(key);
-        Memory v = new Memory(lookupSize());
-        int ret = LibBpf.bpf_map_lookup_elem(fd(), k, v);
-        if (ret == -ENOENT) {
-            return false;
-        }
-        if (ret < 0) {
-            throw BpfException.negative("bpf_map_lookup_elem(" + name + ")", ret);
-        }
-        v.read(0, value, 0, lookupSize());
-        return true;
     }
 
     /** Writes {@code value} under {@code key} (flags: 0 any, 1 only new, 2 only existing). */
     public void update(byte[] key, byte[] value, long flags) {
-        checkKey(key);
-        if (value.length != lookupSize()) {
-            throw new IllegalArgumentException(name + ": value " + value.length + " != " + lookupSize());
-        }
-        int ret = LibBpf.bpf_map_update_elem(fd(), copy(key), copy(value), flags);
-        if (ret < 0) {
-            throw BpfException.negative("bpf_map_update_elem(" + name + ")", ret);
+        guard.enter(what);
+        try {
+            checkKey(key);
+            if (value.length != lookupSize()) {
+                throw new IllegalArgumentException(name + ": value " + value.length + " != " + lookupSize());
+            }
+            int ret = LibBpf.bpf_map_update_elem(fd(), copy(key), copy(value), flags);
+            if (ret < 0) {
+                throw BpfException.negative("bpf_map_update_elem(" + name + ")", ret);
+            }
+        } finally {
+            guard.exit();
         }
     }
 
     /** Deletes {@code key}; false when it was not there. */
     public boolean delete(byte[] key) {
-        checkKey(key);
-        int ret = LibBpf.bpf_map_delete_elem(fd(), copy(key));
-        if (ret == -ENOENT) {
-            return false;
+        guard.enter(what);
+        try {
+            checkKey(key);
+            int ret = LibBpf.bpf_map_delete_elem(fd(), copy(key));
+            if (ret == -ENOENT) {
+                return false;
+            }
+            if (ret < 0) {
+                throw BpfException.negative("bpf_map_delete_elem(" + name + ")", ret);
+            }
+            return true;
+        } finally {
+            guard.exit();
         }
-        if (ret < 0) {
-            throw BpfException.negative("bpf_map_delete_elem(" + name + ")", ret);
-        }
-        return true;
     }
 
     private void checkKey(byte[] key) {
@@ -152,7 +173,16 @@ public final class BpfMap {
      * map (the buffers are reused by the next chunk). Chunks are at most 4 MiB of values: a
      * per-CPU map on a many-core node is never copied out whole.
      */
-    public synchronized void forEachChunk(Consumer<Entries> fn) {
+    public void forEachChunk(Consumer<Entries> fn) {
+        guard.enter(what);
+        try {
+            readChunks(fn);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    private synchronized void readChunks(Consumer<Entries> fn) {
         if (batch == null) {
             int cap = (int) Math.max(16, Math.min(maxEntries(), (4L << 20) / Math.max(1, lookupSize())));
             batch = new Batch(keySize(), lookupSize(), maxEntries(), cap);
@@ -161,10 +191,17 @@ public final class BpfMap {
     }
 
     /** As {@link #forEachChunk(Consumer)} with a chosen chunk size and method (tests). */
-    synchronized void forEachChunk(int chunkEntries, boolean byKeys, Consumer<Entries> fn) {
-        Batch b = new Batch(keySize(), lookupSize(), maxEntries(), chunkEntries);
-        b.noBatch = byKeys;
-        b.read(fd(), name, fn);
+    void forEachChunk(int chunkEntries, boolean byKeys, Consumer<Entries> fn) {
+        guard.enter(what);
+        try {
+            synchronized (this) {
+                Batch b = new Batch(keySize(), lookupSize(), maxEntries(), chunkEntries);
+                b.noBatch = byKeys;
+                b.read(fd(), name, fn);
+            }
+        } finally {
+            guard.exit();
+        }
     }
 
     /** The number of entries in the map now (reads them). */

@@ -13,15 +13,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * An opened BPF object file ({@code bpf_object}). Lifecycle: {@link #open}, choose programs
  * ({@link BpfProgram#setAutoload}), size maps ({@link BpfMap#setMaxEntries}), write rodata
- * ({@link #rodata()}), {@link #load()}, attach programs, {@link #close()}.
+ * ({@link #rodata()}), {@link #load()}, attach programs, {@link #close()}. Closing waits (bounded)
+ * for the calls other threads make with its maps, programs and links; after it they throw
+ * {@link BpfClosedException}.
  */
 public final class BpfObject implements AutoCloseable {
     /** Per-program verifier log kept when a load fails (the tail is what explains it). */
     private static final int LOG_SIZE = 256 * 1024;
+    /** How long {@link #close()} waits for calls in flight. */
+    static final long CLOSE_WAIT_MS = 2000;
 
     private final String name;
     private final Pointer obj;
@@ -29,21 +34,24 @@ public final class BpfObject implements AutoCloseable {
     private final Memory nameMem;
     private final Map<String, BpfProgram> programs = new LinkedHashMap<>();
     private final Map<String, BpfMap> maps = new LinkedHashMap<>();
+    private final ObjectGuard guard;
     private boolean loaded;
     private boolean closed;
+    private boolean freed;
 
     private BpfObject(String name, Pointer obj, Memory elf, Memory nameMem) {
         this.name = name;
         this.obj = obj;
         this.elf = elf;
         this.nameMem = nameMem;
+        this.guard = new ObjectGuard(name);
         for (Pointer p = LibBpf.bpf_object__next_program(obj, null); p != null;
              p = LibBpf.bpf_object__next_program(obj, p)) {
             BpfProgram prog = new BpfProgram(this, p);
             programs.put(prog.name(), prog);
         }
         for (Pointer m = LibBpf.bpf_object__next_map(obj, null); m != null; m = LibBpf.bpf_object__next_map(obj, m)) {
-            BpfMap map = new BpfMap(m);
+            BpfMap map = new BpfMap(guard, m);
             maps.put(map.name(), map);
         }
     }
@@ -209,8 +217,21 @@ public final class BpfObject implements AutoCloseable {
             throw new IllegalStateException(name + " is not loaded");
         }
         if (closed) {
-            throw new IllegalStateException(name + " is closed");
+            throw new BpfClosedException(name + " is closed");
         }
+    }
+
+    ObjectGuard guard() {
+        return guard;
+    }
+
+    /**
+     * Runs {@code fn}, a use of the object described by {@code what}, while the object cannot be
+     * freed (e.g. reading the fdinfo of its programs' fds); throws {@link BpfClosedException} once
+     * it is closed.
+     */
+    public <T> T guarded(String what, Supplier<T> fn) {
+        return guard.call(what, fn);
     }
 
     private void ensureNotLoaded() {
@@ -222,17 +243,31 @@ public final class BpfObject implements AutoCloseable {
         }
     }
 
-    /** Detaches every link still open and frees the object (maps and programs). Idempotent. */
+    /** As {@link #close(long)}, waiting up to {@value #CLOSE_WAIT_MS} ms. */
     @Override
-    public synchronized void close() {
+    public void close() {
+        close(CLOSE_WAIT_MS);
+    }
+
+    /**
+     * Detaches every link still open and frees the object (maps and programs), once the calls
+     * other threads make with it have returned; new calls fail at once with
+     * {@link BpfClosedException}. Waits at most {@code timeoutMs} for those calls: false when they
+     * did not end (the object is then left to the process exit, which detaches and frees it).
+     * Idempotent.
+     */
+    public synchronized boolean close(long timeoutMs) {
         if (closed) {
-            return;
+            return freed;
         }
         closed = true;
-        for (BpfProgram p : programs.values()) {
-            p.detachAll();
-        }
-        LibBpf.bpf_object__close(obj);
+        freed = guard.close(timeoutMs, () -> {
+            for (BpfProgram p : programs.values()) {
+                p.detachAll();
+            }
+            LibBpf.bpf_object__close(obj);
+        });
         Objects.requireNonNull(nameMem);
+        return freed;
     }
 }

@@ -13,6 +13,7 @@ public final class BpfProgram {
     private final Pointer prog;
     private final String name;
     private final String section;
+    private final String what;
     private final List<BpfLink> links = new ArrayList<>();
 
     BpfProgram(BpfObject owner, Pointer prog) {
@@ -20,6 +21,7 @@ public final class BpfProgram {
         this.prog = prog;
         this.name = LibBpf.bpf_program__name(prog);
         this.section = LibBpf.bpf_program__section_name(prog);
+        this.what = "program " + name;
     }
 
     Pointer handle() {
@@ -61,10 +63,13 @@ public final class BpfProgram {
         return autoload;
     }
 
-    /** The program's fd after load (for fdinfo run-time statistics). */
+    /**
+     * The program's fd after load (for fdinfo run-time statistics: read it within
+     * {@link BpfObject#guarded}, the fd is closed with the object).
+     */
     public int fd() {
         owner.ensureLoaded();
-        int fd = LibBpf.bpf_program__fd(prog);
+        int fd = owner.guard().callInt(what, () -> LibBpf.bpf_program__fd(prog));
         if (fd < 0) {
             throw BpfException.negative("bpf_program__fd(" + name + ")", fd);
         }
@@ -78,7 +83,7 @@ public final class BpfProgram {
         if (link == null) {
             throw BpfException.errno("bpf_program__attach(" + name + ")", Native.getLastError());
         }
-        BpfLink l = new BpfLink(name, link);
+        BpfLink l = new BpfLink(name, link, owner.guard());
         links.add(l);
         return l;
     }
@@ -90,7 +95,7 @@ public final class BpfProgram {
         if (link == null) {
             throw BpfException.errno("bpf_program__attach_iter(" + name + ")", Native.getLastError());
         }
-        BpfLink l = new BpfLink(name, link);
+        BpfLink l = new BpfLink(name, link, owner.guard());
         links.add(l);
         return l;
     }
@@ -108,7 +113,7 @@ public final class BpfProgram {
                 throw BpfException.errno("bpf_program__attach_cgroup(" + name + ", " + cgroup + ")",
                         Native.getLastError());
             }
-            BpfLink l = new BpfLink(name, link);
+            BpfLink l = new BpfLink(name, link, owner.guard());
             links.add(l);
             return l;
         } finally {

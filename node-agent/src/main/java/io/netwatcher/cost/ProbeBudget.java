@@ -147,8 +147,16 @@ public final class ProbeBudget implements AutoCloseable {
         return String.format("%.2f", fraction * 100);
     }
 
+    /** Stops measuring and waits up to a second for a step in progress (it reads the probes). */
     @Override
     public void close() {
         scheduler.shutdownNow();
+        try {
+            if (!scheduler.awaitTermination(1000, TimeUnit.MILLISECONDS)) {
+                LOG.warn("the CPU budget step did not end within 1 s of the stop");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -133,12 +133,13 @@ public final class Export implements AutoCloseable {
      * collection reads the kernel maps.
      */
     public synchronized void close(long timeoutMs) {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         if (http != null) {
-            http.close();
+            http.close(); // up to 1 s for a /metrics rendering in progress
         }
         if (telemetry != null) {
-            long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-            telemetry.flush(timeoutMs * 3 / 5);
+            long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+            telemetry.flush(left * 3 / 5);
             telemetry.close(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
             telemetry = null;
         }

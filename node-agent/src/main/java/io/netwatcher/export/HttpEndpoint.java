@@ -67,9 +67,10 @@ public final class HttpEndpoint implements AutoCloseable {
         ExpositionFormatWriter chosen = formats.findWriter(r.accept());
         ExpositionFormatWriter writer = chosen.isAvailable() ? chosen // protobuf asked for: not shipped
                 : formats.getPrometheusTextFormatWriter();
-        // Streamed on a worker: a node with hundreds of pods has tens of thousands of series, and
-        // the text must not sit in the heap at once.
-        return NioHttpServer.Response.streamed(writer.getContentType(), out -> writer.write(out, registry.scrape()));
+        // Rendered on a worker (registry.scrape() holds every snapshot in the heap meanwhile) into
+        // gzip-compressed memory shared by the scrapes of the same second; written by the selector
+        // thread, so a scraper that does not read holds no thread.
+        return NioHttpServer.Response.rendered(writer.getContentType(), out -> writer.write(out, registry.scrape()));
     }
 
     @Override

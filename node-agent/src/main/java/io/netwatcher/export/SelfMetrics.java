@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.netwatcher.agent.Agent;
 import io.netwatcher.agent.AgentStats;
+import io.netwatcher.bpf.BpfClosedException;
 import io.netwatcher.cost.ProbeBudget;
 import io.netwatcher.kernel.KernelStat;
 import io.netwatcher.kernel.MapView;
@@ -83,9 +84,10 @@ public final class SelfMetrics implements AutoCloseable {
             m.fullStat().ifPresent(full -> FunctionCounter.builder("netwatcher.map.full", stats,
                             s -> s.kernelStat(full)).description("Inserts refused because a map was full")
                     .tag("map", m.name()).register(r));
-            Gauge.builder("netwatcher.map.entries", m, MapView::entries)
+            Gauge.builder("netwatcher.map.entries", m, SelfMetrics::entries)
                     .description("Entries in a BPF hash map now").tag("map", m.name()).register(r);
-            Gauge.builder("netwatcher.map.capacity", m, MapView::capacity)
+            int capacity = m.capacity(); // fixed once loaded
+            Gauge.builder("netwatcher.map.capacity", m, x -> capacity)
                     .description("Maximum entries of a BPF hash map").tag("map", m.name()).register(r);
         }
         RunStatsCache runs = new RunStatsCache(probes);
@@ -173,11 +175,23 @@ public final class SelfMetrics implements AutoCloseable {
                 .description("1 when every Kubernetes watch is synced").register(r);
     }
 
+    /** Entries in a map now; NaN once the probes are closed (a scrape during shutdown). */
+    static double entries(MapView m) {
+        try {
+            return m.entries();
+        } catch (BpfClosedException e) {
+            return Double.NaN;
+        }
+    }
+
     private static <T> void counter(MeterRegistry r, String name, String description, T obj, ToDoubleFunction<T> f) {
         FunctionCounter.builder(name, obj, f).description(description).register(r);
     }
 
-    /** fdinfo read at most once a second for all programs, not once per program and scrape. */
+    /**
+     * fdinfo read at most once a second for all programs, not once per program and scrape; the
+     * last values once the probes are closed (counters do not go back).
+     */
     private static final class RunStatsCache {
         private final ProbeSet probes;
         private Map<String, ProbeSet.RunStats> last = Map.of();
@@ -190,7 +204,11 @@ public final class SelfMetrics implements AutoCloseable {
         synchronized ProbeSet.RunStats get(String program) {
             long now = System.nanoTime();
             if (now - readAt > 1_000_000_000L || last.isEmpty()) {
-                last = probes.runStats();
+                try {
+                    last = probes.runStats();
+                } catch (BpfClosedException e) {
+                    // shutting down: keep the last values
+                }
                 readAt = now;
             }
             return last.getOrDefault(program, new ProbeSet.RunStats(0, 0));

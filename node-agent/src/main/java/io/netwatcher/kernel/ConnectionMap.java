@@ -47,9 +47,13 @@ public final class ConnectionMap implements MapView {
         return Optional.of(KernelStat.CONN_FULL);
     }
 
-    /** Entries now: the latest snapshot's count if younger than a second, else counted now. */
+    /**
+     * Entries now: the latest snapshot's count if younger than a second, else counted now. Throws
+     * BpfClosedException once the probes are closed, as every read does.
+     */
     @Override
     public int entries() {
+        map.fd(); // a closed map has no entries to report, fresh snapshot or not
         ConnSnapshot s = latest;
         if (s != null && clock.getAsLong() - s.takenNs() < 1_000_000_000L) {
             return s.size();

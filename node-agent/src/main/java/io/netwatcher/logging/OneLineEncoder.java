@@ -1,30 +1,43 @@
 package io.netwatcher.logging;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.pattern.Abbreviator;
 import ch.qos.logback.classic.pattern.TargetLengthBasedClassNameAbbreviator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.core.encoder.EncoderBase;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.slf4j.Marker;
+import org.slf4j.MarkerFactory;
 
 /**
  * The agent's one log format, for its own messages and for everything bridged into SLF4J (the
  * OpenTelemetry SDK's java.util.logging, fabric8, libbpf): {@code time LEVEL logger - message},
  * always one line. Line breaks and other control characters in messages are escaped; an exception
  * becomes its chain of causes on the same line, with the frame that threw the innermost one.
- * Warnings and errors that repeat (same logger, same text up to numbers) are written once per
- * minute, with the count of those held back.
+ * Warnings and errors that repeat (same logger, same text up to numbers, addresses and generated
+ * names) are written once per minute, with the count of those held back; counts still held when
+ * the minute ends are written with the last message held back (checked every 5 s, and at
+ * shutdown by {@link Logging#flushHeldBack()}).
  */
 public final class OneLineEncoder extends EncoderBase<ILoggingEvent> {
     static final long WINDOW_NS = 60_000_000_000L;
+    /** Marks the line that reports held-back messages: it is not held back itself. */
+    static final Marker HELD_BACK = MarkerFactory.getMarker("netwatcher-held-back");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")
             .withZone(ZoneId.systemDefault());
     private static final int MAX_CAUSES = 8;
@@ -32,6 +45,7 @@ public final class OneLineEncoder extends EncoderBase<ILoggingEvent> {
     private final Abbreviator abbreviator = new TargetLengthBasedClassNameAbbreviator(20);
     private final RepeatLimiter limiter;
     private final LongSupplier nanoClock;
+    private ScheduledExecutorService timer;
 
     public OneLineEncoder() {
         this(new RepeatLimiter(WINDOW_NS, 1024), System::nanoTime);
@@ -52,6 +66,55 @@ public final class OneLineEncoder extends EncoderBase<ILoggingEvent> {
         return null;
     }
 
+    /** Starts the timer that writes counts held back when their minute ends. */
+    @Override
+    public void start() {
+        super.start();
+        if (timer == null) {
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "nw-log-held-back");
+                t.setDaemon(true);
+                return t;
+            });
+            timer.scheduleWithFixedDelay(() -> flushHeldBack(false), 5, 5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (timer != null) {
+            timer.shutdownNow();
+            timer = null;
+        }
+        super.stop();
+    }
+
+    /**
+     * Writes, through the loggers' appenders, the counts held back whose minute has ended (all of
+     * them with {@code all}), each with the last message held back.
+     */
+    void flushHeldBack(boolean all) {
+        if (getContext() instanceof LoggerContext context) {
+            for (ILoggingEvent e : heldBack(context, all)) {
+                context.getLogger(e.getLoggerName()).callAppenders(e);
+            }
+        }
+    }
+
+    /** The lines reporting counts held back, as events marked {@link #HELD_BACK}. */
+    List<ILoggingEvent> heldBack(LoggerContext context, boolean all) {
+        List<ILoggingEvent> out = new ArrayList<>();
+        for (RepeatLimiter.Held h : limiter.due(nanoClock.getAsLong(), all)) {
+            String text = h.lastText() + " [the last of " + h.count() + (h.count() == 1 ? " similar message" :
+                    " similar messages") + " suppressed in the last " + RepeatLimiter.span(h.spanNs()) + "]";
+            LoggingEvent e = new LoggingEvent(OneLineEncoder.class.getName(), context.getLogger(h.logger()),
+                    Level.toLevel(h.level()), text, null, null);
+            e.addMarker(HELD_BACK);
+            out.add(e);
+        }
+        return out;
+    }
+
     @Override
     public byte[] encode(ILoggingEvent event) {
         String line = format(event);
@@ -62,11 +125,12 @@ public final class OneLineEncoder extends EncoderBase<ILoggingEvent> {
     String format(ILoggingEvent event) {
         String message = event.getFormattedMessage();
         String thrown = event.getThrowableProxy() == null ? "" : causes(event.getThrowableProxy());
-        long held = 0;
-        if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
-            held = limiter.admit(event.getLevel() + " " + event.getLoggerName() + " " + withoutNumbers(message)
-                    + withoutNumbers(thrown), nanoClock.getAsLong());
-            if (held == RepeatLimiter.SUPPRESSED) {
+        RepeatLimiter.Verdict verdict = null;
+        if (event.getLevel().isGreaterOrEqual(Level.WARN) && !heldBackLine(event)) {
+            verdict = limiter.admit(event.getLevel().toString(), event.getLoggerName(),
+                    (message == null ? "" : message) + (thrown.isEmpty() ? "" : " (" + thrown + ")"),
+                    nanoClock.getAsLong());
+            if (!verdict.passed()) {
                 return null;
             }
         }
@@ -81,9 +145,10 @@ public final class OneLineEncoder extends EncoderBase<ILoggingEvent> {
             escape(sb, thrown);
             sb.append(')');
         }
-        if (held > 0) {
-            sb.append(" [").append(held).append(held == 1 ? " similar message" : " similar messages")
-                    .append(" suppressed in the last ").append(WINDOW_NS / 1_000_000_000L).append(" s]");
+        if (verdict != null && verdict.held() > 0) {
+            sb.append(" [").append(verdict.held())
+                    .append(verdict.held() == 1 ? " similar message" : " similar messages")
+                    .append(" suppressed in the last ").append(RepeatLimiter.span(verdict.spanNs())).append(']');
         }
         return sb.append('\n').toString();
     }
@@ -137,7 +202,7 @@ public final class OneLineEncoder extends EncoderBase<ILoggingEvent> {
         }
     }
 
-    private static String withoutNumbers(String s) {
-        return s == null ? "" : s.replaceAll("[0-9]+", "#");
+    private static boolean heldBackLine(ILoggingEvent e) {
+        return e.getMarkerList() != null && e.getMarkerList().contains(HELD_BACK);
     }
 }

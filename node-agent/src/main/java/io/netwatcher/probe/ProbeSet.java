@@ -1,5 +1,6 @@
 package io.netwatcher.probe;
 
+import io.netwatcher.bpf.BpfClosedException;
 import io.netwatcher.bpf.BpfException;
 import io.netwatcher.bpf.BpfLink;
 import io.netwatcher.bpf.BpfObject;
@@ -269,20 +270,25 @@ public final class ProbeSet implements AutoCloseable {
         return object;
     }
 
-    /** Run time and run count of every loaded program (from fdinfo; counted while bpf_stats is on). */
+    /**
+     * Run time and run count of every loaded program (from fdinfo; counted while bpf_stats is on).
+     * Throws {@link BpfClosedException} once the probes are closed.
+     */
     public Map<String, RunStats> runStats() {
-        Map<String, RunStats> out = new LinkedHashMap<>();
-        for (BpfProgram p : object.programs().values()) {
-            if (!p.autoload()) {
-                continue;
+        return object.guarded("program run statistics", () -> { // the fds stay the programs' while fdinfo is read
+            Map<String, RunStats> out = new LinkedHashMap<>();
+            for (BpfProgram p : object.programs().values()) {
+                if (!p.autoload()) {
+                    continue;
+                }
+                try {
+                    out.put(p.name(), RunStats.read(Path.of("/proc/self/fdinfo/" + p.fd())));
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("no run stats for {}: {}", p.name(), e.toString());
+                }
             }
-            try {
-                out.put(p.name(), RunStats.read(Path.of("/proc/self/fdinfo/" + p.fd())));
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("no run stats for {}: {}", p.name(), e.toString());
-            }
-        }
-        return out;
+            return out;
+        });
     }
 
     /**
@@ -328,5 +334,15 @@ public final class ProbeSet implements AutoCloseable {
     @Override
     public void close() {
         object.close();
+    }
+
+    /**
+     * Detaches and frees the probes once the map reads and program queries in flight on other
+     * threads have returned, waiting at most {@code timeoutMs}; later ones throw
+     * {@link BpfClosedException}. False when calls were still in flight (the
+     * probes then go with the process).
+     */
+    public boolean close(long timeoutMs) {
+        return object.close(timeoutMs);
     }
 }

@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +29,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -88,7 +92,7 @@ class HttpEndpointTest {
 
     @Test
     void slowClientsAreClosedAfterTheHeadTimeoutAndTheOldestGoFirst() throws Exception {
-        start(new NioHttpServer.Limits(16, 500, 30_000, 2, 4), new PrometheusRegistry());
+        start(NioHttpServer.Limits.DEFAULT.withMaxConnections(16).withTimeouts(500, 30_000, 5_000), new PrometheusRegistry());
         List<Socket> slow = new ArrayList<>();
         for (int i = 0; i < 40; i++) { // more than the 16 connections the server keeps
             slow.add(halfSent());
@@ -108,38 +112,206 @@ class HttpEndpointTest {
         }
     }
 
-    @Test
-    void aScraperThatDoesNotReadHoldsAWorkerOnlyUntilTheResponseTimeout() throws Exception {
+    /** A registry of about 5 MiB of text: far more than the socket buffers of a client that does not read take. */
+    private static PrometheusRegistry bigRegistry() {
         PrometheusRegistry registry = new PrometheusRegistry();
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, registry, Clock.SYSTEM);
-        for (int i = 0; i < 50_000; i++) { // 5 MiB of text: more than the socket buffers take
+        for (int i = 0; i < 50_000; i++) {
             Counter.builder("netwatcher.test.padding").tag("series", "a-rather-long-label-value-to-fill-the-buffers-" + i)
                     .register(meters).increment();
         }
-        start(new NioHttpServer.Limits(64, 10_000, 1500, 1, 1), registry);
-        List<Socket> stuck = new ArrayList<>();
-        for (int i = 0; i < 2; i++) { // one on the only worker, one queued
-            Socket s = new Socket();
-            sockets.add(s);
-            s.setReceiveBufferSize(4096); // before connecting: a small window
-            s.connect(new InetSocketAddress("127.0.0.1", endpoint.port()));
-            s.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            stuck.add(s);
+        return registry;
+    }
+
+    /** A client at {@code from} (a loopback address) that asks for /metrics with a small receive window and never reads. */
+    private Socket stuckScraper(String from) throws IOException {
+        Socket s = new Socket();
+        sockets.add(s);
+        s.setReceiveBufferSize(4096); // before connecting: a small window
+        s.bind(new InetSocketAddress(from, 0));
+        s.connect(new InetSocketAddress("127.0.0.1", endpoint.port()));
+        s.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        return s;
+    }
+
+    private static final String LAST_SERIES = "netwatcher_test_padding_total{series=\"a-rather-long-label-value-to-fill-the-"
+            + "buffers-49999\"} 1.0";
+
+    @Test
+    void scrapersThatDoNotReadCannotTurnAwayAScrape() throws Exception {
+        start(NioHttpServer.Limits.DEFAULT, bigRegistry());
+        for (int i = 0; i < 6; i++) { // more than workers and queue took: from the scraper's own address
+            stuckScraper("127.0.0.1");
         }
+        for (int i = 0; i < 6; i++) { // and from other pods
+            stuckScraper("127.0.0." + (2 + i % 3));
+        }
+        Thread.sleep(500); // all of them asked and are stuck
+        for (int round = 0; round < 3; round++) {
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = get("/metrics", Duration.ofSeconds(5));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(200, r.statusCode(), "scrape " + round + " next to the stuck scrapers: " + r.body());
+            assertTrue(r.body().endsWith(LAST_SERIES + "\n") || r.body().contains(LAST_SERIES), "the whole text");
+            assertTrue(ms < 3000, "scrape " + round + " took " + ms + " ms");
+            stuckScraper(round % 2 == 0 ? "127.0.0.1" : "127.0.0.2"); // and another one
+            Thread.sleep(400);
+        }
+        assertTrue(endpoint.server().heldRenderings() <= NioHttpServer.Limits.DEFAULT.renderings(),
+                "renderings held: " + endpoint.server().heldRenderings());
+        assertEquals(200, get("/healthz", Duration.ofSeconds(1)).statusCode());
+    }
+
+    @Test
+    void aScraperThatStopsReadingIsClosedAndItsRenderingFreed() throws Exception {
+        start(NioHttpServer.Limits.DEFAULT.withTimeouts(10_000, 30_000, 1000), bigRegistry());
+        Socket stuck = stuckScraper("127.0.0.2");
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (endpoint.server().heldRenderings() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(1, endpoint.server().heldRenderings(), "its rendering is held while it is written");
+        long t0 = System.nanoTime();
+        deadline = t0 + 5_000_000_000L;
+        while ((endpoint.server().openConnections() > 0 || endpoint.server().heldRenderings() > 0)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(0, endpoint.server().openConnections(), "closed after the stall timeout");
+        assertEquals(0, endpoint.server().heldRenderings(), "and its rendering released");
+        assertTrue(ms < 3000, "closed " + ms + " ms after it stopped reading (stall timeout 1 s)");
+        stuck.setSoTimeout(2000);
+        InputStream in = stuck.getInputStream();
+        try {
+            while (in.read(new byte[65536]) >= 0) {
+                // what the socket buffers held, then the end
+            }
+        } catch (IOException e) {
+            // reset: closed as well
+        }
+    }
+
+    @Test
+    void scrapesOfTheSameSecondShareOneRenderingAndGzipIsServedAsStored() throws Exception {
+        start(NioHttpServer.Limits.DEFAULT, bigRegistry());
+        URI metrics = URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics");
+        var plainAsked = HTTP.sendAsync(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        var gzAsked = HTTP.sendAsync(HttpRequest.newBuilder(metrics).header("Accept-Encoding", "gzip")
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<String> plain = plainAsked.get();
+        HttpResponse<byte[]> gz = gzAsked.get();
+        assertEquals(1, endpoint.server().rendered(), "one rendering for both");
+        assertEquals("gzip", gz.headers().firstValue("Content-Encoding").orElse(""));
+        assertEquals(String.valueOf(gz.body().length), gz.headers().firstValue("Content-Length").orElse(""));
+        String unzipped = new String(new GZIPInputStream(new ByteArrayInputStream(gz.body())).readAllBytes(),
+                StandardCharsets.UTF_8);
+        assertEquals(plain.body(), unzipped, "the same text");
+        assertEquals(String.valueOf(plain.body().getBytes(StandardCharsets.UTF_8).length),
+                plain.headers().firstValue("Content-Length").orElse(""));
+        assertTrue(plain.body().contains(LAST_SERIES));
+        System.out.printf("/metrics of 50,000 series: %d bytes of text, %d bytes held (gzip)%n",
+                plain.body().length(), gz.body().length);
+        assertTrue(gz.body().length * 10 < plain.body().length(), "held compressed");
+        Thread.sleep(1100);
+        assertEquals(200, get("/metrics", Duration.ofSeconds(5)).statusCode());
+        assertEquals(2, endpoint.server().rendered(), "a scrape a second later gets a new rendering");
+    }
+
+    @Test
+    void whileRenderingsAreHeldByStuckScrapersANewScrapeGetsTheNewestInsteadOfAThird() throws Exception {
+        start(NioHttpServer.Limits.DEFAULT.withRenderings(2), bigRegistry());
+        stuckScraper("127.0.0.2");
+        Thread.sleep(1200);
+        stuckScraper("127.0.0.3"); // a second rendering, a second later
+        Thread.sleep(1200);
+        HttpResponse<String> r = get("/metrics", Duration.ofSeconds(5));
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains(LAST_SERIES));
+        assertEquals(2, endpoint.server().rendered(), "no third rendering while two are held");
+        assertTrue(endpoint.server().heldRenderings() <= 2);
+    }
+
+    @Test
+    void unreadRequestBytesDoNotCutTheEndOfAMetricsResponse() throws Exception {
+        start(NioHttpServer.Limits.DEFAULT, bigRegistry());
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(4096);
+            s.connect(new InetSocketAddress("127.0.0.1", endpoint.port()));
+            s.setSoTimeout(10_000);
+            // A request with a body the server never reads: closing with it unread would reset the
+            // connection and discard what the kernel had not sent yet.
+            String junk = "x".repeat(100_000);
+            s.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: " + junk.length()
+                    + "\r\n\r\n" + junk).getBytes(StandardCharsets.US_ASCII));
+            // Read at about 2 MB/s: the server has written everything long before the client has it.
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[8192];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                got.write(buf, 0, n);
+                Thread.sleep(2);
+            }
+            String answer = got.toString(StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 200 "), answer.substring(0, Math.min(100, answer.length())));
+            assertTrue(answer.endsWith(LAST_SERIES + "\n") || answer.contains(LAST_SERIES),
+                    "the whole text: " + answer.length() + " bytes");
+        }
+    }
+
+    @Test
+    void closingEndsEveryConnectionAndFreesThePort() throws Exception {
+        start(NioHttpServer.Limits.DEFAULT, bigRegistry());
+        List<Socket> waiting = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            waiting.add(halfSent());
+        }
+        Socket stuck = stuckScraper("127.0.0.2");
         Thread.sleep(300);
-        assertEquals(200, get("/healthz", Duration.ofSeconds(1)).statusCode(), "probes answer meanwhile");
-        HttpResponse<String> busy = get("/metrics", Duration.ofSeconds(1));
-        assertEquals(503, busy.statusCode(), "a third scrape is turned away, not queued forever");
-        // After the response timeout the stuck ones are cut off and a scrape succeeds again.
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        HttpResponse<String> ok;
-        do {
-            Thread.sleep(250);
-            ok = get("/metrics", Duration.ofSeconds(5));
-        } while (ok.statusCode() != 200 && System.nanoTime() < deadline);
-        assertEquals(200, ok.statusCode(), ok.body());
-        assertTrue(ok.body().contains("netwatcher_test_padding_total{series=\"a-rather-long-label-value-to-fill-the-"
-                + "buffers-49999\"} 1.0"), "the whole text");
+        int port = endpoint.port();
+        long t0 = System.nanoTime();
+        endpoint.close();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        endpoint = null;
+        assertTrue(ms < 2000, "closed in " + ms + " ms");
+        waiting.add(stuck);
+        for (Socket s : waiting) {
+            s.setSoTimeout(2000);
+            try {
+                InputStream in = s.getInputStream();
+                while (in.read(new byte[65536]) >= 0) {
+                    // what was buffered, then the end
+                }
+            } catch (SocketTimeoutException e) {
+                throw new AssertionError("a connection was left open by close()", e);
+            } catch (IOException e) {
+                // reset: closed as well
+            }
+        }
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            throw new AssertionError("still accepting after close()");
+        } catch (IOException e) {
+            // refused: the port is free
+        }
+    }
+
+    @Test
+    void theHeadEndIsFoundWhereverTheReadsSplitIt() {
+        byte[] head = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        for (int split = 0; split <= head.length; split++) {
+            ByteBuffer b = ByteBuffer.allocate(64);
+            b.put(head, 0, split);
+            int first = NioHttpServer.headEnd(b, 0);
+            b.put(head, split, head.length - split);
+            int end = first >= 0 ? first : NioHttpServer.headEnd(b, split);
+            assertEquals(head.length, end, "split at " + split);
+        }
+        assertTrue(NioHttpServer.acceptsGzip("gzip, deflate, br"));
+        assertTrue(NioHttpServer.acceptsGzip("deflate;q=1, GZIP;q=0.5"));
+        assertTrue(NioHttpServer.acceptsGzip("*"));
+        assertTrue(!NioHttpServer.acceptsGzip("gzip;q=0") && !NioHttpServer.acceptsGzip("identity"));
     }
 
     @Test
