@@ -233,7 +233,14 @@ public final class Agent implements AutoCloseable {
         if (e instanceof ConnEvent c && c.kind() == ConnEvent.Kind.CLOSE && poller != null) {
             poller.connectionClosed(c);
         }
-        Who who = identity.resolve(e);
+        Who who;
+        try {
+            who = identity.resolve(e);
+        } catch (RuntimeException ex) {
+            stats.listenerErrors.incrementAndGet();
+            LOG.warn("cannot tell who {} belongs to: {}", e.getClass().getSimpleName(), ex.toString());
+            who = identity.unresolved(e);
+        }
         if (who == null) {
             stats.filtered.incrementAndGet();
             return;

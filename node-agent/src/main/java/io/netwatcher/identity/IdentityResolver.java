@@ -58,6 +58,14 @@ public final class IdentityResolver {
         return new Who(e.cgroupId(), path(e.cgroupId()), pod, pods == null ? null : peer(e, pod).orElse(null), node);
     }
 
+    /**
+     * Who an event is when resolving it failed: its cgroup id only, or null when a namespace scope
+     * is set (an event that cannot be placed in a namespace is not reported).
+     */
+    public Who unresolved(Event e) {
+        return scope.isAll() ? Who.ofCgroup(e.cgroupId()) : null;
+    }
+
     /** Who a cgroup's kernel aggregates belong to (by the cgroup only); null when out of the namespace scope. */
     public Who ofCgroup(long cgroupId) {
         Who.Pod pod = pods == null || cgroupId == 0 ? null : pods.byCgroup(cgroupId).orElse(null);

@@ -132,6 +132,13 @@ class IdentityResolverTest {
     }
 
     @Test
+    void anEventThatCannotBeResolvedKeepsItsCgroupUnlessNamespacesAreNamed() {
+        assertEquals(Who.ofCgroup(7), all.unresolved(conn(7, 0)));
+        assertNull(new IdentityResolver(paths::get, pods, "node-1", new NamespaceScope(Set.of(), Set.of("shop")))
+                .unresolved(conn(7, 0)), "a scope cannot be applied to it: not reported");
+    }
+
+    @Test
     void standaloneIsTheCgroupPathOnly() {
         IdentityResolver standalone = new IdentityResolver(paths::get, null, null, NamespaceScope.ALL);
         FlowEvent f = new FlowEvent(1, 9, 8, 42, "x", LOCAL_FIRST, 1, 1, 1, 1, 1);
