@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * holds no thread: it is closed when it takes nothing for {@link Limits#stallTimeoutMs}, falls
  * below {@link Limits#minBytesPerSec}, or has not taken its response within
  * {@link Limits#responseTimeoutMs}. Each client address has at most {@link Limits#perAddress}
- * rendered responses in flight (a new request closes the oldest of them its client has stopped
- * reading), all together {@link Limits#responses}; more get 503. One request per connection
+ * rendered responses in flight (a new request closes the oldest of them), all together
+ * {@link Limits#responses}; more get 503. One request per connection
  * ({@code Connection: close}).
  */
 final class NioHttpServer implements AutoCloseable {
@@ -52,7 +52,6 @@ final class NioHttpServer implements AutoCloseable {
     private static final int WRITE_BUDGET = 256 << 10;
     private static final int WORKERS = 2;
     /** A response that has taken nothing this long gives way to a new request from its address. */
-    private static final long EVICT_STALLED_NS = 250_000_000L;
 
     /**
      * @param maxConnections    connections open at once; beyond, the oldest one is closed
@@ -61,8 +60,8 @@ final class NioHttpServer implements AutoCloseable {
      * @param stallTimeoutMs    time a client may take nothing of its response
      * @param minBytesPerSec    average rate a client must take a response at once it has had
      *                          {@code stallTimeoutMs}
-     * @param perAddress        rendered responses in flight per client address; beyond, one the client
-     *                          stopped reading is closed, else 503
+     * @param perAddress        rendered responses in flight per client address; beyond, the oldest is
+     *                          closed
      * @param responses         rendered responses in flight in all; beyond, 503
      * @param renderings        rendered bodies held at once (each about 2.5 % of its text)
      */
@@ -452,16 +451,13 @@ final class NioHttpServer implements AutoCloseable {
     private void render(SelectionKey k, Conn c, Response r, long now) throws IOException {
         ArrayDeque<Conn> same = byAddress.get(c.address);
         if (same != null && same.size() >= limits.perAddress()) {
-            // The newest request of an address wins over its oldest response that the client has
-            // stopped taking (a scraper that gave up, or one that does not read).
-            for (Conn old : same) {
-                if (old.out != null && now - old.progressNs >= EVICT_STALLED_NS) {
-                    LOG.debug("http client {}: {} responses in flight, closing one it has not read from for {} ms",
-                            c.address, same.size(), (now - old.progressNs) / 1_000_000);
-                    close(old);
-                    break;
-                }
-            }
+            // The newest request of an address wins over its oldest response: a scraper never needs
+            // that many at once, so the oldest is one that gave up or does not read. (Waiting for it
+            // to look stalled would make the outcome depend on timing.)
+            Conn old = same.peekFirst();
+            LOG.debug("http client {}: {} responses in flight, closing the oldest ({} ms without progress)",
+                    c.address, same.size(), (now - old.progressNs) / 1_000_000);
+            close(old);
         }
         same = byAddress.computeIfAbsent(c.address, a -> new ArrayDeque<>());
         if (same.size() >= limits.perAddress() || inFlight >= limits.responses()) {

@@ -228,7 +228,11 @@ public final class SelfMetrics implements AutoCloseable {
         synchronized double get(String program) {
             long now = System.nanoTime();
             if (now - readAt > 1_000_000_000L || last.isEmpty()) {
-                last = probes.recursionMisses();
+                try {
+                    last = probes.recursionMisses();
+                } catch (BpfClosedException e) {
+                    // the probes are gone: the counters keep their last values
+                }
                 readAt = now;
             }
             return last.getOrDefault(program, 0L);

@@ -297,22 +297,24 @@ public final class ProbeSet implements AutoCloseable {
      * (fdinfo recursion_misses, v5.12+). Counted whether or not bpf_stats is on.
      */
     public Map<String, Long> recursionMisses() {
-        Map<String, Long> out = new LinkedHashMap<>();
-        for (BpfProgram p : object.programs().values()) {
-            if (!p.autoload()) {
-                continue;
-            }
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + p.fd()))) {
-                    if (line.startsWith("recursion_misses:")) {
-                        out.put(p.name(), Long.parseLong(line.substring(17).trim()));
-                    }
+        return object.guarded("program recursion misses", () -> { // the fds stay the programs' while read
+            Map<String, Long> out = new LinkedHashMap<>();
+            for (BpfProgram p : object.programs().values()) {
+                if (!p.autoload()) {
+                    continue;
                 }
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("no recursion misses for {}: {}", p.name(), e.toString());
+                try {
+                    for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + p.fd()))) {
+                        if (line.startsWith("recursion_misses:")) {
+                            out.put(p.name(), Long.parseLong(line.substring(17).trim()));
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("no recursion misses for {}: {}", p.name(), e.toString());
+                }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
     /** A program's cumulative run time and count. */
