@@ -78,7 +78,7 @@ public final class ProbeSet implements AutoCloseable {
                 writeTimeEvery(obj.map("control"), config.timeEvery());
                 Map<String, BpfLink> iterators = new HashMap<>();
                 List<Attachment> attachments = attach(obj, plans, hooks, iterators);
-                return new ProbeSet(obj, attachments, hooks, iterators);
+                return new ProbeSet(obj, attachments, hooks.withoutBtf(), iterators);
             } catch (BpfException e) {
                 String failed = obj.failedProgram().orElse(null);
                 obj.close();
