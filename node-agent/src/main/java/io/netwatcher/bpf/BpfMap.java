@@ -25,8 +25,8 @@ public final class BpfMap {
     private static final int ENOSPC = 28;
 
     /**
-     * Bytes of values read per batch syscall. 20,000 tracked sockets (192 bytes each, 3.7 MB) take 8 calls; 4 MiB
-     * chunks cost as much native memory per map, for a few syscalls less per interval.
+     * Bytes of values read per batch syscall: 20,000 tracked sockets (192 bytes each, 3.7 MB)
+     * take 8 calls. 4 MiB chunks cost that much native memory per map for a few calls less.
      */
     static final long CHUNK_BYTES = 512 << 10;
 
