@@ -34,6 +34,12 @@ public final class JsonEventFormatter {
 
     public String format(Event e) {
         StringBuilder sb = new StringBuilder(384);
+        format(e, sb);
+        return sb.toString();
+    }
+
+    /** Appends the event's JSON object to {@code sb}: a caller that reuses one builder allocates no line. */
+    public void format(Event e, StringBuilder sb) {
         Json j = Json.object(sb);
         if (e instanceof PacketEvent p) {
             packet(j, p);
@@ -49,7 +55,6 @@ public final class JsonEventFormatter {
         common(j, e);
         labels.decorate(e, j);
         j.end();
-        return sb.toString();
     }
 
     private long cachedSecond = Long.MIN_VALUE;

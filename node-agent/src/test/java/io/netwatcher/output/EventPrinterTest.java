@@ -79,4 +79,18 @@ class EventPrinterTest {
         q.onEvent(conn(ConnEvent.Kind.OPEN)); // pid 7
         assertEquals(2, lines());
     }
+
+    @Test
+    void linesAreTheFormattersJsonInUtf8WhateverTheirLength() {
+        EventPrinter p = printer(EventPrinter.TYPES, true, 0, 0);
+        JsonEventFormatter f = new JsonEventFormatter(clock, labels);
+        PacketEvent ascii = packet(1);
+        PacketEvent accented = new PacketEvent(1, 1, 0, 2, "caf\u00e9-\u00fc", JsonEventFormatterTest.LOCAL_FIRST,
+                Direction.RX, 0, 0, 1, new long[] {1, 2, 3, 4, 0}, "GET /" + "x".repeat(3000) + " HTTP/1.1");
+        p.onEvent(ascii);
+        p.onEvent(accented);
+        p.onEvent(ascii);
+        assertEquals(String.join("\n", f.format(ascii), f.format(accented), f.format(ascii)) + "\n",
+                bytes.toString(StandardCharsets.UTF_8));
+    }
 }
