@@ -36,20 +36,24 @@ public final class KernelMaps {
             long cgroup = k.getLong(ko + Layouts.HistKey.CGROUP_ID);
             Direction dir = Direction.of(k.get(ko + Layouts.HistKey.DIRECTION));
             for (int layer = 0; layer < Layouts.HIST_LAYERS; layer++) {
+                int first = vo + Layouts.Hists.LAYER + layer * histSize;
                 long count = 0;
+                for (int c = 0; c < cpus; c++) {
+                    count += v.getLong(first + c * stride + Layouts.Hist.COUNT);
+                }
+                if (count == 0) {
+                    continue; // a layer this cgroup never used: no slots to sum
+                }
                 long sum = 0;
                 long[] slots = new long[Layouts.HIST_SLOTS];
                 for (int c = 0; c < cpus; c++) {
-                    int base = vo + c * stride + Layouts.Hists.LAYER + layer * histSize;
-                    count += v.getLong(base + Layouts.Hist.COUNT);
+                    int base = first + c * stride;
                     sum += v.getLong(base + Layouts.Hist.SUM_NS);
                     for (int s = 0; s < slots.length; s++) {
                         slots[s] += v.getLong(base + Layouts.Hist.SLOTS + 8 * s);
                     }
                 }
-                if (count > 0) {
-                    out.add(new LayerHistogram(cgroup, dir, layer, count, sum, slots));
-                }
+                out.add(new LayerHistogram(cgroup, dir, layer, count, sum, slots));
             }
         }
     }
