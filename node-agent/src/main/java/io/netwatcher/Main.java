@@ -9,6 +9,7 @@ import io.netwatcher.cgroup.Cgroup2Mount;
 import io.netwatcher.config.AgentConfig;
 import io.netwatcher.config.AgentOptions;
 import io.netwatcher.config.NamespaceScope;
+import io.netwatcher.cost.JvmOptions;
 import io.netwatcher.cost.Priority;
 import io.netwatcher.event.DropReasons;
 import io.netwatcher.export.Export;
@@ -79,6 +80,7 @@ public final class Main {
 
     private static int start(AgentConfig config, PrintStream out, PrintStream err) {
         Logger log = LoggerFactory.getLogger(Main.class);
+        JvmOptions.warning().ifPresent(log::warn);
         boolean kube = config.kubernetes(System.getenv());
         if (!config.standalone() && !kube) {
             log.info("not in a cluster (no KUBERNETES_SERVICE_HOST, no --kubeconfig): running standalone");
