@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # netwatcher developer entry point. On a fresh Debian 12 machine, as root:
-#   ./dev.sh run [agent options]   build if needed, then run the agent standalone on this host
+#   ./dev.sh run [agent options]   build if needed, then run the agent standalone on this host, with
+#                                  the chart's JVM options (helm/netwatcher/jvm.options; JAVA_OPTS adds to them)
 #   ./dev.sh test                  the whole test suite (unit + kernel integration tests)
 # Each installs the Debian packages it needs first.
 set -euo pipefail
@@ -32,9 +33,11 @@ ensure_packages() {
 }
 
 jar=node-agent/target/netwatcher-agent.jar
+# The agent's JVM options, the same as the chart's: a bounded heap and a small footprint.
+jvm_options=helm/netwatcher/jvm.options
 
 build_if_needed() {
-  if [ ! -f "$jar" ] || [ -n "$(find bpf node-agent/src pom.xml node-agent/pom.xml bpf/pom.xml -newer "$jar" -type f -print -quit)" ]; then
+  if [ ! -f "$jar" ] || [ -n "$(find bpf node-agent/src pom.xml node-agent/pom.xml bpf/pom.xml "$jvm_options" -newer "$jar" -type f -print -quit)" ]; then
     mvn -B -q -DskipTests install >&2
   fi
 }
@@ -49,7 +52,10 @@ case "$cmd" in
     has_mode=0
     for a in "$@"; do case "$a" in --standalone|--kubeconfig*|-h|--help|-V|--version) has_mode=1;; esac; done
     [ $has_mode = 1 ] || set -- --standalone "$@"
-    exec java -jar "$jar" "$@"
+    # As in the chart: fewer glibc malloc arenas (libbpf, JNA and the JIT allocate from them).
+    export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+    # shellcheck disable=SC2086
+    exec java "@$jvm_options" ${JAVA_OPTS:-} -jar "$jar" "$@"
     ;;
   test)
     need_root

@@ -6,7 +6,10 @@
 # OTLP metrics and traces to a receiver. Measures the agent process only (utime+stime, VmRSS)
 # over SECS seconds after WARMUP seconds.
 # JAVA_OPTS are the agent JVM's options (default: those of the container image).
-# Usage: PODS=200 CONNS=10000 MSGS=5000 WARMUP=30 SECS=60 OTLP=0 AGENT_OPTS="" bench/export-load.sh
+# DIAG=DIR: after the measured window, saves where the memory goes into DIR (jcmd VM.native_memory
+# summary when JAVA_OPTS has -XX:NativeMemoryTracking=summary, heap before and after a full GC,
+# threads, /proc/PID/smaps and status) and the per-thread CPU of the window.
+# Usage: PODS=200 CONNS=10000 MSGS=5000 WARMUP=30 SECS=60 OTLP=0 AGENT_OPTS="" [DIAG=dir] bench/export-load.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=node-agent/target/netwatcher-agent.jar
@@ -96,6 +99,22 @@ threads >"$work/threads1"
 n1=$(nstat -az TcpInSegs | awk '/TcpInSegs/ {print $2}')
 kill "$SCRAPER" 2>/dev/null || true
 curl -s "localhost:$PORT/metrics" >"$work/metrics.txt"
+if [ -n "${DIAG:-}" ]; then
+  mkdir -p "$DIAG"
+  cp "/proc/$AGENT_PID/status" "$DIAG/status"
+  cp "/proc/$AGENT_PID/smaps" "$DIAG/smaps"
+  jcmd "$AGENT_PID" VM.native_memory summary >"$DIAG/nmt.txt" 2>&1 || true
+  jcmd "$AGENT_PID" GC.heap_info >"$DIAG/heap.txt" 2>&1 || true
+  jcmd "$AGENT_PID" Thread.print >"$DIAG/threads.txt" 2>&1 || true
+  jcmd "$AGENT_PID" VM.flags -all 2>/dev/null | grep -E ' (MaxHeapSize|MaxMetaspaceSize|ReservedCodeCacheSize|ThreadStackSize|CICompilerCount|TieredStopAtLevel|MaxDirectMemorySize) ' >"$DIAG/flags.txt" || true
+  jcmd "$AGENT_PID" GC.run >/dev/null 2>&1 || true
+  jcmd "$AGENT_PID" GC.heap_info >"$DIAG/heap-after-gc.txt" 2>&1 || true
+  jcmd "$AGENT_PID" GC.class_histogram 2>&1 | head -60 >"$DIAG/class-histogram.txt" || true
+  jcmd "$AGENT_PID" VM.metaspace >"$DIAG/metaspace.txt" 2>&1 || true
+  awk -v hz="$hz" -v secs="${SECS:-60}" 'NR == FNR { a[$2] += $1; next } { b[$2] += $1 }
+    END { for (n in b) printf "%8.3f%% %s\n", 100 * (b[n] - a[n]) / hz / secs, n }' \
+    "$work/threads0" "$work/threads1" | sort -rn >"$DIAG/thread-cpu.txt"
+fi
 series=$(grep -c '^netwatcher_packet_layer_duration_seconds_bucket' "$work/metrics.txt" || true)
 pods=$(grep '^netwatcher_packet_layer_duration_seconds_count' "$work/metrics.txt" | grep -o 'k8s_pod_name="[^"]*"' \
   | sort -u | wc -l)

@@ -5,8 +5,8 @@
 #   agent  `java -jar netwatcher-agent.jar --standalone` with the CLI defaults, JSON to a file;
 #   chart  the agent with the chart's options: the options file of k8s/netwatcher.yaml (ConfigMap
 #          key agent.args, passed as a picocli @-file) plus --standalone, the chart's JVM options
-#          (agent.javaOpts of helm/netwatcher/values.yaml, in JDK_JAVA_OPTIONS as the DaemonSet
-#          sets them) and the DaemonSet's MALLOC_ARENA_MAX;
+#          (helm/netwatcher/jvm.options, in JDK_JAVA_OPTIONS as the DaemonSet sets them) and the
+#          DaemonSet's MALLOC_ARENA_MAX;
 #   floor  empty BPF programs (bpf/floor.bpf.c) on exactly the hooks the agent attaches by
 #          default, kernel.bpf_stats_enabled off: what any program on these hooks costs;
 #   EXTRA_MODE="name:options" adds one more mode: the agent (CLI defaults) with these options.
@@ -161,14 +161,11 @@ echo $$ >"$CG/cgroup.procs" # everything the bench starts from now on is counted
 awk '/^  agent\.args: \|/ {on = 1; next} on && /^    / {sub(/^    /, ""); print; next} on {exit}' \
   k8s/netwatcher.yaml >"$WORK/agent.args"
 [ -s "$WORK/agent.args" ] || die "no agent.args in k8s/netwatcher.yaml"
-# The chart's JVM options: agent.javaOpts of values.yaml (a folded scalar under agent:).
-chart_java=$(awk '/^agent:/ {a = 1; next} /^[^ #]/ {a = 0}
-  a && /^  javaOpts: >-?$/ {j = 1; next}
-  j && /^    / {sub(/^ +/, ""); s = s (s == "" ? "" : " ") $0; next}
-  j {exit} END {print s}' helm/netwatcher/values.yaml)
-[ -n "$chart_java" ] || die "no agent.javaOpts in helm/netwatcher/values.yaml"
+# The chart's JVM options: helm/netwatcher/jvm.options (what agent.javaOpts "" stands for).
+chart_java=$(tr -s ' \n' '  ' <helm/netwatcher/jvm.options | sed 's/^ *//; s/ *$//')
+[ -n "$chart_java" ] || die "no JVM options in helm/netwatcher/jvm.options"
 rendered_java=$(sed -n '/name: JDK_JAVA_OPTIONS/{n;s/^ *value: "\(.*\)"$/\1/p}' k8s/netwatcher.yaml)
-[ "$rendered_java" = "$chart_java" ] || echo "note: k8s/netwatcher.yaml's JDK_JAVA_OPTIONS differ from values.yaml's agent.javaOpts (stale render?); using values.yaml's" >&2
+[ "$rendered_java" = "$chart_java" ] || echo "note: k8s/netwatcher.yaml's JDK_JAVA_OPTIONS differ from helm/netwatcher/jvm.options (stale render?); using jvm.options" >&2
 chart_arenas=$(sed -n '/name: MALLOC_ARENA_MAX/{n;s/^ *value: "\{0,1\}\([0-9]*\)"\{0,1\}$/\1/p}' helm/netwatcher/templates/daemonset.yaml)
 # The metrics port: 9990 by default and in the chart; another only if 9990 is taken on this host.
 port_free() { [ -z "$(ss -Hltn "sport = :$1")" ]; }

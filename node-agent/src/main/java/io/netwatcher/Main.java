@@ -7,6 +7,7 @@ import io.netwatcher.cgroup.Cgroup2Mount;
 import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.config.AgentConfig;
 import io.netwatcher.config.AgentOptions;
+import io.netwatcher.cost.JvmOptions;
 import io.netwatcher.cost.Priority;
 import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.export.Export;
@@ -110,6 +111,7 @@ public final class Main {
     private static int start(AgentConfig config, Map<String, String> env, PrintStream out, PrintStream err) {
         Logging.bridgeJavaUtilLogging();
         Logger log = LoggerFactory.getLogger(Main.class);
+        JvmOptions.warning().ifPresent(log::warn);
         boolean kube = config.kubernetes(env);
         if (!config.standalone() && !kube) {
             log.info("not in a cluster (no KUBERNETES_SERVICE_HOST, no --kubeconfig): running standalone");

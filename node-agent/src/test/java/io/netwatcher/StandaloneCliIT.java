@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netwatcher.deploy.Chart;
 import io.netwatcher.testing.Kernel;
 import io.netwatcher.testing.TcpExchange;
 import io.netwatcher.testing.TestNet;
@@ -38,8 +39,13 @@ class StandaloneCliIT {
     }
 
     private static Process launch(Path out, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar().toString()));
+        return launch(out, List.of(), args);
+    }
+
+    private static Process launch(Path out, List<String> jvmOptions, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", jar().toString()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectOutput(out.toFile())
                 .redirectError(new File(out + ".err")).start();
@@ -100,6 +106,33 @@ class StandaloneCliIT {
         } finally {
             Files.deleteIfExists(out);
             Files.deleteIfExists(Path.of(out + ".err"));
+        }
+    }
+
+    @Test
+    void aPlainJavaJarWarnsThatTheHeapIsUnboundedAndTheChartsOptionsBoundIt() throws Exception {
+        Path out = Files.createTempFile("nw-cli", ".txt");
+        Path err = Path.of(out + ".err");
+        Path options = Chart.dir().resolve("jvm.options");
+        try {
+            Process plain = launch(out, "--standalone", "--output", "table", "--duration", "1");
+            assertTrue(plain.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, plain.exitValue(), Files.readString(err));
+            List<String> warnings = Files.readAllLines(err).stream().filter(l -> l.contains("heap is not bounded"))
+                    .toList();
+            assertEquals(1, warnings.size(), "one warning: " + Files.readString(err));
+            assertTrue(warnings.get(0).contains(" WARN ") && warnings.get(0).contains(
+                    "java " + Files.readString(options).strip() + " -jar"), "it names the options: " + warnings);
+
+            // The argument file ./dev.sh passes: the launcher reads it, the heap is bounded, no warning.
+            Process bounded = launch(out, List.of("@" + options), "--standalone", "--output", "table", "--duration",
+                    "1");
+            assertTrue(bounded.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, bounded.exitValue(), Files.readString(err));
+            assertFalse(Files.readString(err).contains("heap is not bounded"), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
         }
     }
 

@@ -42,6 +42,8 @@ public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     /** The longest {@link #close()} waits for the threads that use the probes before freeing them. */
     static final long CLOSE_BOUND_MS = 4000;
+    /** Seconds between malloc_trim calls (each takes well under a millisecond). */
+    private static final int TRIM_SECONDS = 10;
 
     private final ProbeConfig probeConfig;
     private final CostConfig costConfig;
@@ -182,12 +184,11 @@ public final class Agent implements AutoCloseable {
             Priority.lowerTo(costConfig.nice());
         }
         // Follow wall-clock steps (NTP) in the mapping of kernel timestamps to wall time, and give
-        // freed native memory back (libbpf's BTF parsing at load leaves the C heap large).
+        // freed native memory back: libbpf's BTF parsing at load leaves the C heap large, and the
+        // JIT compiler's arenas (tens of MiB while it compiles) stay in the C heap until trimmed.
         Libc.trimNativeHeap();
-        scheduler.scheduleAtFixedRate(() -> {
-            clock.resync();
-            Libc.trimNativeHeap();
-        }, 60, 60, TimeUnit.SECONDS);
+        scheduler.scheduleAtFixedRate(clock::resync, 60, 60, TimeUnit.SECONDS);
+        scheduler.scheduleAtFixedRate(Libc::trimNativeHeap, TRIM_SECONDS, TRIM_SECONDS, TimeUnit.SECONDS);
     }
 
     private void readLoop() {

@@ -12,8 +12,10 @@ import java.nio.ByteOrder;
  * Reader of a BPF ring buffer map through mmap, with no native call per record.
  *
  * <p>Layout (kernel/bpf/ringbuf.c): page 0 holds consumer_pos (mapped read-write); page 1 holds
- * producer_pos; the data area follows and is mapped twice so a record that wraps is contiguous.
- * Each record starts with an 8-byte header: u32 length with BUSY (1&lt;&lt;31) and DISCARD
+ * producer_pos; the data area follows. The kernel allows mapping the data area twice in a row so
+ * that a record that wraps is contiguous, but every page of such a mapping counts twice in the
+ * agent's resident memory (8 MiB more with the default 8 MiB ring); it is mapped once here and
+ * the rare record that wraps is copied into a scratch buffer. Each record starts with an 8-byte header: u32 length with BUSY (1&lt;&lt;31) and DISCARD
  * (1&lt;&lt;30) bits, then u32 page offset; records are 8-byte aligned. Positions are read with
  * acquire and consumer_pos written with release semantics. Waiting is an epoll on the map fd.
  *
@@ -43,6 +45,8 @@ public final class RingBuffer implements AutoCloseable {
     private final ByteBuffer producer;
     private final ByteBuffer data;
     private final int epfd;
+    /** Where a record that wraps around the end of the data area is joined (grown on demand). */
+    private ByteBuffer scratch = ByteBuffer.allocate(0);
     private final Memory epollEvents = new Memory(16 * 4);
     private long consumerPos;
     private boolean closed;
@@ -52,11 +56,11 @@ public final class RingBuffer implements AutoCloseable {
     /**
      * A ring over memory the caller provides (tests and benchmarks): {@code consumer} and
      * {@code producer} hold the positions at offset 0; {@code data} is the data area of
-     * {@code size} bytes followed by its second copy (size * 2 bytes). No epoll: use {@link #consume}.
+     * {@code size} bytes. No epoll: use {@link #consume}.
      */
     RingBuffer(ByteBuffer consumer, ByteBuffer producer, ByteBuffer data, long size) {
-        if (Long.bitCount(size) != 1 || data.capacity() < 2 * size) {
-            throw new IllegalArgumentException("size must be a power of two and data twice that");
+        if (Long.bitCount(size) != 1 || size < 8 || data.capacity() < size) {
+            throw new IllegalArgumentException("size must be a power of two (at least 8) and data that large");
         }
         this.name = "memory";
         this.pageSize = 0;
@@ -85,7 +89,7 @@ public final class RingBuffer implements AutoCloseable {
         if (Pointer.nativeValue(c) == Libc.MAP_FAILED) {
             throw BpfException.errno("mmap(" + name + " consumer)", Native.getLastError());
         }
-        Pointer p = Libc.mmap(null, pageSize + 2 * size, Libc.PROT_READ, Libc.MAP_SHARED, fd, pageSize);
+        Pointer p = Libc.mmap(null, pageSize + size, Libc.PROT_READ, Libc.MAP_SHARED, fd, pageSize);
         if (Pointer.nativeValue(p) == Libc.MAP_FAILED) {
             int errno = Native.getLastError();
             Libc.munmap(c, pageSize);
@@ -95,7 +99,7 @@ public final class RingBuffer implements AutoCloseable {
         this.producerMap = p;
         this.consumer = c.getByteBuffer(0, pageSize).order(ByteOrder.nativeOrder());
         this.producer = p.getByteBuffer(0, pageSize).order(ByteOrder.nativeOrder());
-        this.data = p.getByteBuffer(pageSize, 2 * size).order(ByteOrder.nativeOrder());
+        this.data = p.getByteBuffer(pageSize, size).order(ByteOrder.nativeOrder());
         this.consumerPos = (long) LONGS.getAcquire(consumer, 0);
 
         int ep = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
@@ -175,7 +179,12 @@ public final class RingBuffer implements AutoCloseable {
             }
             int len = hdr & ~(BUSY | DISCARD);
             if ((hdr & DISCARD) == 0) {
-                handler.onRecord(data, off + HDR, len);
+                // The header never wraps (8-byte aligned positions, a data area of whole pages).
+                if (off + HDR + len <= size) {
+                    handler.onRecord(data, off + HDR, len);
+                } else {
+                    handler.onRecord(joined(off + HDR, len), 0, len);
+                }
                 records++;
             }
             cons += (len + HDR + 7) & ~7L;
@@ -190,10 +199,21 @@ public final class RingBuffer implements AutoCloseable {
         return records;
     }
 
+    /** A record that runs past the end of the data area, copied in one piece. */
+    private ByteBuffer joined(int from, int len) {
+        if (scratch.capacity() < len) {
+            scratch = ByteBuffer.allocate(Math.max(len, 2 * scratch.capacity())).order(ByteOrder.nativeOrder());
+        }
+        int first = (int) Math.min(len, size - from);
+        scratch.put(0, data, from, first);
+        scratch.put(first, data, 0, len - first);
+        return scratch;
+    }
+
     private void unmap() {
         if (consumerMap != null) {
             Libc.munmap(consumerMap, pageSize);
-            Libc.munmap(producerMap, pageSize + 2 * size);
+            Libc.munmap(producerMap, pageSize + size);
         }
     }
 

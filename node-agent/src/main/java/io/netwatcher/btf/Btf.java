@@ -1,10 +1,11 @@
 package io.netwatcher.btf;
 
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -78,7 +79,11 @@ public final class Btf {
 
     /** The running kernel's BTF. */
     public static Btf vmlinux() throws IOException {
-        return parse(ByteBuffer.wrap(Files.readAllBytes(VMLINUX)));
+        // Not Files.readAllBytes: NIO reads through a temporary direct buffer as large as the file
+        // (5 MiB and more) and caches it in the reading thread for good.
+        try (InputStream in = new FileInputStream(VMLINUX.toFile())) {
+            return parse(ByteBuffer.wrap(in.readAllBytes()));
+        }
     }
 
     /** The .BTF section of a BPF object file. */

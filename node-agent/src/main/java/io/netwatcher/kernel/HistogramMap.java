@@ -65,20 +65,24 @@ public final class HistogramMap implements MapView {
                     if (layer == null) {
                         continue; // a slot this direction does not use
                     }
+                    int first = vo + Layouts.Hists.LAYER + index * Layouts.Hist.SIZE;
                     long count = 0;
+                    for (int c = 0; c < cpus; c++) {
+                        count += v.getLong(first + c * stride + Layouts.Hist.COUNT);
+                    }
+                    if (count == 0) {
+                        continue; // a layer this cgroup never used: no slots to sum
+                    }
                     long sum = 0;
                     long[] slots = new long[Layouts.HIST_SLOTS];
                     for (int c = 0; c < cpus; c++) {
-                        int base = vo + c * stride + Layouts.Hists.LAYER + index * Layouts.Hist.SIZE;
-                        count += v.getLong(base + Layouts.Hist.COUNT);
+                        int base = first + c * stride;
                         sum += v.getLong(base + Layouts.Hist.SUM_NS);
                         for (int s = 0; s < slots.length; s++) {
                             slots[s] += v.getLong(base + Layouts.Hist.SLOTS + 8 * s);
                         }
                     }
-                    if (count > 0) {
-                        out.add(new LayerHistogram(cgroup, dir, layer, count, sum, slots));
-                    }
+                    out.add(new LayerHistogram(cgroup, dir, layer, count, sum, slots));
                 }
             }
         });

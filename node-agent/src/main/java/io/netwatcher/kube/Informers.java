@@ -12,6 +12,12 @@ import io.fabric8.kubernetes.client.informers.cache.ItemStore;
  * caches catch up when the API returns. Starting does not block the agent.
  */
 final class Informers {
+    /**
+     * Objects per list request. A list is read whole into memory and fabric8's JDK client keeps the
+     * last response of a connection referenced: pages keep both small on a big cluster.
+     */
+    static final long LIST_PAGE = 500;
+
     private final KubeHealth health;
 
     Informers(KubeHealth health) {
@@ -20,7 +26,7 @@ final class Informers {
 
     <T extends HasMetadata> SharedIndexInformer<T> start(String watch, Informable<T> source, ItemStore<T> store,
                                                           ResourceEventHandler<T> handler) {
-        SharedIndexInformer<T> informer = source.runnableInformer(0);
+        SharedIndexInformer<T> informer = source.withLimit(LIST_PAGE).runnableInformer(0);
         informer.itemStore(store);
         informer.removeNamespaceIndex();
         informer.exceptionHandler((started, t) -> {

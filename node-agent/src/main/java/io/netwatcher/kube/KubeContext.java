@@ -1,13 +1,24 @@
 package io.netwatcher.kube;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodList;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceList;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.netwatcher.cgroup.CgroupPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -77,13 +88,31 @@ public final class KubeContext implements AutoCloseable {
     public static KubeContext start(Config config, String node, CgroupPaths cgroups, NodePods.Selection selection) {
         config.setRequestTimeout(10_000);
         config.setConnectionTimeout(5_000);
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
+                .withKubernetesSerialization(serialization()).build();
         KubeContext k = new KubeContext(node, client, cgroups);
         k.nodePods.start(client, node, k.informers, selection);
         k.cluster.start(client, k.informers);
         k.watchdog.scheduleWithFixedDelay(k::checkWatches, 2, 2, TimeUnit.SECONDS);
         LOG.info("kubernetes mode: node {}, API server {}", node, config.getMasterUrl());
         return k;
+    }
+
+    /** The kinds the agent reads, and the kinds of the objects that come back in their place. */
+    static final List<Class<? extends KubernetesResource>> KINDS = List.of(Pod.class, PodList.class, Service.class,
+            ServiceList.class, ReplicaSet.class, Job.class, Status.class);
+
+    /**
+     * The client's JSON mapping, knowing the kinds the agent reads. fabric8's default mapping
+     * instantiates every model class on the class path (about 320 kinds, 630 classes, 5.6 MiB of
+     * metaspace) to resolve the "kind" of watch events, in every agent that does not read a
+     * kubeconfig file (in a pod; fabric8 parses a kubeconfig file with its default mapping). A kind
+     * not listed here is read as a GenericKubernetesResource.
+     */
+    static KubernetesSerialization serialization() {
+        KubernetesSerialization s = new KubernetesSerialization(new ObjectMapper(), false);
+        KINDS.forEach(s::registerKubernetesResource);
+        return s;
     }
 
     private void checkWatches() {

@@ -12,6 +12,7 @@ import io.netwatcher.event.Who;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Objects;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -45,6 +46,9 @@ public final class EventPrinter implements EventListener {
     private final Runnable onLimit;
     private long packets;
     private boolean headerDone;
+    /** The JSON line being written and its bytes: reused, so printing an event allocates no line. */
+    private final StringBuilder line = new StringBuilder(1024);
+    private byte[] bytes = new byte[1024];
 
     private EventPrinter(Builder b) {
         this.format = b.format;
@@ -170,7 +174,9 @@ public final class EventPrinter implements EventListener {
             return;
         }
         if (format == Format.JSON) {
-            out.println(json.format(e, who));
+            line.setLength(0);
+            json.format(e, who, line);
+            writeLine();
         } else {
             if (!headerDone) {
                 out.println(table.header());
@@ -182,6 +188,25 @@ public final class EventPrinter implements EventListener {
             out.flush();
             onLimit.run();
         }
+    }
+
+    /** Writes {@link #line} and a newline as UTF-8 (ASCII byte by byte, the usual case). */
+    private void writeLine() {
+        line.append(System.lineSeparator());
+        int n = line.length();
+        if (bytes.length < n) {
+            bytes = new byte[Math.max(n, 2 * bytes.length)];
+        }
+        for (int i = 0; i < n; i++) {
+            char c = line.charAt(i);
+            if (c >= 0x80) { // a name with non-ASCII characters: let the encoder do the line
+                byte[] b = line.toString().getBytes(StandardCharsets.UTF_8);
+                out.write(b, 0, b.length);
+                return;
+            }
+            bytes[i] = (byte) c;
+        }
+        out.write(bytes, 0, n);
     }
 
     @Override

@@ -41,6 +41,12 @@ public final class JsonEventFormatter {
 
     public String format(Event e, Who who) {
         StringBuilder sb = new StringBuilder(384);
+        format(e, who, sb);
+        return sb.toString();
+    }
+
+    /** Appends the event's JSON object to {@code sb}: a caller that reuses one builder allocates no line. */
+    public void format(Event e, Who who, StringBuilder sb) {
         Json j = Json.object(sb);
         if (e instanceof PacketEvent p) {
             packet(j, p);
@@ -56,7 +62,6 @@ public final class JsonEventFormatter {
         common(j, e, who);
         kubernetes(j, who);
         j.end();
-        return sb.toString();
     }
 
     private long cachedSecond = Long.MIN_VALUE;

@@ -48,7 +48,17 @@ public final class KernelHooks {
         }
     }
 
-    public Btf vmlinux() {
+    /**
+     * These hooks without the kernel's BTF: what a loaded probe set keeps. The parsed BTF of a
+     * kernel is about 20 MiB of heap and is needed only to choose the programs at load;
+     * {@link #problem} then fails.
+     */
+    KernelHooks withoutBtf() {
+        return new KernelHooks(null, fentryProblem, kprobeProblem, cgroup2);
+    }
+
+    /** The kernel's BTF; null in the hooks a loaded probe set keeps ({@link #withoutBtf()}). */
+    Btf vmlinux() {
         return vmlinux;
     }
 
@@ -66,6 +76,9 @@ public final class KernelHooks {
 
     /** null when {@code program} can back its boundary on this kernel, else the reason it cannot. */
     public String problem(BpfProgram program, Boundary.ProgramRef ref) {
+        if (vmlinux == null) {
+            throw new IllegalStateException("the kernel's BTF was released after the probes were loaded");
+        }
         HookKind kind = HookKind.ofSection(program.section());
         String target = program.target();
         return switch (kind) {

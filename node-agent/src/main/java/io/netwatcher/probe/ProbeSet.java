@@ -94,7 +94,7 @@ public final class ProbeSet implements AutoCloseable {
                 maps.control().setTimeEvery(config.timeEvery());
                 Map<String, BpfLink> iterators = new HashMap<>();
                 List<Attachment> attachments = attach(obj, plans, hooks, iterators);
-                return new ProbeSet(obj, maps, attachments, hooks, iterators);
+                return new ProbeSet(obj, maps, attachments, hooks.withoutBtf(), iterators);
             } catch (BpfException e) {
                 String failed = obj.failedProgram().orElse(null);
                 obj.close();

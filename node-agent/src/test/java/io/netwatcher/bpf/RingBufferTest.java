@@ -57,6 +57,29 @@ class RingBufferTest {
     }
 
     @Test
+    void aRecordThatWrapsAroundIsJoinedAndTheNextOneReadInPlace() {
+        TestRing ring = new TestRing(256);
+        RingBuffer r = ring.reader();
+        ring.append(payload(200, 1), false, false); // 208 bytes: the next record starts at 208
+        assertEquals(1, drain(r).size());
+        ring.append(payload(100, 2), false, false); // header at 208, payload 216..316 wraps to 0..60
+        ring.append(payload(20, 3), false, false); // at 320 & 255 = 64, payload at 72: in place
+        List<Integer> offsets = new ArrayList<>();
+        List<byte[]> got = new ArrayList<>();
+        r.consume((buf, off, len) -> {
+            byte[] b = new byte[len];
+            buf.get(off, b);
+            got.add(b);
+            offsets.add(buf == ring.data ? off : -1);
+        });
+        assertEquals(2, got.size());
+        assertArrayEquals(payload(100, 2), got.get(0), "the wrapped record, copied in one piece");
+        assertArrayEquals(payload(20, 3), got.get(1));
+        assertEquals(List.of(-1, 72), offsets, "only the wrapped record is copied");
+        assertEquals(0, r.pending());
+    }
+
+    @Test
     void aRecordThatWrapsAroundIsContiguous() {
         TestRing ring = new TestRing(256);
         RingBuffer r = ring.reader();

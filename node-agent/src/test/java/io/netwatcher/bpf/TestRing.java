@@ -5,7 +5,7 @@ import java.nio.ByteOrder;
 
 /**
  * A ring buffer in plain memory laid out as the kernel's: records are written the way
- * bpf_ringbuf_reserve/submit writes them (8-byte header, 8-byte aligned, data mapped twice).
+ * bpf_ringbuf_reserve/submit writes them (8-byte header, 8-byte aligned, wrapping at the end).
  */
 public final class TestRing {
     public final ByteBuffer consumer = ByteBuffer.allocateDirect(64).order(ByteOrder.nativeOrder());
@@ -16,7 +16,7 @@ public final class TestRing {
 
     public TestRing(int size) {
         this.size = size;
-        this.data = ByteBuffer.allocateDirect(2 * size).order(ByteOrder.nativeOrder());
+        this.data = ByteBuffer.allocateDirect(size).order(ByteOrder.nativeOrder());
     }
 
     public RingBuffer reader() {
@@ -32,7 +32,6 @@ public final class TestRing {
             byte b = i < 8 ? headerByte(hdr, i) : payload[i - 8];
             int off = (int) ((pos + i) & (size - 1));
             data.put(off, b);
-            data.put(off + (int) size, b); // the second mapping
         }
         prod = pos + ((len + 8 + 7) & ~7L);
         producer.putLong(0, prod);
@@ -42,7 +41,6 @@ public final class TestRing {
     public void commit(long pos, int len) {
         int off = (int) (pos & (size - 1));
         data.putInt(off, len);
-        data.putInt(off + (int) size, len);
     }
 
     public long consumerPos() {

@@ -135,13 +135,16 @@ class KubeInformersTest {
             NodePods pods = new NodePods(null);
             pods.start(c, NODE, new Informers(new KubeHealth()), NodePods.Selection.FIELD_SELECTOR);
             boolean seen = false;
-            for (int i = 0; i < 10 && !seen; i++) {
+            boolean paged = false;
+            for (int i = 0; i < 10 && !(seen && paged); i++) {
                 RecordedRequest r = server.takeRequest(5, TimeUnit.SECONDS);
-                seen = r != null && URLDecoder.decode(r.getPath(), StandardCharsets.UTF_8)
-                        .contains("fieldSelector=spec.nodeName=node-a");
+                String path = r == null ? "" : URLDecoder.decode(r.getPath(), StandardCharsets.UTF_8);
+                seen |= path.contains("fieldSelector=spec.nodeName=node-a");
+                paged |= !path.contains("watch=") && path.contains("limit=" + Informers.LIST_PAGE);
             }
             pods.close();
             assertTrue(seen, "the list/watch requests carry fieldSelector=spec.nodeName=node-a");
+            assertTrue(paged, "lists are read in pages of " + Informers.LIST_PAGE);
             assertEquals(java.util.Map.of("spec.nodeName", NODE), NodePods.fieldSelector(NODE));
         } finally {
             server.destroy();

@@ -83,4 +83,19 @@ class EventPrinterTest {
         q.onEvent(conn(ConnEvent.Kind.OPEN), Who.NONE); // pid 7
         assertEquals(2, lines());
     }
+
+    @Test
+    void linesAreTheFormattersJsonInUtf8WhateverTheirLength() {
+        EventPrinter p = printer(EventPrinter.TYPES, true, 0, 0);
+        JsonEventFormatter f = new JsonEventFormatter(clock, names);
+        PacketEvent ascii = packet(1);
+        PacketEvent accented = new PacketEvent(1, 1, 0, 2, "caf\u00e9-\u00fc", JsonEventFormatterTest.LOCAL_FIRST,
+                Direction.RX, 0, 0, 1, new long[] {1, 2, 3, 4, 0}, "GET /" + "x".repeat(3000) + " HTTP/1.1");
+        p.onEvent(ascii, Who.NONE);
+        p.onEvent(accented, Who.NONE);
+        p.onEvent(ascii, Who.NONE);
+        assertEquals(String.join("\n", f.format(ascii, Who.NONE), f.format(accented, Who.NONE),
+                        f.format(ascii, Who.NONE)) + "\n",
+                bytes.toString(StandardCharsets.UTF_8));
+    }
 }
