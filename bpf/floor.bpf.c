@@ -27,6 +27,7 @@ EMPTY(net_dev_queue)
 EMPTY(net_dev_start_xmit)
 EMPTY(net_dev_xmit)
 EMPTY(inet_sock_set_state)
+EMPTY(tcp_destroy_sock)
 EMPTY(tcp_retransmit_skb)
 EMPTY(tcp_retransmit_synack)
 EMPTY(tcp_send_reset)
@@ -39,6 +40,12 @@ EMPTY(icmp_send)
 
 SEC("cgroup_skb/ingress")
 int floor_cg_ingress(struct __sk_buff *ctx)
+{
+	return 1;
+}
+
+SEC("sockops")
+int floor_sockops(struct bpf_sock_ops *ctx)
 {
 	return 1;
 }

@@ -45,9 +45,9 @@ public final class EmptyProgramFloor {
         }
     }
 
-    /** Attaches one empty program: cgroup programs to the cgroup v2 root, the rest to their hook. */
+    /** Attaches one empty program: cgroup and sockops programs to the cgroup v2 root, the rest to their hook. */
     static void attach(BpfProgram p, Path cgroupRoot) {
-        if (p.kind().equals("cgroup_skb")) {
+        if (p.kind().equals("cgroup_skb") || p.kind().equals("sockops")) {
             p.attachCgroup(cgroupRoot);
         } else {
             p.attach();
