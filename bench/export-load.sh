@@ -18,9 +18,12 @@ CONNS=${CONNS:-10000}
 MSGS=${MSGS:-5000}
 PORT=${PORT:-9991}
 BASE_PORT=${BASE_PORT:-31000}
-[ -f "$JAR" ] || mvn -B -q -DskipTests install >&2
-[ -f node-agent/target/test-classpath.txt ] || mvn -B -q -o -pl node-agent dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt >&2
+# The jar, the test classes and their class path, built in one reactor run (the agent module's
+# dependency on the bpf module resolves inside it: nothing needs to be installed in ~/.m2).
+if [ ! -f "$JAR" ] || [ ! -f node-agent/target/test-classpath.txt ]; then
+  mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile=target/test-classpath.txt >&2
+fi
 CP="node-agent/target/test-classes:node-agent/target/classes:$(cat node-agent/target/test-classpath.txt)"
 ulimit -n "$(ulimit -Hn)" # 10,000 sockets per generator process
 work=$(mktemp -d)
