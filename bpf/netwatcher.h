@@ -36,6 +36,7 @@ enum nw_event_type {
 	NW_EV_RCVQ_FULL = 7,
 	NW_EV_BUF_LIMIT = 8,
 	NW_EV_BENIGN_DROP = 9,   /* nw_error_event: a drop that is not a loss (struct nw_benign_drop), on request */
+	NW_EV_STATE = 10,        /* struct nw_state_event: a TCP state transition, on request */
 };
 
 enum nw_direction {
@@ -111,6 +112,14 @@ enum nw_counter_kind {
 	NW_CNT_CONN_CLOSE = 8,   /* detail: enum nw_role */
 	NW_CNT_ICMP_SENT = 9,    /* detail: (type << 8) | code */
 	NW_CNT_DROP_BENIGN = 10, /* detail: enum skb_drop_reason value; a free that is not a loss */
+	NW_CNT_HANDSHAKE_FAIL = 11, /* detail: enum nw_handshake_fail; a client's SYN_SENT -> CLOSE */
+};
+
+/* Why a client's handshake failed (SYN_SENT -> CLOSE), from the socket's error at that moment. */
+enum nw_handshake_fail {
+	NW_HS_REFUSED = 1,       /* a RST answered the SYN (sk_err ECONNREFUSED, tcp_reset) */
+	NW_HS_TIMED_OUT = 2,     /* the SYN retries ran out unanswered (sk_err ETIMEDOUT, tcp_write_err) */
+	NW_HS_OTHER = 3,         /* anything else: closed by the application, an ICMP error, ... */
 };
 
 /* Agent self-statistics: index into the per-CPU stats array. */
@@ -210,6 +219,21 @@ struct nw_conn_event {
 	__u8 oldstate;           /* TCP state left (close: the state before CLOSE) */
 	__u8 pad[6];
 	struct nw_conn c;
+};
+
+/*
+ * A TCP state transition (inet_sock_set_state), reported when state events are on. The time spent
+ * in the state left is measured from the transition into it, kept in the socket's local storage.
+ */
+struct nw_state_event {
+	struct nw_event_hdr h;   /* cookie 0 for LISTEN -> SYN_RECV (a child socket being created) */
+	__u64 duration_ns;       /* time spent in oldstate, ns; 0 = not known (entered before it was watched) */
+	__u8 oldstate;           /* TCP state left (TCP_ESTABLISHED = 1 ... as the kernel numbers them) */
+	__u8 newstate;           /* TCP state entered */
+	__u8 failure;            /* enum nw_handshake_fail for a client's SYN_SENT -> CLOSE, else 0 */
+	__u8 pad;
+	__u32 sk_err;            /* the socket's pending error (errno) at the transition, 0 = none */
+	__u8 comm[NW_COMM_LEN];  /* owning process when known */
 };
 
 /* Retransmit, reset, drop, bad checksum, receive-queue-full, buffer-limit events. */

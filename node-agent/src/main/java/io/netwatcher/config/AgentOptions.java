@@ -102,8 +102,13 @@ public final class AgentOptions {
     @Option(names = "--events", paramLabel = "TYPES", split = ",",
             description = "Event types to print (comma-separated): packet, connection, retransmit, reset, drop,"
                     + " bad_checksum, receive_queue_full, buffer_limit, flow, latency, benign_drop (drops that are"
-                    + " not losses). Default: all but benign_drop.")
+                    + " not losses), state (TCP state transitions). Default: all but benign_drop and state.")
     Set<String> events;
+
+    @Option(names = {"-S", "--tcp-states"}, description = "Also report every TCP state transition with the time"
+            + " spent in the state left (event type state; the same as adding state to --events). Connect latency"
+            + " and failed handshakes are always counted.")
+    boolean tcpStates;
 
     @Option(names = {"-p", "--pid"}, paramLabel = "PID", defaultValue = "0",
             description = "Print only events of this process (0 = all).")
@@ -237,11 +242,14 @@ public final class AgentOptions {
             case "table" -> EventPrinter.Format.TABLE;
             default -> throw bad("--output", output, "must be json or table");
         };
-        Set<String> types = events == null ? EventPrinter.DEFAULT_TYPES : new LinkedHashSet<>(events);
+        Set<String> types = new LinkedHashSet<>(events == null ? EventPrinter.DEFAULT_TYPES : events);
         for (String t : types) {
             if (!EventPrinter.TYPES.contains(t)) {
                 throw bad("--events", t, "unknown event type; known: " + new TreeSet<>(EventPrinter.TYPES));
             }
+        }
+        if (tcpStates) {
+            types.add(EventPrinter.STATE);
         }
         if (pid < 0) {
             throw bad("--pid", pid, "must be >= 0");
@@ -304,7 +312,8 @@ public final class AgentOptions {
                 .maxEventsPerSec(maxEventsPerSec).maxErrorsPerSec(maxErrorsPerSec).sport(sport == null ? 0 : sport)
                 .dport(dport == null ? 0 : dport).http(http).snapshotNs(Math.min(intervalNs / 2, 100_000_000L))
                 .ringBufferBytes(ringBufferMb << 20).maxConnections(maxConnections).preferHook(prefer.orElse(null))
-                .cgroupRoot(cgroupRoot).benignDropEvents(types.contains("benign_drop")).build();
+                .cgroupRoot(cgroupRoot).benignDropEvents(types.contains("benign_drop"))
+                .stateEvents(types.contains(EventPrinter.STATE)).build();
         CostConfig defaults = CostConfig.defaults();
         CostConfig cost = new CostConfig(cpuBudgetPercent / 100, defaults.maxTimeEvery(), defaults.periodMs(),
                 defaults.windowMs(), bpfStats, nice);

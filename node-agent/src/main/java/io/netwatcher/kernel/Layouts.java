@@ -131,6 +131,20 @@ public final class Layouts {
         private ErrorEvent() {}
     }
 
+    public static final class StateEvent {
+        public static final String STRUCT = "nw_state_event";
+        public static final int SIZE = 104;
+        public static final int H = 0;
+        public static final int DURATION_NS = 72;
+        public static final int OLDSTATE = 80;
+        public static final int NEWSTATE = 81;
+        public static final int FAILURE = 82;
+        public static final int SK_ERR = 84;
+        public static final int COMM = 88;
+
+        private StateEvent() {}
+    }
+
     /** One entry of the benign drop table (rodata targ_benign[BENIGN_MAX]). */
     public static final class BenignDrop {
         public static final String STRUCT = "nw_benign_drop";

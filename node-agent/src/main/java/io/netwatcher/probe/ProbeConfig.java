@@ -22,10 +22,13 @@ import java.util.Optional;
  * @param preferHook       try this hook kind first for every boundary (empty = the default order)
  * @param cgroupRoot       the cgroup v2 mount to attach cgroup programs to (empty = found in mountinfo)
  * @param benignDropEvents report drops that are not losses as events too (they are always counted)
+ * @param stateEvents      report every TCP state transition as an event (connect latency and handshake
+ *                         failures are always aggregated)
  */
 public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, int maxErrorsPerSec, int sport, int dport,
                           boolean http, long snapshotNs, int ringBufferBytes, int maxConnections,
-                          Optional<HookKind> preferHook, Optional<Path> cgroupRoot, boolean benignDropEvents) {
+                          Optional<HookKind> preferHook, Optional<Path> cgroupRoot, boolean benignDropEvents,
+                          boolean stateEvents) {
 
     public ProbeConfig {
         Objects.requireNonNull(preferHook, "preferHook");
@@ -71,7 +74,8 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
         return new Builder().timeEvery(timeEvery).sampleEvery(sampleEvery).maxEventsPerSec(maxEventsPerSec)
                 .maxErrorsPerSec(maxErrorsPerSec).sport(sport).dport(dport).http(http).snapshotNs(snapshotNs)
                 .ringBufferBytes(ringBufferBytes).maxConnections(maxConnections).preferHook(preferHook.orElse(null))
-                .cgroupRoot(cgroupRoot.orElse(null)).benignDropEvents(benignDropEvents);
+                .cgroupRoot(cgroupRoot.orElse(null)).benignDropEvents(benignDropEvents)
+                .stateEvents(stateEvents);
     }
 
     /** Settings of a {@link ProbeConfig}; {@link #build()} validates them. */
@@ -89,6 +93,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
         private HookKind preferHook;
         private Path cgroupRoot;
         private boolean benignDropEvents;
+        private boolean stateEvents;
 
         private Builder() {}
 
@@ -170,10 +175,16 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
             return this;
         }
 
+        /** Report every TCP state transition as an event (default off; the aggregates are always on). */
+        public Builder stateEvents(boolean on) {
+            this.stateEvents = on;
+            return this;
+        }
+
         public ProbeConfig build() {
             return new ProbeConfig(timeEvery, sampleEvery, maxEventsPerSec, maxErrorsPerSec, sport, dport, http,
                     snapshotNs, ringBufferBytes, maxConnections, Optional.ofNullable(preferHook),
-                    Optional.ofNullable(cgroupRoot), benignDropEvents);
+                    Optional.ofNullable(cgroupRoot), benignDropEvents, stateEvents);
         }
     }
 }

@@ -88,7 +88,7 @@ public final class ProbeSet implements AutoCloseable {
                 configure(obj, config, cfgOffset, !iterator, !cgroupTransport);
                 flags.write(obj.rodata(), config.benignDropEvents(), benign,
                         !plans.get(Boundary.ERR_DROP).programs.isEmpty(),
-                        plans.get(Boundary.CONN_CLIENT_OPEN).kind == HookKind.SOCKOPS);
+                        plans.get(Boundary.CONN_CLIENT_OPEN).kind == HookKind.SOCKOPS, config.stateEvents());
                 obj.load();
                 KernelMaps maps = KernelMaps.of(obj);
                 maps.control().setTimeEvery(config.timeEvery());

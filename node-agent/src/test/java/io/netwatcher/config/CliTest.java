@@ -174,6 +174,24 @@ class CliTest {
     }
 
     @Test
+    void stateEventsAreReportedByTheKernelOnlyWhenAskedFor() {
+        AgentOptions o = new AgentOptions();
+        new CommandLine(o).parseArgs("--standalone");
+        AgentConfig c = o.toConfig();
+        assertFalse(c.events().contains("state"), "not in the default event stream: " + c.events());
+        assertFalse(c.probes().stateEvents(), "the kernel does not write a record per transition");
+        AgentOptions types = new AgentOptions();
+        new CommandLine(types).parseArgs("--standalone", "--events", "connection,state");
+        assertTrue(types.toConfig().probes().stateEvents());
+        AgentOptions flag = new AgentOptions();
+        new CommandLine(flag).parseArgs("--standalone", "-S");
+        AgentConfig f = flag.toConfig();
+        assertTrue(f.probes().stateEvents());
+        assertTrue(f.events().contains("state") && f.events().contains("connection"), "added to the defaults: "
+                + f.events());
+    }
+
+    @Test
     void exportOptionsBecomeTheExportConfig() {
         AgentOptions o = new AgentOptions();
         new CommandLine(o).parseArgs("--metrics-port", "0", "--metrics-address", "127.0.0.1", "--otlp-endpoint",
