@@ -217,8 +217,8 @@ int BPF_PROG(tp_inet_sock_set_state, const struct sock *sk, int oldstate, int ne
 {
 	if (sk->__sk_common.skc_family != AF_INET && sk->__sk_common.skc_family != AF_INET6)
 		return 0;
+	nw_state_change(sk, oldstate, newstate); /* first: connect() sets the socket's owner */
 	nw_state_time(sk, oldstate, newstate);
-	nw_state_change(sk, oldstate, newstate);
 	return 0;
 }
 

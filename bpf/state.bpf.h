@@ -40,7 +40,7 @@ static __always_inline __u8 nw_handshake_failure(int sk_err)
 	return NW_HS_OTHER;
 }
 
-static __always_inline void nw_state_emit(const struct sock *sk, const struct nw_owner *o, __u64 cgroup_id,
+static __always_inline void nw_state_emit(const struct sock *sk, const struct nw_owner *o, __u64 cgroup_id, __u64 now,
 					  int oldstate, int newstate, __u64 duration_ns, __u8 failure, int sk_err)
 {
 	struct nw_state_event *e;
@@ -50,8 +50,8 @@ static __always_inline void nw_state_emit(const struct sock *sk, const struct nw
 	e = nw_reserve(sizeof(*e));
 	if (!e)
 		return;
-	/* LISTEN -> SYN_RECV: a child being cloned, whose cookie is not final yet (conn.bpf.h). */
-	nw_fill_hdr(&e->h, NW_EV_STATE, oldstate == TCP_LISTEN ? 0 : bpf_get_socket_cookie((void *)sk), cgroup_id);
+	nw_fill_hdr(&e->h, NW_EV_STATE, bpf_get_socket_cookie((void *)sk), cgroup_id);
+	e->h.ts_ns = now; /* the transition's time: the next one's duration starts here */
 	nw_tuple_from_sk(sk, &e->h.t);
 	e->duration_ns = duration_ns;
 	e->oldstate = oldstate;
@@ -100,7 +100,7 @@ static __always_inline void nw_state_time(const struct sock *sk, int oldstate, i
 		nw_count(cgroup_id, NW_CNT_HANDSHAKE_FAIL, failure);
 	}
 	if (targ_state_events)
-		nw_state_emit(sk, o, cgroup_id, oldstate, newstate, duration, failure, sk_err);
+		nw_state_emit(sk, o, cgroup_id, now, oldstate, newstate, duration, failure, sk_err);
 }
 
 #endif /* NW_STATE_BPF_H */
