@@ -161,7 +161,8 @@ static __always_inline void nw_conn_emit(const struct sock *sk, const struct nw_
 {
 	struct nw_conn_event *e;
 
-	if (!nw_sk_match(sk))
+	/* The owner filter on the record's owner: a server's listener until its process reads or writes. */
+	if (!nw_uid_match(c->uid) || !nw_ports_match(nw_sk_lport(sk), nw_sk_rport(sk)))
 		return;
 	e = nw_reserve(sizeof(*e));
 	if (!e)
@@ -502,7 +503,7 @@ static long nw_conn_gc_one(struct bpf_map *map, __u64 *cookie, __u8 *unused, voi
 	c->state = TCP_CLOSE;
 	if (c->established)
 		nw_count(c->cgroup_id, NW_CNT_CONN_CLOSE, c->role);
-	if (nw_ports_match(c->t.sport, c->t.dport)) {
+	if (nw_ports_match(c->t.sport, c->t.dport) && nw_uid_match(c->uid)) {
 		e = nw_reserve(sizeof(*e));
 		if (e) {
 			__builtin_memset(e, 0, sizeof(e->h) + 8);

@@ -24,6 +24,7 @@
 #define NW_RX_FIFO 16         /* per-socket queued segments timed for the socket layer */
 #define NW_HTTP_LEN 64        /* bytes of an HTTP/1 first line kept when --http is on */
 #define NW_HIST_LAYERS 5      /* per direction: up to 4 layers, then the total */
+#define NW_PORTS_MAX 8        /* ports in each of the --sport and --dport lists */
 
 /* Event types: the first __u16 of every ring-buffer record. */
 enum nw_event_type {
@@ -307,8 +308,9 @@ struct nw_config {
 	__u32 sample_every;      /* 1 = every packet event, N = 1 in N, 0 = no packet events */
 	__u32 max_events_per_sec;/* cap on sampled packet events per second (0 = no cap) */
 	__u32 max_errors_per_sec;/* cap on error events per second (0 = no cap) */
-	__u16 filter_sport;      /* socket's local port, 0 = any */
-	__u16 filter_dport;      /* socket's remote port, 0 = any */
+	__u32 filter_uid;        /* the socket owner's uid + 1 to keep, 0 = any owner */
+	__u16 filter_sport[NW_PORTS_MAX]; /* socket's local ports to keep, the first 0 ends the list; none = any */
+	__u16 filter_dport[NW_PORTS_MAX]; /* socket's remote ports to keep, the same way */
 	__u8 http;               /* 1 = capture HTTP/1 first lines into packet events */
 	__u8 conn_snapshot;      /* 1 = refresh connection stats on received segments (no iterator) */
 	__u8 rx_park_at_tcp;     /* 1 = tcp_probe parks RX packets (transport hook has no socket) */
