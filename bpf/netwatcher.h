@@ -227,7 +227,7 @@ struct nw_conn_event {
  * in the state left is measured from the transition into it, kept in the socket's local storage.
  */
 struct nw_state_event {
-	struct nw_event_hdr h;   /* cookie 0 for LISTEN -> SYN_RECV (a child socket being created) */
+	struct nw_event_hdr h;   /* cookie: the socket's, from its first transition on (as ss -e shows it) */
 	__u64 duration_ns;       /* time spent in oldstate, ns; 0 = not known (entered before it was watched) */
 	__u8 oldstate;           /* TCP state left (TCP_ESTABLISHED = 1 ... as the kernel numbers them) */
 	__u8 newstate;           /* TCP state entered */

@@ -7,8 +7,9 @@ import java.util.Objects;
  * the kernel's values ({@code TCP_ESTABLISHED} = 1 ...). {@code durationNs} is 0 when the time the
  * socket entered {@code oldState} was not seen (before the agent started, or a socket's first
  * transition); {@code failure} is set for a client's SYN_SENT -> CLOSE, and {@code skErr} is the
- * socket's pending error (errno, 0 = none). The cookie is 0 for LISTEN -> SYN_RECV (a child socket
- * being created); the tuple is the socket's (local first; the local port is 0 until it is bound).
+ * socket's pending error (errno, 0 = none). The cookie is the socket's in every transition (a server's
+ * from LISTEN -> SYN_RECV on); the tuple is the socket's (local first; the local port is 0 before
+ * connect() picked it and after an active close released it).
  */
 public record StateEvent(long timeNs, long cookie, long cgroupId, int pid, String comm, Tuple tuple, int oldState,
                          int newState, long durationNs, HandshakeFailure failure, int skErr) implements Event {
