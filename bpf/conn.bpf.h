@@ -19,6 +19,7 @@
 
 #include "emit.bpf.h"
 #include "sock.bpf.h"
+#include "state.bpf.h"
 
 #define NW_RCV_SHUTDOWN 1
 #define NW_SEND_SHUTDOWN 2
@@ -328,8 +329,12 @@ static __always_inline void nw_conn_closed(const struct sock *sk, __u64 cookie, 
 	bool tracked = true;
 
 	c = bpf_map_lookup_elem(&conns, &cookie);
-	if (c && destroyed)
+	if (c && destroyed) {
 		oldstate = c->state; /* the state it was last seen in */
+		/* A client's failed handshake whose SYN_SENT -> CLOSE was missed too (state.bpf.h). */
+		if (c->role == NW_ROLE_CLIENT && !c->established)
+			nw_state_missed_handshake(sk, c->resets);
+	}
 	if (!c) {
 		tracked = false;
 		u = bpf_sk_storage_get(&conn_untracked, (struct sock *)sk, 0, 0);

@@ -11,7 +11,6 @@
  */
 #include "packet.bpf.h"
 #include "conn.bpf.h"
-#include "state.bpf.h"
 #include "errors.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -68,15 +68,17 @@ static __always_inline void nw_state_emit(const struct sock *sk, const struct nw
 	nw_submit(e);
 }
 
-static __always_inline void nw_state_time(const struct sock *sk, int oldstate, int newstate)
+/*
+ * A transition, with the handshake failure's cause when the caller knows it better than the
+ * socket's error (0: from the error).
+ */
+static __always_inline void nw_state_transition(const struct sock *sk, int oldstate, int newstate, __u8 cause)
 {
 	struct nw_owner *o;
 	__u64 now, since, duration = 0, cgroup_id;
 	__u8 failure = 0;
 	int sk_err;
 
-	if (!nw_sk_is_tcp(sk))
-		return;
 	now = bpf_ktime_get_ns();
 	/* A socket about to close needs no new storage: its time in the last state is then unknown. */
 	o = bpf_sk_storage_get(&owners, (struct sock *)sk, 0,
@@ -96,11 +98,41 @@ static __always_inline void nw_state_time(const struct sock *sk, int oldstate, i
 	}
 	sk_err = sk->sk_err;
 	if (oldstate == TCP_SYN_SENT && newstate == TCP_CLOSE) {
-		failure = nw_handshake_failure(sk_err);
+		failure = cause ? cause : nw_handshake_failure(sk_err);
 		nw_count(cgroup_id, NW_CNT_HANDSHAKE_FAIL, failure);
 	}
 	if (targ_state_events)
 		nw_state_emit(sk, o, cgroup_id, now, oldstate, newstate, duration, failure, sk_err);
+}
+
+static __always_inline void nw_state_time(const struct sock *sk, int oldstate, int newstate)
+{
+	if (!nw_sk_is_tcp(sk))
+		return;
+	nw_state_transition(sk, oldstate, newstate, 0);
+}
+
+/*
+ * A client's SYN_SENT -> CLOSE whose state-change run was not seen (a program does not nest on
+ * one CPU: the kernel counts the skipped run in recursion_misses), found when the socket is
+ * destroyed (conn.bpf.h). Its error is gone by then (reading SO_ERROR clears it), so the cause is
+ * what is left: a reset received in SYN_SENT (refused), or the SYN retries spent (timed out:
+ * icsk_retransmits reached the limit tcp_write_timeout() gives up at), else other. Its time in
+ * SYN_SENT ends here, at the socket's destruction (after the application's close()).
+ */
+static __always_inline void nw_state_missed_handshake(const struct sock *sk, __u32 resets)
+{
+	const struct inet_connection_sock *icsk = (const struct inet_connection_sock *)sk;
+	__u8 limit = icsk->icsk_syn_retries;
+	__u8 cause = NW_HS_OTHER;
+
+	if (!limit)
+		limit = sk->__sk_common.skc_net.net->ipv4.sysctl_tcp_syn_retries;
+	if (resets)
+		cause = NW_HS_REFUSED;
+	else if (icsk->icsk_retransmits >= limit)
+		cause = NW_HS_TIMED_OUT;
+	nw_state_transition(sk, TCP_SYN_SENT, TCP_CLOSE, cause);
 }
 
 #endif /* NW_STATE_BPF_H */

@@ -208,7 +208,9 @@ class TcpStateIT {
                         && e.tuple().dport() == closed, WAIT, "refused handshake");
                 assertEquals(SYN_SENT, refused.oldState());
                 assertEquals(HandshakeFailure.REFUSED, refused.failure());
-                assertEquals(111, refused.skErr(), "ECONNREFUSED");
+                // The errno, or none when the kernel skipped the transition's program run and the
+                // transition was found at the socket's destruction (SO_ERROR reads clear the error).
+                assertTrue(refused.skErr() == 111 || refused.skErr() == 0, "ECONNREFUSED: " + refused);
                 assertWithin(r0, r1, refused.timeNs(), "refused during connect()");
                 assertWithin(1, r1 - r0, refused.durationNs(), "time in SYN_SENT");
 
@@ -218,10 +220,11 @@ class TcpStateIT {
                 assertTrue(e instanceof ConnectException && !(e instanceof SocketTimeoutException)
                         && e.getMessage().contains("timed out"), "the kernel gave up, not Java's timeout: " + e);
                 StateEvent timedOut = h.await(StateEvent.class, x -> x.newState() == CLOSE
-                        && x.tuple().dport() == dropped, WAIT, "timed-out handshake in " + h.events(StateEvent.class));
+                        && x.tuple().dport() == dropped, WAIT, "timed-out handshake in " + h.events(StateEvent.class)
+                        + "; programs skipped by the kernel: " + h.agent().probes().recursionMisses());
                 assertEquals(SYN_SENT, timedOut.oldState());
                 assertEquals(HandshakeFailure.TIMED_OUT, timedOut.failure());
-                assertEquals(110, timedOut.skErr(), "ETIMEDOUT");
+                assertTrue(timedOut.skErr() == 110 || timedOut.skErr() == 0, "ETIMEDOUT: " + timedOut);
                 assertWithin(d0, d1, timedOut.timeNs(), "timed out during connect()");
                 assertWithin(SYN_TIMEOUT_MIN_NS, d1 - d0, timedOut.durationNs(), "time in SYN_SENT: two SYNs");
                 assertEquals(0, h.events(StateEvent.class, x -> x.newState() == ESTABLISHED
@@ -281,7 +284,8 @@ class TcpStateIT {
                 Map<HandshakeFailure, Long> expected = new EnumMap<>(HandshakeFailure.class);
                 expected.put(HandshakeFailure.REFUSED, 2L);
                 expected.put(HandshakeFailure.TIMED_OUT, 1L);
-                awaitTrue(() -> failures(h, id).equals(expected), 10, () -> "handshake failures " + failures(h, id));
+                awaitTrue(() -> failures(h, id).equals(expected), 10, () -> "handshake failures " + failures(h, id)
+                        + "; programs skipped by the kernel: " + h.agent().probes().recursionMisses());
                 ConnectHistogram hist = h.agent().maps().connectHistograms().read().stream()
                         .filter(x -> x.cgroupId() == id).findFirst().orElseThrow(() -> new AssertionError(
                                 "no connect latency histogram for the cgroup"));
