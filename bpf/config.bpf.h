@@ -2,7 +2,7 @@
 /*
  * The common ground of every probe group: the kernel and libbpf headers, the shared layouts
  * (netwatcher.h), the kernel differences (compat.bpf.h), a few kernel constants, and the
- * load-time configuration the agent writes before load with the port filter it holds.
+ * load-time configuration the agent writes before load with the port and owner filters it holds.
  */
 #ifndef NW_CONFIG_BPF_H
 #define NW_CONFIG_BPF_H
@@ -31,14 +31,41 @@ const volatile struct nw_config targ_cfg = {
 	.conn_snapshot = 1,
 };
 
+/* Whether a port filter is set: --sport or --dport (rodata, so the verifier prunes the checks when not). */
+static __always_inline bool nw_port_filter(void)
+{
+	return targ_cfg.filter_sport[0] || targ_cfg.filter_dport[0];
+}
+
+/* Whether `port` is in a 0-terminated list of NW_PORTS_MAX ports; an empty list takes every port. */
+static __always_inline bool nw_port_in(const volatile __u16 *list, __u16 port)
+{
+	int i;
+
+	if (!list[0])
+		return true;
+#pragma unroll
+	for (i = 0; i < NW_PORTS_MAX; i++) {
+		if (!list[i])
+			return false;
+		if (list[i] == port)
+			return true;
+	}
+	return false;
+}
+
 /* Port filter, from the socket's point of view: sport local, dport remote. */
 static __always_inline bool nw_ports_match(__u16 local, __u16 remote)
 {
-	if (targ_cfg.filter_sport && targ_cfg.filter_sport != local)
-		return false;
-	if (targ_cfg.filter_dport && targ_cfg.filter_dport != remote)
-		return false;
-	return true;
+	if (!nw_port_filter())
+		return true;
+	return nw_port_in(targ_cfg.filter_sport, local) && nw_port_in(targ_cfg.filter_dport, remote);
+}
+
+/* Owner filter (--uid): whether a socket owned by `uid` is kept. */
+static __always_inline bool nw_uid_match(__u32 uid)
+{
+	return !targ_cfg.filter_uid || uid == targ_cfg.filter_uid - 1;
 }
 
 #endif /* NW_CONFIG_BPF_H */

@@ -19,6 +19,7 @@
 
 #include "emit.bpf.h"
 #include "sock.bpf.h"
+#include "state.bpf.h"
 
 #define NW_RCV_SHUTDOWN 1
 #define NW_SEND_SHUTDOWN 2
@@ -161,7 +162,8 @@ static __always_inline void nw_conn_emit(const struct sock *sk, const struct nw_
 {
 	struct nw_conn_event *e;
 
-	if (!nw_sk_match(sk))
+	/* The owner filter on the record's owner: a server's listener until its process reads or writes. */
+	if (!nw_uid_match(c->uid) || !nw_ports_match(nw_sk_lport(sk), nw_sk_rport(sk)))
 		return;
 	e = nw_reserve(sizeof(*e));
 	if (!e)
@@ -327,8 +329,12 @@ static __always_inline void nw_conn_closed(const struct sock *sk, __u64 cookie, 
 	bool tracked = true;
 
 	c = bpf_map_lookup_elem(&conns, &cookie);
-	if (c && destroyed)
+	if (c && destroyed) {
 		oldstate = c->state; /* the state it was last seen in */
+		/* A client's failed handshake whose SYN_SENT -> CLOSE was missed too (state.bpf.h). */
+		if (c->role == NW_ROLE_CLIENT && !c->established)
+			nw_state_missed_handshake(sk, c->resets);
+	}
 	if (!c) {
 		tracked = false;
 		u = bpf_sk_storage_get(&conn_untracked, (struct sock *)sk, 0, 0);
@@ -502,7 +508,7 @@ static long nw_conn_gc_one(struct bpf_map *map, __u64 *cookie, __u8 *unused, voi
 	c->state = TCP_CLOSE;
 	if (c->established)
 		nw_count(c->cgroup_id, NW_CNT_CONN_CLOSE, c->role);
-	if (nw_ports_match(c->t.sport, c->t.dport)) {
+	if (nw_ports_match(c->t.sport, c->t.dport) && nw_uid_match(c->uid)) {
 		e = nw_reserve(sizeof(*e));
 		if (e) {
 			__builtin_memset(e, 0, sizeof(e->h) + 8);

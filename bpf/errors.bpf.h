@@ -160,7 +160,7 @@ static __always_inline void nw_retransmit_synack(const struct sock *sk, const st
 
 	nw_count(cg, NW_CNT_RETRANS, NW_RETRANS_SYNACK);
 	nw_tuple_from_common(&req->__req_common, &t);
-	if (!nw_ports_match(t.sport, t.dport))
+	if (!nw_ports_match(t.sport, t.dport) || !nw_sk_owner_match(sk))
 		return;
 	e = nw_error_begin(NW_EV_RETRANS, cookie, cg);
 	if (!e)
@@ -203,7 +203,7 @@ static __always_inline void nw_reset_sent(const struct sock *sk, const struct sk
 		return;
 	}
 	nw_count(cg, NW_CNT_RESET, NW_RESET_SENT);
-	if (!nw_ports_match(t.sport, t.dport))
+	if (!nw_ports_match(t.sport, t.dport) || !nw_sk_owner_match(sk))
 		return;
 	e = nw_error_begin(NW_EV_RESET, cookie, cg);
 	if (!e)
@@ -251,6 +251,8 @@ static __always_inline void nw_bad_csum_event(const struct sk_buff *skb, const s
 	struct nw_error_event *e;
 
 	if (!nw_ports_match(p->t.dport, p->t.sport) && !nw_ports_match(p->t.sport, p->t.dport))
+		return;
+	if (!nw_sk_owner_match(sk))
 		return;
 	e = nw_error_begin(NW_EV_BAD_CSUM, cookie, cg);
 	if (!e)
@@ -327,12 +329,14 @@ static __always_inline void nw_drop(const struct sk_buff *skb, __u64 location, _
 	if (benign && !targ_benign_events)
 		return;
 	/* A port filter keeps packets with a matching port; packets without ports never match. */
-	if (targ_cfg.filter_sport || targ_cfg.filter_dport) {
+	if (nw_port_filter()) {
 		if (parsed != 0)
 			return;
 		if (!nw_ports_match(p.t.dport, p.t.sport) && !nw_ports_match(p.t.sport, p.t.dport))
 			return;
 	}
+	if (!nw_sk_owner_match(sk))
+		return;
 	e = nw_error_begin(benign ? NW_EV_BENIGN_DROP : NW_EV_DROP, cookie, cg);
 	if (!e)
 		return;

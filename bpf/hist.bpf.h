@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Layer histograms: log2 slots of nanoseconds per cgroup, direction and layer (struct nw_hists in
- * the hists map), created on first use.
+ * the hists map), created on first use; nw_hist_add puts one value into any struct nw_hist.
  */
 #ifndef NW_HIST_BPF_H
 #define NW_HIST_BPF_H
@@ -31,21 +31,24 @@ static __always_inline struct nw_hists *nw_hists_get(__u64 cgroup_id, __u8 dir)
 	return nw_lookup_or_init(&hists, &k, &zero_hists, NW_STAT_HIST_FULL);
 }
 
-/* Per-CPU values: plain increments (a rare nested program on the same CPU may lose one). */
-static __always_inline void nw_hist_put(struct nw_hists *h, __u32 layer, __u64 delta_ns)
+/* One value into one histogram. Per-CPU values: plain increments (a rare nested program on the same
+ * CPU may lose one). */
+static __always_inline void nw_hist_add(struct nw_hist *l, __u64 delta_ns)
 {
-	struct nw_hist *l;
-	__u32 slot;
+	__u32 slot = nw_log2(delta_ns);
 
-	if (layer >= NW_HIST_LAYERS)
-		return;
-	l = &h->layer[layer];
-	slot = nw_log2(delta_ns);
 	if (slot >= NW_HIST_SLOTS)
 		slot = NW_HIST_SLOTS - 1;
 	l->count += 1;
 	l->sum_ns += delta_ns;
 	l->slots[NW_IDX(slot, NW_HIST_SLOTS)] += 1;
+}
+
+static __always_inline void nw_hist_put(struct nw_hists *h, __u32 layer, __u64 delta_ns)
+{
+	if (layer >= NW_HIST_LAYERS)
+		return;
+	nw_hist_add(&h->layer[layer], delta_ns);
 }
 
 /* Layer i = s[i+1] - s[i] for i in [from, to) when both are present. */

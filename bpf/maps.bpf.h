@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The maps the agent reads or writes (each has a typed view in io.netwatcher.kernel: the
- * ring buffer, conns, conn_gc, listeners, hists, counters, stats, control) and those every
+ * ring buffer, conns, conn_gc, listeners, hists, connect_hists, counters, stats, control) and those every
  * probe group shares (owners, budget), with the helpers that update them. Maps private to one
  * group live in that group's header (packet.bpf.h, conn.bpf.h).
  */
@@ -16,11 +16,15 @@ struct {
 	__uint(max_entries, 4 * 1024 * 1024);
 } events SEC(".maps");
 
-/* The process that last sent or received on a socket (its owner, for servers and flows). */
+/*
+ * Per-socket state: the process that last sent or received on a socket (its owner, for servers and
+ * flows), and when the socket entered its current TCP state (state.bpf.h).
+ */
 struct nw_owner {
 	__u32 pid;
 	__u32 uid;
 	__u8 comm[NW_COMM_LEN];
+	__u64 state_ns;          /* CLOCK_MONOTONIC ns of the last state transition seen; 0 = none seen */
 };
 
 struct {
@@ -83,6 +87,17 @@ struct {
 	__type(key, struct nw_hist_key);
 	__type(value, struct nw_hists);
 } hists SEC(".maps");
+
+/*
+ * Connect latency (a client's SYN_SENT -> ESTABLISHED) per cgroup: log2 slots of ns (state.bpf.h); a
+ * full map is counted (NW_STAT_HIST_FULL).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct nw_hist);
+} connect_hists SEC(".maps");
 
 /* Event counts per cgroup, kind and detail (nw_count); a full map is counted (NW_STAT_COUNTERS_FULL). */
 struct {

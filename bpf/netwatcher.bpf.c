@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * netwatcher probes. Every SEC() program is a shim of a few lines over a handler
- * in packet/conn/errors.bpf.h. Boundaries have twins: a tracepoint program
+ * in packet/conn/state/errors.bpf.h. Boundaries have twins: a tracepoint program
  * (tp_btf, what runs on recent kernels) and, where the seeds hooked a function,
  * fentry and kprobe programs. The agent enables one backing per boundary
  * (bpf_program__set_autoload) after probing what the running kernel allows.
@@ -216,7 +216,8 @@ int BPF_PROG(tp_inet_sock_set_state, const struct sock *sk, int oldstate, int ne
 {
 	if (sk->__sk_common.skc_family != AF_INET && sk->__sk_common.skc_family != AF_INET6)
 		return 0;
-	nw_state_change(sk, oldstate, newstate);
+	nw_state_change(sk, oldstate, newstate); /* first: connect() sets the socket's owner */
+	nw_state_time(sk, oldstate, newstate);
 	return 0;
 }
 
@@ -380,6 +381,7 @@ struct nw_btf_types {
 	struct nw_packet_event packet_event;
 	struct nw_conn_event conn_event;
 	struct nw_error_event error_event;
+	struct nw_state_event state_event;
 	enum nw_event_type event_type;
 	enum nw_direction direction;
 	enum nw_rx_stamp rx_stamp;
@@ -390,6 +392,7 @@ struct nw_btf_types {
 	enum nw_reset_dir reset_dir;
 	enum nw_retrans_kind retrans_kind;
 	enum nw_counter_kind counter_kind;
+	enum nw_handshake_fail handshake_fail;
 	enum nw_stat stat;
 };
 

@@ -24,6 +24,7 @@
 #define NW_RX_FIFO 16         /* per-socket queued segments timed for the socket layer */
 #define NW_HTTP_LEN 64        /* bytes of an HTTP/1 first line kept when --http is on */
 #define NW_HIST_LAYERS 5      /* per direction: up to 4 layers, then the total */
+#define NW_PORTS_MAX 8        /* ports in each of the --sport and --dport lists */
 
 /* Event types: the first __u16 of every ring-buffer record. */
 enum nw_event_type {
@@ -36,6 +37,7 @@ enum nw_event_type {
 	NW_EV_RCVQ_FULL = 7,
 	NW_EV_BUF_LIMIT = 8,
 	NW_EV_BENIGN_DROP = 9,   /* nw_error_event: a drop that is not a loss (struct nw_benign_drop), on request */
+	NW_EV_STATE = 10,        /* struct nw_state_event: a TCP state transition, on request */
 };
 
 enum nw_direction {
@@ -111,6 +113,14 @@ enum nw_counter_kind {
 	NW_CNT_CONN_CLOSE = 8,   /* detail: enum nw_role */
 	NW_CNT_ICMP_SENT = 9,    /* detail: (type << 8) | code */
 	NW_CNT_DROP_BENIGN = 10, /* detail: enum skb_drop_reason value; a free that is not a loss */
+	NW_CNT_HANDSHAKE_FAIL = 11, /* detail: enum nw_handshake_fail; a client's SYN_SENT -> CLOSE */
+};
+
+/* Why a client's handshake failed (SYN_SENT -> CLOSE), from the socket's error at that moment. */
+enum nw_handshake_fail {
+	NW_HS_REFUSED = 1,       /* a RST answered the SYN (sk_err ECONNREFUSED, tcp_reset) */
+	NW_HS_TIMED_OUT = 2,     /* the SYN retries ran out unanswered (sk_err ETIMEDOUT, tcp_write_err) */
+	NW_HS_OTHER = 3,         /* anything else: closed by the application, an ICMP error, ... */
 };
 
 /* Agent self-statistics: index into the per-CPU stats array. */
@@ -212,6 +222,21 @@ struct nw_conn_event {
 	struct nw_conn c;
 };
 
+/*
+ * A TCP state transition (inet_sock_set_state), reported when state events are on. The time spent
+ * in the state left is measured from the transition into it, kept in the socket's local storage.
+ */
+struct nw_state_event {
+	struct nw_event_hdr h;   /* cookie: the socket's, from its first transition on (as ss -e shows it) */
+	__u64 duration_ns;       /* time spent in oldstate, ns; 0 = not known (entered before it was watched) */
+	__u8 oldstate;           /* TCP state left (TCP_ESTABLISHED = 1 ... as the kernel numbers them) */
+	__u8 newstate;           /* TCP state entered */
+	__u8 failure;            /* enum nw_handshake_fail for a client's SYN_SENT -> CLOSE, else 0 */
+	__u8 pad;
+	__u32 sk_err;            /* the socket's pending error (errno) at the transition, 0 = none */
+	__u8 comm[NW_COMM_LEN];  /* owning process when known */
+};
+
 /* Retransmit, reset, drop, bad checksum, receive-queue-full, buffer-limit events. */
 struct nw_error_event {
 	struct nw_event_hdr h;
@@ -283,8 +308,9 @@ struct nw_config {
 	__u32 sample_every;      /* 1 = every packet event, N = 1 in N, 0 = no packet events */
 	__u32 max_events_per_sec;/* cap on sampled packet events per second (0 = no cap) */
 	__u32 max_errors_per_sec;/* cap on error events per second (0 = no cap) */
-	__u16 filter_sport;      /* socket's local port, 0 = any */
-	__u16 filter_dport;      /* socket's remote port, 0 = any */
+	__u32 filter_uid;        /* the socket owner's uid + 1 to keep, 0 = any owner */
+	__u16 filter_sport[NW_PORTS_MAX]; /* socket's local ports to keep, the first 0 ends the list; none = any */
+	__u16 filter_dport[NW_PORTS_MAX]; /* socket's remote ports to keep, the same way */
 	__u8 http;               /* 1 = capture HTTP/1 first lines into packet events */
 	__u8 conn_snapshot;      /* 1 = refresh connection stats on received segments (no iterator) */
 	__u8 rx_park_at_tcp;     /* 1 = tcp_probe parks RX packets (transport hook has no socket) */

@@ -486,7 +486,8 @@ static __always_inline void nw_rx_read(const struct sock *sk, struct nw_rx_fifo 
 			nw_hist_layers(h, s, NW_RX_DRIVER, NW_RX_READ);
 			nw_hist_total(h, s, NW_RX_STAMPS);
 		}
-		if (e->sampled && nw_budget_take(true)) {
+		/* --uid: the reader's (rodata: no check without the filter). */
+		if (e->sampled && nw_uid_match((__u32)bpf_get_current_uid_gid()) && nw_budget_take(true)) {
 			struct nw_packet_event *ev = nw_reserve(sizeof(*ev));
 
 			if (ev) {

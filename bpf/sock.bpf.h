@@ -8,6 +8,7 @@
 #ifndef NW_SOCK_BPF_H
 #define NW_SOCK_BPF_H
 
+#include "maps.bpf.h"
 #include "parse.bpf.h"
 
 static __always_inline __u16 nw_sk_family(const struct sock *sk)
@@ -65,9 +66,28 @@ static __always_inline __u16 nw_sk_rport(const struct sock *sk)
 	return bpf_ntohs(sk->__sk_common.skc_dport);
 }
 
+/*
+ * The owner filter (--uid) on a socket, maybe NULL: its owner is the process in its storage
+ * (maps.bpf.h); a socket without a known owner, or no socket, does not match.
+ */
+static __always_inline bool nw_sk_owner_match(const struct sock *sk)
+{
+	struct nw_owner *o;
+
+	if (!targ_cfg.filter_uid)
+		return true;
+	if (!sk)
+		return false;
+	o = bpf_sk_storage_get(&owners, (struct sock *)sk, 0, 0);
+	return o && o->pid && nw_uid_match(o->uid);
+}
+
+/* The port and owner filters on a socket. */
 static __always_inline bool nw_sk_match(const struct sock *sk)
 {
-	if (!targ_cfg.filter_sport && !targ_cfg.filter_dport)
+	if (!nw_sk_owner_match(sk))
+		return false;
+	if (!nw_port_filter())
 		return true;
 	return nw_ports_match(nw_sk_lport(sk), nw_sk_rport(sk));
 }

@@ -146,8 +146,8 @@ public final class Agent implements AutoCloseable {
             }
             refresher = new ConnectionRefresher(probes, Netns.host());
             refresher.refreshAll();
-            poller = new Poller(probes.maps(), refresher, this::dispatch, clock.nowMonoNs(), probeConfig.sport(),
-                    probeConfig.dport());
+            poller = new Poller(probes.maps(), refresher, this::dispatch, clock.nowMonoNs(),
+                    probeConfig.filter());
         } catch (RuntimeException e) {
             probes.close();
             probes = null;

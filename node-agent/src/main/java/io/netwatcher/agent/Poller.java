@@ -6,6 +6,7 @@ import io.netwatcher.event.Event;
 import io.netwatcher.event.FlowEvent;
 import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.event.SocketFilter;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.kernel.ConnSnapshot;
 import io.netwatcher.kernel.GoneConnections;
@@ -23,7 +24,7 @@ import java.util.function.Consumer;
  * changed since the last read, the refresh time aside), per-connection byte deltas with the
  * owning process (flow), and per-interval latency summaries. A connection's last deltas are
  * reported when it closes. A connection older than the agent is first read as a baseline: its
- * flows start from there. With a port filter (--sport/--dport) updates and flows are those of
+ * flows start from there. With a socket filter (--sport/--dport/--uid) updates and flows are those of
  * matching sockets, and latency summaries (per cgroup, every socket's packets) are not reported.
  * The connections map is read once per interval ({@link ConnSnapshot}), after the socket walk.
  */
@@ -31,8 +32,7 @@ final class Poller {
     private final KernelMaps maps;
     private final ConnectionRefresher refresher;
     private final Consumer<Event> sink;
-    private final int sport;
-    private final int dport;
+    private final SocketFilter filter;
     /** Per connection: a digest of its kernel record without update_ns, as last reported. */
     private final Map<Long, Long> lastDigest = new HashMap<>();
     /** Established connections seen without an owner: each one asks for the owner walk once. */
@@ -61,18 +61,17 @@ final class Poller {
         }
     }
 
-    /** {@code sport}/{@code dport}: the socket's local / remote port to report (0 = any). */
-    Poller(KernelMaps maps, ConnectionRefresher refresher, Consumer<Event> sink, long nowNs, int sport, int dport) {
+    /** {@code filter}: the sockets to report (ports, owner). */
+    Poller(KernelMaps maps, ConnectionRefresher refresher, Consumer<Event> sink, long nowNs, SocketFilter filter) {
         this.maps = maps;
         this.refresher = refresher;
         this.sink = sink;
         this.lastPollNs = nowNs;
-        this.sport = sport;
-        this.dport = dport;
+        this.filter = filter;
     }
 
-    private boolean portsMatch(Tuple t) {
-        return (sport == 0 || t.sport() == sport) && (dport == 0 || t.dport() == dport);
+    private boolean matches(Tuple t, ConnStats s) {
+        return filter.matches(t, Integer.toUnsignedLong(s.uid()));
     }
 
     /**
@@ -164,7 +163,7 @@ final class Poller {
         for (ConnEvent c : changed) {
             flow(c.cookie(), c.stats(), c.tuple(), nowNs);
             flows.get(c.cookie()).seenNs = nowNs;
-            if (portsMatch(c.tuple())) {
+            if (matches(c.tuple(), c.stats())) {
                 sink.accept(c);
             }
         }
@@ -212,15 +211,15 @@ final class Poller {
         st.received = Math.max(st.received, s.bytesReceived());
         st.lastNs = Math.max(st.lastNs, nowNs);
         st.seenNs = Math.max(st.seenNs, nowNs);
-        if ((tx > 0 || rx > 0) && portsMatch(t)) {
+        if ((tx > 0 || rx > 0) && matches(t, s)) {
             sink.accept(new FlowEvent(nowNs, cookie, s.cgroupId(), s.pid(), s.comm(), t, interval, Math.max(0, tx),
                     Math.max(0, rx), s.bytesSent(), s.bytesReceived()));
         }
     }
 
     private void pollLatency(long nowNs, long interval) {
-        if (sport != 0 || dport != 0) {
-            return; // per-cgroup aggregates of every socket: they cannot be narrowed to a port
+        if (!filter.isAll()) {
+            return; // per-cgroup aggregates of every socket: they cannot be narrowed to a port or owner
         }
         List<LayerHistogram> hists = maps.histograms().read();
         Set<LayerHistogram.Key> live = new HashSet<>(hists.size() * 2);

@@ -1,6 +1,7 @@
 package io.netwatcher.config;
 
 import io.netwatcher.cost.CostConfig;
+import io.netwatcher.event.SocketFilter;
 import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.kube.KubeContext;
 import io.netwatcher.kube.NodePods;
@@ -44,13 +45,18 @@ public final class AgentOptions {
             description = "This node's name in Kubernetes mode. Default: $NODE_NAME (Downward API), else the host name.")
     String nodeName;
 
-    @Option(names = {"-s", "--sport"}, paramLabel = "PORT",
-            description = "Only sockets with this local port (1-65535).")
-    Integer sport;
+    @Option(names = {"-s", "--sport"}, paramLabel = "PORTS", split = ",",
+            description = "Only sockets with one of these local ports (comma-separated, 1-65535, at most 8).")
+    List<Integer> sport;
 
-    @Option(names = {"-d", "--dport"}, paramLabel = "PORT",
-            description = "Only sockets with this remote port (1-65535).")
-    Integer dport;
+    @Option(names = {"-d", "--dport"}, paramLabel = "PORTS", split = ",",
+            description = "Only sockets with one of these remote ports (comma-separated, 1-65535, at most 8).")
+    List<Integer> dport;
+
+    @Option(names = "--uid", paramLabel = "UID",
+            description = "Only sockets owned by this user id (the process that connected, listened, or last sent"
+                    + " or received on it).")
+    Long uid;
 
     @Option(names = "--sample", paramLabel = "N", defaultValue = "1",
             description = "Report one packet in N (1 = every packet, 0 = no packet events). Default: ${DEFAULT-VALUE}.")
@@ -102,8 +108,13 @@ public final class AgentOptions {
     @Option(names = "--events", paramLabel = "TYPES", split = ",",
             description = "Event types to print (comma-separated): packet, connection, retransmit, reset, drop,"
                     + " bad_checksum, receive_queue_full, buffer_limit, flow, latency, benign_drop (drops that are"
-                    + " not losses). Default: all but benign_drop.")
+                    + " not losses), state (TCP state transitions). Default: all but benign_drop and state.")
     Set<String> events;
+
+    @Option(names = {"-S", "--tcp-states"}, description = "Also report every TCP state transition with the time"
+            + " spent in the state left (event type state; the same as adding state to --events). Connect latency"
+            + " and failed handshakes are always counted.")
+    boolean tcpStates;
 
     @Option(names = {"-p", "--pid"}, paramLabel = "PID", defaultValue = "0",
             description = "Print only events of this process (0 = all).")
@@ -199,11 +210,10 @@ public final class AgentOptions {
      * {@link ParameterException} naming the first bad option or variable.
      */
     public AgentConfig toConfig(Map<String, String> env) {
-        if (sport != null && (sport < 1 || sport > 65535)) {
-            throw bad("--sport", sport, "must be a port 1-65535");
-        }
-        if (dport != null && (dport < 1 || dport > 65535)) {
-            throw bad("--dport", dport, "must be a port 1-65535");
+        List<Integer> sports = ports("--sport", sport);
+        List<Integer> dports = ports("--dport", dport);
+        if (uid != null && (uid < 0 || uid > 0xFFFF_FFFEL)) {
+            throw bad("--uid", uid, "must be a user id 0-4294967294");
         }
         if (sample < 0) {
             throw bad("--sample", sample, "must be >= 0");
@@ -237,11 +247,14 @@ public final class AgentOptions {
             case "table" -> EventPrinter.Format.TABLE;
             default -> throw bad("--output", output, "must be json or table");
         };
-        Set<String> types = events == null ? EventPrinter.DEFAULT_TYPES : new LinkedHashSet<>(events);
+        Set<String> types = new LinkedHashSet<>(events == null ? EventPrinter.DEFAULT_TYPES : events);
         for (String t : types) {
             if (!EventPrinter.TYPES.contains(t)) {
                 throw bad("--events", t, "unknown event type; known: " + new TreeSet<>(EventPrinter.TYPES));
             }
+        }
+        if (tcpStates) {
+            types.add(EventPrinter.STATE);
         }
         if (pid < 0) {
             throw bad("--pid", pid, "must be >= 0");
@@ -301,10 +314,11 @@ public final class AgentOptions {
         };
         long intervalNs = Math.round(intervalSeconds * 1e9);
         ProbeConfig probes = ProbeConfig.builder().timeEvery(timeEvery).sampleEvery(sample)
-                .maxEventsPerSec(maxEventsPerSec).maxErrorsPerSec(maxErrorsPerSec).sport(sport == null ? 0 : sport)
-                .dport(dport == null ? 0 : dport).http(http).snapshotNs(Math.min(intervalNs / 2, 100_000_000L))
+                .maxEventsPerSec(maxEventsPerSec).maxErrorsPerSec(maxErrorsPerSec)
+                .filter(new SocketFilter(sports, dports, uid == null ? -1 : uid)).http(http).snapshotNs(Math.min(intervalNs / 2, 100_000_000L))
                 .ringBufferBytes(ringBufferMb << 20).maxConnections(maxConnections).preferHook(prefer.orElse(null))
-                .cgroupRoot(cgroupRoot).benignDropEvents(types.contains("benign_drop")).build();
+                .cgroupRoot(cgroupRoot).benignDropEvents(types.contains("benign_drop"))
+                .stateEvents(types.contains(EventPrinter.STATE)).build();
         CostConfig defaults = CostConfig.defaults();
         CostConfig cost = new CostConfig(cpuBudgetPercent / 100, defaults.maxTimeEvery(), defaults.periodMs(),
                 defaults.windowMs(), bpfStats, nice);
@@ -312,6 +326,27 @@ public final class AgentOptions {
                 .count(count).durationNs(Math.round(durationSeconds * 1e9)).format(format).all(all).events(types)
                 .pid(pid).bpfStats(bpfStats).kubeconfig(kubeconfig).nodeName(nodeName).export(export)
                 .podSelection(selection).namespaces(scope).build();
+    }
+
+    /** A port list: 1-65535 each, at most {@link SocketFilter#MAX_PORTS}, duplicates dropped. */
+    private List<Integer> ports(String option, List<Integer> ports) {
+        if (ports == null) {
+            return List.of();
+        }
+        for (Integer p : ports) {
+            if (p == null || p < 1 || p > 65535) {
+                throw bad(option, join(ports), "must be ports 1-65535, comma-separated");
+            }
+        }
+        List<Integer> distinct = ports.stream().distinct().toList();
+        if (distinct.size() > SocketFilter.MAX_PORTS) {
+            throw bad(option, join(ports), "at most " + SocketFilter.MAX_PORTS + " ports");
+        }
+        return distinct;
+    }
+
+    private static String join(List<Integer> ports) {
+        return String.join(",", ports.stream().map(String::valueOf).toList());
     }
 
     private Set<String> namespaceSet(String option, List<String> names) {

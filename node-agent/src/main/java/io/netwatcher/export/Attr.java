@@ -29,6 +29,7 @@ public final class Attr {
     public static final AttributeKey<String> DROP_REASON = AttributeKey.stringKey("netwatcher.drop.reason");
     public static final AttributeKey<String> RETRANSMIT_KIND = AttributeKey.stringKey("netwatcher.retransmit.kind");
     public static final AttributeKey<String> RESET_DIRECTION = AttributeKey.stringKey("netwatcher.reset.direction");
+    public static final AttributeKey<String> HANDSHAKE_FAILURE = AttributeKey.stringKey("netwatcher.handshake.failure");
     public static final AttributeKey<String> ROLE = AttributeKey.stringKey("netwatcher.connection.role");
     public static final AttributeKey<String> PEER_NAMESPACE = AttributeKey.stringKey("netwatcher.peer.namespace");
     public static final AttributeKey<String> PEER_WORKLOAD = AttributeKey.stringKey("netwatcher.peer.workload");

@@ -1,5 +1,6 @@
 package io.netwatcher.export;
 
+import io.netwatcher.event.ConnectHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Role;
 import io.netwatcher.event.Who;
@@ -33,7 +34,8 @@ import java.util.function.LongSupplier;
 
 /**
  * OpenTelemetry metrics straight from the kernel's aggregates, at collection time: the per-cgroup
- * log2 layer histograms become cumulative explicit-bucket histograms (bucket i ends at 2^(i+1) ns),
+ * log2 layer and connect-latency histograms become cumulative explicit-bucket histograms (bucket i
+ * ends at 2^(i+1) ns),
  * the per-cgroup counters become cumulative sums, and connections open now (opened minus closed,
  * which the kernel counts once each per connection) an up-down sum.
  * Nothing is recorded per packet in Java. Cgroups are labelled by who they are (by the cgroup
@@ -54,6 +56,8 @@ public final class KernelMetrics implements MetricProducer {
     static final String OPENED = "netwatcher.tcp.connections.opened";
     static final String CLOSED = "netwatcher.tcp.connections.closed";
     static final String OPEN = "netwatcher.tcp.connections.open";
+    static final String CONNECT_DURATION = "netwatcher.tcp.connect.duration";
+    static final String HANDSHAKE_FAILURES = "netwatcher.tcp.handshake.failures";
 
     /** Bucket boundaries in seconds: the upper ends of log2 slots 0..30 (slot 31 is +Inf). */
     static final List<Double> BOUNDARIES;
@@ -180,6 +184,7 @@ public final class KernelMetrics implements MetricProducer {
         Set<Long> cgroups = new HashSet<>();
         List<MetricData> out = new ArrayList<>();
         out.add(histograms(resource, now, cgroups));
+        out.add(connectLatency(resource, now, cgroups));
         Map<Counter, Long> counts = source.counters();
         out.addAll(counters(resource, now, cgroups, counts));
         out.add(open(resource, now, cgroups, counts));
@@ -276,6 +281,38 @@ public final class KernelMetrics implements MetricProducer {
                 "s", MetricDataType.HISTOGRAM, HistogramData.create(AggregationTemporality.CUMULATIVE, points));
     }
 
+    /** A client's SYN_SENT -> ESTABLISHED per cgroup, from the in-kernel histograms (every connect). */
+    private MetricData connectLatency(Resource resource, long now, Set<Long> cgroups) {
+        Map<Attributes, long[]> buckets = new LinkedHashMap<>();
+        Map<Attributes, double[]> sums = new HashMap<>();
+        for (ConnectHistogram h : source.connectHistograms()) {
+            cgroups.add(h.cgroupId());
+            Attributes who = who(h.cgroupId(), now);
+            if (who == null || h.count() == 0) {
+                continue;
+            }
+            Attributes a = limit.admit(CONNECT_DURATION, who);
+            long[] c = buckets.computeIfAbsent(a, k -> new long[LayerHistogram.SLOTS]);
+            for (int i = 0; i < LayerHistogram.SLOTS; i++) {
+                c[i] += h.slots()[i];
+            }
+            sums.computeIfAbsent(a, k -> new double[1])[0] += h.sumNs() / 1e9;
+        }
+        List<HistogramPointData> points = new ArrayList<>();
+        for (Map.Entry<Attributes, long[]> e : buckets.entrySet()) {
+            List<Long> counts = new ArrayList<>(LayerHistogram.SLOTS);
+            for (long c : e.getValue()) {
+                counts.add(c);
+            }
+            points.add(HistogramPointData.create(start(CONNECT_DURATION, e.getKey(), now), now, e.getKey(),
+                    sums.get(e.getKey())[0], false, 0, false, 0, BOUNDARIES, counts));
+        }
+        return new Metric(resource, scope, CONNECT_DURATION,
+                "Connect latency: a client socket's time from SYN_SENT to ESTABLISHED, from the in-kernel histograms"
+                        + " (every connect)", "s", MetricDataType.HISTOGRAM,
+                HistogramData.create(AggregationTemporality.CUMULATIVE, points));
+    }
+
     private record CounterSpec(String name, String description, String unit) {
     }
 
@@ -295,6 +332,8 @@ public final class KernelMetrics implements MetricProducer {
         specs.put(ICMP_SENT, new CounterSpec(ICMP_SENT, "ICMP errors sent", "{message}"));
         specs.put(OPENED, new CounterSpec(OPENED, "TCP connections established", "{connection}"));
         specs.put(CLOSED, new CounterSpec(CLOSED, "TCP connections closed", "{connection}"));
+        specs.put(HANDSHAKE_FAILURES, new CounterSpec(HANDSHAKE_FAILURES, "Client TCP handshakes that failed"
+                + " (SYN_SENT -> CLOSE), by cause: refused, timed_out, other", "{handshake}"));
         Map<String, Map<Attributes, Long>> values = new LinkedHashMap<>();
         specs.keySet().forEach(k -> values.put(k, new LinkedHashMap<>()));
         for (Map.Entry<Counter, Long> e : counts.entrySet()) {
@@ -339,6 +378,11 @@ public final class KernelMetrics implements MetricProducer {
                     metric = k.kind() == CounterKind.CONN_OPEN ? OPENED : CLOSED;
                     key = Attr.ROLE;
                     value = k.role().label();
+                }
+                case HANDSHAKE_FAIL -> {
+                    metric = HANDSHAKE_FAILURES;
+                    key = Attr.HANDSHAKE_FAILURE;
+                    value = k.handshakeFailure().label();
                 }
                 default -> {
                     continue;

@@ -1,5 +1,6 @@
 package io.netwatcher.export;
 
+import io.netwatcher.event.ConnectHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.kernel.Counter;
 import java.util.List;
@@ -9,6 +10,9 @@ import java.util.Map;
 public interface KernelSource {
     /** Cumulative layer histograms per (cgroup, direction, layer). */
     List<LayerHistogram> histograms();
+
+    /** Cumulative connect-latency histograms per cgroup. */
+    List<ConnectHistogram> connectHistograms();
 
     /** Cumulative event counters per (cgroup, kind, detail). */
     Map<Counter, Long> counters();

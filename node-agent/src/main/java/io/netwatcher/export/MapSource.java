@@ -1,12 +1,13 @@
 package io.netwatcher.export;
 
+import io.netwatcher.event.ConnectHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.KernelMaps;
 import java.util.List;
 import java.util.Map;
 
-/** {@link KernelSource} over the loaded probes' maps: {@code hists} and {@code counters}. */
+/** {@link KernelSource} over the loaded probes' maps: {@code hists}, {@code connect_hists} and {@code counters}. */
 public final class MapSource implements KernelSource {
     private final KernelMaps maps;
 
@@ -20,6 +21,11 @@ public final class MapSource implements KernelSource {
     }
 
     @Override
+    public List<ConnectHistogram> connectHistograms() {
+        return maps.connectHistograms().read();
+    }
+
+    @Override
     public Map<Counter, Long> counters() {
         return maps.counters().read();
     }
@@ -27,6 +33,7 @@ public final class MapSource implements KernelSource {
     @Override
     public void forget(long cgroupId) {
         maps.histograms().forget(cgroupId);
+        maps.connectHistograms().forget(cgroupId);
         maps.counters().forget(cgroupId);
     }
 }

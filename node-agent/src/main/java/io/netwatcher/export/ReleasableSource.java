@@ -1,5 +1,6 @@
 package io.netwatcher.export;
 
+import io.netwatcher.event.ConnectHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.kernel.Counter;
 import java.util.List;
@@ -25,6 +26,11 @@ final class ReleasableSource implements KernelSource {
     @Override
     public List<LayerHistogram> histograms() {
         return released ? List.of() : maps.histograms();
+    }
+
+    @Override
+    public List<ConnectHistogram> connectHistograms() {
+        return released ? List.of() : maps.connectHistograms();
     }
 
     @Override

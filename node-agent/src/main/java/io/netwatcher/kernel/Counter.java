@@ -1,5 +1,6 @@
 package io.netwatcher.kernel;
 
+import io.netwatcher.event.HandshakeFailure;
 import io.netwatcher.event.ResetDirection;
 import io.netwatcher.event.RetransmitKind;
 import io.netwatcher.event.Role;
@@ -27,6 +28,12 @@ public record Counter(long cgroupId, CounterKind kind, int detail) {
     /** RESET: sent or received. */
     public ResetDirection resetDirection() {
         return ResetDirection.of(detail);
+    }
+
+    /** HANDSHAKE_FAIL: why the handshake failed (OTHER for a value this agent does not name). */
+    public HandshakeFailure handshakeFailure() {
+        HandshakeFailure f = HandshakeFailure.of(detail);
+        return f == null ? HandshakeFailure.OTHER : f;
     }
 
     /** ICMP_SENT: the message's type and code, {@code type/code}. */

@@ -24,7 +24,9 @@ public enum CounterKind {
     /** ICMP errors sent; detail: (type << 8) | code. */
     ICMP_SENT("NW_CNT_ICMP_SENT", 9),
     /** Drops that are not losses; detail: the enum skb_drop_reason value. */
-    DROP_BENIGN("NW_CNT_DROP_BENIGN", 10);
+    DROP_BENIGN("NW_CNT_DROP_BENIGN", 10),
+    /** Client handshakes that failed (SYN_SENT -> CLOSE); detail: enum nw_handshake_fail. */
+    HANDSHAKE_FAIL("NW_CNT_HANDSHAKE_FAIL", 11);
 
     private static final CounterKind[] BY_VALUE = new CounterKind[16];
 

@@ -4,7 +4,9 @@ import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.Event;
+import io.netwatcher.event.HandshakeFailure;
 import io.netwatcher.event.PacketEvent;
+import io.netwatcher.event.StateEvent;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -24,6 +26,7 @@ public final class EventDecoder {
         return switch (type) {
             case PACKET -> packet(b, off, need(length, Layouts.PacketEvent.SIZE, type));
             case CONN -> conn(b, off, need(length, Layouts.ConnEvent.SIZE, type));
+            case STATE -> state(b, off, need(length, Layouts.StateEvent.SIZE, type));
             default -> error(b, off, need(length, Layouts.ErrorEvent.SIZE, type), type);
         };
     }
@@ -71,6 +74,17 @@ public final class EventDecoder {
                 b.getLong(off + Layouts.EventHdr.TS_NS), b.getLong(off + Layouts.EventHdr.COOKIE),
                 Records.tuple(b, off + Layouts.EventHdr.T), Byte.toUnsignedInt(b.get(off + Layouts.ConnEvent.OLDSTATE)),
                 records.conn(b, off + Layouts.ConnEvent.C));
+    }
+
+    StateEvent state(ByteBuffer b, int off, int length) {
+        long duration = b.getLong(off + Layouts.StateEvent.DURATION_NS);
+        return new StateEvent(b.getLong(off + Layouts.EventHdr.TS_NS), b.getLong(off + Layouts.EventHdr.COOKIE),
+                b.getLong(off + Layouts.EventHdr.CGROUP_ID), b.getInt(off + Layouts.EventHdr.PID),
+                records.comm(b, off + Layouts.StateEvent.COMM), Records.tuple(b, off + Layouts.EventHdr.T),
+                Byte.toUnsignedInt(b.get(off + Layouts.StateEvent.OLDSTATE)),
+                Byte.toUnsignedInt(b.get(off + Layouts.StateEvent.NEWSTATE)), Math.max(0, duration),
+                HandshakeFailure.of(Byte.toUnsignedInt(b.get(off + Layouts.StateEvent.FAILURE))),
+                b.getInt(off + Layouts.StateEvent.SK_ERR));
     }
 
     ErrorEvent error(ByteBuffer b, int off, int length, RecordType type) {

@@ -12,6 +12,7 @@ public final class KernelMaps {
     private final ConnectionMap connections;
     private final GoneConnections gone;
     private final HistogramMap histograms;
+    private final ConnectHistogramMap connectHistograms;
     private final CounterMap counters;
     private final StatsMap stats;
     private final ControlMap control;
@@ -23,6 +24,7 @@ public final class KernelMaps {
         this.connections = new ConnectionMap(object, System::nanoTime);
         this.gone = new GoneConnections(object);
         this.histograms = new HistogramMap(object);
+        this.connectHistograms = new ConnectHistogramMap(object);
         this.counters = new CounterMap(object);
         this.stats = new StatsMap(object);
         this.control = new ControlMap(object);
@@ -49,6 +51,10 @@ public final class KernelMaps {
         return histograms;
     }
 
+    public ConnectHistogramMap connectHistograms() {
+        return connectHistograms;
+    }
+
     public CounterMap counters() {
         return counters;
     }
@@ -63,7 +69,7 @@ public final class KernelMaps {
 
     /** The hash maps whose fill level is a self-metric. */
     public List<MapView> hashMaps() {
-        return List.of(connections, histograms, counters, listeners);
+        return List.of(connections, histograms, connectHistograms, counters, listeners);
     }
 
     /** Maps the ring buffer; the caller closes it (before the object). */

@@ -19,6 +19,8 @@ public final class Layouts {
     public static final int HTTP_LEN = 64;
     public static final int HIST_LAYERS = 5;
     public static final int BENIGN_MAX = 8;
+    /** NW_PORTS_MAX: the event model's SocketFilter.MAX_PORTS (LayoutTest checks both). */
+    public static final int PORTS_MAX = 8;
     /** struct nw_hist without its slots: count and sum_ns. */
     static final int SIZE_OF_HIST_FIXED = 16;
 
@@ -131,6 +133,20 @@ public final class Layouts {
         private ErrorEvent() {}
     }
 
+    public static final class StateEvent {
+        public static final String STRUCT = "nw_state_event";
+        public static final int SIZE = 104;
+        public static final int H = 0;
+        public static final int DURATION_NS = 72;
+        public static final int OLDSTATE = 80;
+        public static final int NEWSTATE = 81;
+        public static final int FAILURE = 82;
+        public static final int SK_ERR = 84;
+        public static final int COMM = 88;
+
+        private StateEvent() {}
+    }
+
     /** One entry of the benign drop table (rodata targ_benign[BENIGN_MAX]). */
     public static final class BenignDrop {
         public static final String STRUCT = "nw_benign_drop";
@@ -191,16 +207,17 @@ public final class Layouts {
 
     public static final class Config {
         public static final String STRUCT = "nw_config";
-        public static final int SIZE = 32;
+        public static final int SIZE = 64;
         public static final int SAMPLE_EVERY = 0;
         public static final int MAX_EVENTS_PER_SEC = 4;
         public static final int MAX_ERRORS_PER_SEC = 8;
-        public static final int FILTER_SPORT = 12;
-        public static final int FILTER_DPORT = 14;
-        public static final int HTTP = 16;
-        public static final int CONN_SNAPSHOT = 17;
-        public static final int RX_PARK_AT_TCP = 18;
-        public static final int SNAPSHOT_NS = 24;
+        public static final int FILTER_UID = 12;
+        public static final int FILTER_SPORT = 16;
+        public static final int FILTER_DPORT = 32;
+        public static final int HTTP = 48;
+        public static final int CONN_SNAPSHOT = 49;
+        public static final int RX_PARK_AT_TCP = 50;
+        public static final int SNAPSHOT_NS = 56;
 
         private Config() {}
     }

@@ -8,6 +8,7 @@ import io.netwatcher.event.EventListener;
 import io.netwatcher.event.FlowEvent;
 import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.PacketEvent;
+import io.netwatcher.event.StateEvent;
 import io.netwatcher.event.Who;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -23,12 +24,15 @@ import java.util.stream.Stream;
  * stopping after {@code --count} packet events.
  */
 public final class EventPrinter implements EventListener {
+    /** The type of TCP state transition events (off by default: the kernel reports them only on request). */
+    public static final String STATE = "state";
     /** Event type names, as in the JSON "type" field and the --events option (one per error kind). */
-    public static final Set<String> TYPES = Stream.concat(Stream.of("packet", "connection", "flow", "latency"),
-            Arrays.stream(ErrorKind.values()).map(ErrorKind::jsonType)).collect(Collectors.toUnmodifiableSet());
-    /** What is printed without --events: everything but drops that are not losses. */
+    public static final Set<String> TYPES = Stream.concat(Stream.of("packet", "connection", "flow", "latency",
+            STATE), Arrays.stream(ErrorKind.values()).map(ErrorKind::jsonType)).collect(Collectors.toUnmodifiableSet());
+    /** What is printed without --events: everything but drops that are not losses and TCP state transitions. */
     public static final Set<String> DEFAULT_TYPES = TYPES.stream()
-            .filter(t -> !t.equals(ErrorKind.BENIGN_DROP.jsonType())).collect(Collectors.toUnmodifiableSet());
+            .filter(t -> !t.equals(ErrorKind.BENIGN_DROP.jsonType()) && !t.equals(STATE))
+            .collect(Collectors.toUnmodifiableSet());
 
     public enum Format {
         JSON,
@@ -154,6 +158,9 @@ public final class EventPrinter implements EventListener {
         }
         if (e instanceof LatencyEvent) {
             return "latency";
+        }
+        if (e instanceof StateEvent) {
+            return STATE;
         }
         throw new IllegalArgumentException("unknown event " + e);
     }

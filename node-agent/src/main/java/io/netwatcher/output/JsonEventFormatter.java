@@ -13,6 +13,7 @@ import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.ResetDirection;
 import io.netwatcher.event.RetransmitKind;
+import io.netwatcher.event.StateEvent;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.event.Who;
 import io.netwatcher.names.IpProtocol;
@@ -58,6 +59,8 @@ public final class JsonEventFormatter {
             flow(j, f);
         } else if (e instanceof LatencyEvent l) {
             latency(j, l);
+        } else if (e instanceof StateEvent s) {
+            state(j, s);
         }
         common(j, e, who);
         kubernetes(j, who);
@@ -157,6 +160,29 @@ public final class JsonEventFormatter {
         }
         if (c.kind() == ConnEvent.Kind.CLOSE) {
             j.field("previous_state", TcpState.name(c.oldState()));
+        }
+    }
+
+    private void state(Json j, StateEvent s) {
+        Tuple t = s.tuple();
+        j.field("type", "state")
+                .field("time", time(s.timeNs()))
+                .field("family", t.familyName())
+                .field("src", t.src())
+                .field("dst", t.dst())
+                .field("cookie", s.cookie())
+                .field("old_state", TcpState.name(s.oldState()))
+                .field("new_state", TcpState.name(s.newState()));
+        if (s.durationKnown()) {
+            j.micros("duration_us", s.durationNs());
+        } else {
+            j.nullField("duration_us");
+        }
+        if (s.failure() != null) {
+            j.field("handshake_failure", s.failure().label());
+        }
+        if (s.skErr() != 0) {
+            j.field("error", s.skErr());
         }
     }
 

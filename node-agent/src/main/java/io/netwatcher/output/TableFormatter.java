@@ -11,6 +11,7 @@ import io.netwatcher.event.Layer;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.event.PacketEvent;
+import io.netwatcher.event.StateEvent;
 import io.netwatcher.event.ResetDirection;
 import io.netwatcher.event.RetransmitKind;
 import io.netwatcher.event.Tuple;
@@ -82,6 +83,12 @@ public final class TableFormatter {
             };
             return line(time, x.kind().jsonType(), t.isKnown() ? t.src() : "-", t.isKnown() ? t.dst() : "-",
                     d + proc(e, who));
+        }
+        if (e instanceof StateEvent st) {
+            String d = TcpState.name(st.oldState()) + " -> " + TcpState.name(st.newState()) + " after "
+                    + (st.durationKnown() ? us(st.durationNs()) + "us" : "-")
+                    + (st.failure() != null ? " handshake " + st.failure().label() : "");
+            return line(time, "state", t.isKnown() ? t.src() : "-", t.isKnown() ? t.dst() : "-", d + proc(e, who));
         }
         if (e instanceof LatencyEvent l) {
             LayerHistogram h = l.histogram();

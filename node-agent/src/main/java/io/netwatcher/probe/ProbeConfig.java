@@ -1,6 +1,8 @@
 package io.netwatcher.probe;
 
+import io.netwatcher.event.SocketFilter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -13,8 +15,7 @@ import java.util.Optional;
  * @param sampleEvery      of the timed packets, 1 = report every one, N = one in N, 0 = no packet events
  * @param maxEventsPerSec  cap on packet events per second (0 = none)
  * @param maxErrorsPerSec  cap on error events per second (0 = none)
- * @param sport            the socket's local port to keep (0 = any)
- * @param dport            the socket's remote port to keep (0 = any)
+ * @param filter           the sockets to report: local and remote ports, owner uid (default all)
  * @param http             capture HTTP/1 first lines
  * @param snapshotNs       minimum time between two refreshes of one connection's counters
  * @param ringBufferBytes  ring buffer size, a power of two, at least one page
@@ -22,13 +23,17 @@ import java.util.Optional;
  * @param preferHook       try this hook kind first for every boundary (empty = the default order)
  * @param cgroupRoot       the cgroup v2 mount to attach cgroup programs to (empty = found in mountinfo)
  * @param benignDropEvents report drops that are not losses as events too (they are always counted)
+ * @param stateEvents      report every TCP state transition as an event (connect latency and handshake
+ *                         failures are always aggregated)
  */
-public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, int maxErrorsPerSec, int sport, int dport,
-                          boolean http, long snapshotNs, int ringBufferBytes, int maxConnections,
-                          Optional<HookKind> preferHook, Optional<Path> cgroupRoot, boolean benignDropEvents) {
+public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, int maxErrorsPerSec,
+                          SocketFilter filter, boolean http, long snapshotNs, int ringBufferBytes, int maxConnections,
+                          Optional<HookKind> preferHook, Optional<Path> cgroupRoot, boolean benignDropEvents,
+                          boolean stateEvents) {
 
     public ProbeConfig {
         Objects.requireNonNull(preferHook, "preferHook");
+        Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(cgroupRoot, "cgroupRoot");
         if (timeEvery < 1 || timeEvery > MAX_TIME_EVERY) {
             throw new IllegalArgumentException("timeEvery must be between 1 and " + MAX_TIME_EVERY);
@@ -38,9 +43,6 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
         }
         if (maxEventsPerSec < 0 || maxErrorsPerSec < 0) {
             throw new IllegalArgumentException("event caps must be >= 0");
-        }
-        if (sport < 0 || sport > 65535 || dport < 0 || dport > 65535) {
-            throw new IllegalArgumentException("ports must be 0..65535");
         }
         if (ringBufferBytes < 4096 || Integer.bitCount(ringBufferBytes) != 1 || ringBufferBytes > (1 << 29)) {
             throw new IllegalArgumentException("ring buffer size must be a power of two between 4 KiB and 512 MiB");
@@ -69,9 +71,10 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
     /** This configuration, to be changed. */
     public Builder toBuilder() {
         return new Builder().timeEvery(timeEvery).sampleEvery(sampleEvery).maxEventsPerSec(maxEventsPerSec)
-                .maxErrorsPerSec(maxErrorsPerSec).sport(sport).dport(dport).http(http).snapshotNs(snapshotNs)
+                .maxErrorsPerSec(maxErrorsPerSec).filter(filter).http(http).snapshotNs(snapshotNs)
                 .ringBufferBytes(ringBufferBytes).maxConnections(maxConnections).preferHook(preferHook.orElse(null))
-                .cgroupRoot(cgroupRoot.orElse(null)).benignDropEvents(benignDropEvents);
+                .cgroupRoot(cgroupRoot.orElse(null)).benignDropEvents(benignDropEvents)
+                .stateEvents(stateEvents);
     }
 
     /** Settings of a {@link ProbeConfig}; {@link #build()} validates them. */
@@ -80,8 +83,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
         private int sampleEvery = 1;
         private int maxEventsPerSec = 1_000;
         private int maxErrorsPerSec = 1_000;
-        private int sport;
-        private int dport;
+        private SocketFilter filter = SocketFilter.ALL;
         private boolean http;
         private long snapshotNs = 100_000_000L;
         private int ringBufferBytes = 8 << 20;
@@ -89,6 +91,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
         private HookKind preferHook;
         private Path cgroupRoot;
         private boolean benignDropEvents;
+        private boolean stateEvents;
 
         private Builder() {}
 
@@ -116,15 +119,27 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
             return this;
         }
 
-        /** Keep only sockets with this local port (default 0 = any). */
-        public Builder sport(int port) {
-            this.sport = port;
+        /** Report only these sockets (default {@link SocketFilter#ALL}). */
+        public Builder filter(SocketFilter filter) {
+            this.filter = filter;
             return this;
         }
 
-        /** Keep only sockets with this remote port (default 0 = any). */
-        public Builder dport(int port) {
-            this.dport = port;
+        /** Report only sockets with one of these local ports (the filter's remote ports and uid stay). */
+        public Builder sport(Integer... ports) {
+            this.filter = new SocketFilter(List.of(ports), filter.remotePorts(), filter.uid());
+            return this;
+        }
+
+        /** Report only sockets with one of these remote ports (the filter's local ports and uid stay). */
+        public Builder dport(Integer... ports) {
+            this.filter = new SocketFilter(filter.localPorts(), List.of(ports), filter.uid());
+            return this;
+        }
+
+        /** Report only sockets owned by this uid, -1 = any (the filter's ports stay). */
+        public Builder uid(long uid) {
+            this.filter = new SocketFilter(filter.localPorts(), filter.remotePorts(), uid);
             return this;
         }
 
@@ -170,10 +185,16 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
             return this;
         }
 
+        /** Report every TCP state transition as an event (default off; the aggregates are always on). */
+        public Builder stateEvents(boolean on) {
+            this.stateEvents = on;
+            return this;
+        }
+
         public ProbeConfig build() {
-            return new ProbeConfig(timeEvery, sampleEvery, maxEventsPerSec, maxErrorsPerSec, sport, dport, http,
+            return new ProbeConfig(timeEvery, sampleEvery, maxEventsPerSec, maxErrorsPerSec, filter, http,
                     snapshotNs, ringBufferBytes, maxConnections, Optional.ofNullable(preferHook),
-                    Optional.ofNullable(cgroupRoot), benignDropEvents);
+                    Optional.ofNullable(cgroupRoot), benignDropEvents, stateEvents);
         }
     }
 }

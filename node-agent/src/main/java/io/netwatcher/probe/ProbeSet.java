@@ -10,6 +10,7 @@ import io.netwatcher.cgroup.Cgroup2Mount;
 import io.netwatcher.kernel.ConnectionMap;
 import io.netwatcher.kernel.EventRing;
 import io.netwatcher.kernel.KernelMaps;
+import io.netwatcher.event.SocketFilter;
 import io.netwatcher.kernel.Layouts;
 import io.netwatcher.names.BenignDrops;
 import io.netwatcher.names.DropReasons;
@@ -88,7 +89,7 @@ public final class ProbeSet implements AutoCloseable {
                 configure(obj, config, cfgOffset, !iterator, !cgroupTransport);
                 flags.write(obj.rodata(), config.benignDropEvents(), benign,
                         !plans.get(Boundary.ERR_DROP).programs.isEmpty(),
-                        plans.get(Boundary.CONN_CLIENT_OPEN).kind == HookKind.SOCKOPS);
+                        plans.get(Boundary.CONN_CLIENT_OPEN).kind == HookKind.SOCKOPS, config.stateEvents());
                 obj.load();
                 KernelMaps maps = KernelMaps.of(obj);
                 maps.control().setTimeEvery(config.timeEvery());
@@ -164,8 +165,14 @@ public final class ProbeSet implements AutoCloseable {
         ro.putInt(off + Layouts.Config.SAMPLE_EVERY, c.sampleEvery());
         ro.putInt(off + Layouts.Config.MAX_EVENTS_PER_SEC, c.maxEventsPerSec());
         ro.putInt(off + Layouts.Config.MAX_ERRORS_PER_SEC, c.maxErrorsPerSec());
-        ro.putShort(off + Layouts.Config.FILTER_SPORT, (short) c.sport());
-        ro.putShort(off + Layouts.Config.FILTER_DPORT, (short) c.dport());
+        SocketFilter f = c.filter();
+        ro.putInt(off + Layouts.Config.FILTER_UID, (int) (f.uid() + 1));
+        for (int i = 0; i < Layouts.PORTS_MAX; i++) {
+            ro.putShort(off + Layouts.Config.FILTER_SPORT + 2 * i,
+                    (short) (i < f.localPorts().size() ? f.localPorts().get(i) : 0));
+            ro.putShort(off + Layouts.Config.FILTER_DPORT + 2 * i,
+                    (short) (i < f.remotePorts().size() ? f.remotePorts().get(i) : 0));
+        }
         ro.put(off + Layouts.Config.HTTP, (byte) (c.http() ? 1 : 0));
         ro.put(off + Layouts.Config.CONN_SNAPSHOT, (byte) (snapshotOnSegments ? 1 : 0));
         ro.put(off + Layouts.Config.RX_PARK_AT_TCP, (byte) (parkAtTcp ? 1 : 0));

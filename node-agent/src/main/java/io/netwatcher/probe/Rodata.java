@@ -10,8 +10,9 @@ import java.util.List;
  * The connection and drop settings of the probes, separate .rodata variables next to
  * {@code targ_cfg}: the benign drop table ({@code targ_benign}, {@code targ_benign_n}), whether
  * benign drops are reported ({@code targ_benign_events}), whether bad checksums are reported from
- * the drop program ({@code targ_csum_at_drop}) and client opens from sockops
- * ({@code targ_client_open_at_sockops}). Offsets come from the object's symbol table.
+ * the drop program ({@code targ_csum_at_drop}), client opens from sockops
+ * ({@code targ_client_open_at_sockops}) and whether TCP state transitions are reported
+ * ({@code targ_state_events}). Offsets come from the object's symbol table.
  */
 final class Rodata {
     private final int benign;
@@ -19,19 +20,23 @@ final class Rodata {
     private final int benignEvents;
     private final int csumAtDrop;
     private final int clientOpenAtSockops;
+    private final int stateEvents;
 
-    private Rodata(int benign, int benignN, int benignEvents, int csumAtDrop, int clientOpenAtSockops) {
+    private Rodata(int benign, int benignN, int benignEvents, int csumAtDrop, int clientOpenAtSockops,
+                   int stateEvents) {
         this.benign = benign;
         this.benignN = benignN;
         this.benignEvents = benignEvents;
         this.csumAtDrop = csumAtDrop;
         this.clientOpenAtSockops = clientOpenAtSockops;
+        this.stateEvents = stateEvents;
     }
 
     static Rodata of(byte[] object) {
         Elf elf = Elf.parse(object);
         return new Rodata(offset(elf, "targ_benign"), offset(elf, "targ_benign_n"), offset(elf, "targ_benign_events"),
-                offset(elf, "targ_csum_at_drop"), offset(elf, "targ_client_open_at_sockops"));
+                offset(elf, "targ_csum_at_drop"), offset(elf, "targ_client_open_at_sockops"),
+                offset(elf, "targ_state_events"));
     }
 
     private static int offset(Elf elf, String variable) {
@@ -40,7 +45,7 @@ final class Rodata {
     }
 
     void write(ByteBuffer ro, boolean reportBenign, List<BenignDrops.Entry> table, boolean csumFromDrops,
-               boolean clientOpenFromSockops) {
+               boolean clientOpenFromSockops, boolean reportStates) {
         if (table.size() > Layouts.BENIGN_MAX) {
             throw new IllegalArgumentException("benign drop table of " + table.size() + " entries, max "
                     + Layouts.BENIGN_MAX);
@@ -56,5 +61,6 @@ final class Rodata {
         ro.put(benignEvents, (byte) (reportBenign ? 1 : 0));
         ro.put(csumAtDrop, (byte) (csumFromDrops ? 1 : 0));
         ro.put(clientOpenAtSockops, (byte) (clientOpenFromSockops ? 1 : 0));
+        ro.put(stateEvents, (byte) (reportStates ? 1 : 0));
     }
 }

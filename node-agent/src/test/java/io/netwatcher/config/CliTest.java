@@ -5,12 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.Main;
+import io.netwatcher.event.SocketFilter;
+import io.netwatcher.event.Tuple;
 import io.netwatcher.output.EventPrinter;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -45,6 +48,8 @@ class CliTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "--sport|0|--sport", "--sport|70000|--sport", "--dport|-1|--dport", "--dport|http|--dport",
+        "--dport|'80,http'|--dport", "--dport|'80,0'|--dport", "--sport|'1,2,3,4,5,6,7,8,9'|--sport",
+        "--dport|'80,,443'|--dport", "--uid|-1|--uid", "--uid|4294967295|--uid", "--uid|root|--uid",
         "--sample|-1|--sample", "--sample|x|--sample", "--count|-5|--count", "--duration|-1|--duration",
         "--duration|soon|--duration", "--output|xml|--output", "--interval|0|--interval",
         "--events|packet,bogus|--events", "--ring-buffer-mb|3|--ring-buffer-mb", "--ring-buffer-mb|1024|--ring-buffer-mb",
@@ -145,8 +150,9 @@ class CliTest {
                 "16", "--prefer-hook", "fentry");
         AgentConfig c = o.toConfig();
         assertTrue(c.standalone());
-        assertEquals(8080, c.probes().sport());
-        assertEquals(5201, c.probes().dport());
+        assertEquals(List.of(8080), c.probes().filter().localPorts());
+        assertEquals(List.of(5201), c.probes().filter().remotePorts());
+        assertEquals(-1, c.probes().filter().uid(), "any owner");
         assertEquals(10, c.probes().sampleEvery());
         assertEquals(3, c.count());
         assertEquals(1_500_000_000L, c.durationNs());
@@ -171,6 +177,44 @@ class CliTest {
         AgentOptions asked = new AgentOptions();
         new CommandLine(asked).parseArgs("--standalone", "--events", "drop,benign_drop");
         assertTrue(asked.toConfig().probes().benignDropEvents());
+    }
+
+    @Test
+    void portListsAndAnOwnerBecomeTheSocketFilter() {
+        AgentOptions o = new AgentOptions();
+        new CommandLine(o).parseArgs("--standalone", "--dport", "80,443,80", "-s", "8080", "-s", "9090",
+                "--uid", "1000");
+        SocketFilter f = o.toConfig().probes().filter();
+        assertEquals(List.of(80, 443), f.remotePorts(), "a port given twice is kept once");
+        assertEquals(List.of(8080, 9090), f.localPorts(), "repeated options add up");
+        assertEquals(1000, f.uid());
+        Tuple t = new Tuple(Tuple.AF_INET, 0, 0x0000FFFFC6120001L, 9090, 0, 0x0000FFFFC6120002L, 443);
+        assertTrue(f.matches(t, 1000));
+        assertFalse(f.matches(t, 0), "another owner");
+        assertFalse(f.matches(new Tuple(Tuple.AF_INET, 0, 0x0000FFFFC6120001L, 9090, 0, 0x0000FFFFC6120002L, 22),
+                1000), "another remote port");
+        AgentOptions root = new AgentOptions();
+        new CommandLine(root).parseArgs("--standalone", "--uid", "0", "--dport", "1,2,3,4,5,6,7,8");
+        assertEquals(0, root.toConfig().probes().filter().uid(), "root is a uid like any other");
+        assertEquals(8, root.toConfig().probes().filter().remotePorts().size());
+    }
+
+    @Test
+    void stateEventsAreReportedByTheKernelOnlyWhenAskedFor() {
+        AgentOptions o = new AgentOptions();
+        new CommandLine(o).parseArgs("--standalone");
+        AgentConfig c = o.toConfig();
+        assertFalse(c.events().contains("state"), "not in the default event stream: " + c.events());
+        assertFalse(c.probes().stateEvents(), "the kernel does not write a record per transition");
+        AgentOptions types = new AgentOptions();
+        new CommandLine(types).parseArgs("--standalone", "--events", "connection,state");
+        assertTrue(types.toConfig().probes().stateEvents());
+        AgentOptions flag = new AgentOptions();
+        new CommandLine(flag).parseArgs("--standalone", "-S");
+        AgentConfig f = flag.toConfig();
+        assertTrue(f.probes().stateEvents());
+        assertTrue(f.events().contains("state") && f.events().contains("connection"), "added to the defaults: "
+                + f.events());
     }
 
     @Test

@@ -223,8 +223,8 @@ class ChartTest {
         assertEquals("grpc", c.export().otlpProtocol().orElseThrow());
         assertEquals(15_000L, c.export().metricExportIntervalMs().orElseThrow());
         assertEquals(100, c.probes().sampleEvery());
-        assertEquals(8080, c.probes().sport());
-        assertEquals(5432, c.probes().dport());
+        assertEquals(List.of(8080), c.probes().filter().localPorts());
+        assertEquals(List.of(5432), c.probes().filter().remotePorts());
         assertEquals(new NamespaceScope(Set.of("shop", "web"), Set.of("kube-system")), c.namespaces());
         assertEquals(Set.of("retransmit", "reset", "drop"), c.events());
         assertEquals("prod eu", c.export().clusterName().orElseThrow());

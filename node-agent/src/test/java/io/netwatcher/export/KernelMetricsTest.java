@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netwatcher.event.ConnectHistogram;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.EventListener;
@@ -34,12 +35,18 @@ class KernelMetricsTest {
     /** A kernel whose maps the test fills. */
     static final class FakeKernel implements KernelSource {
         final List<LayerHistogram> hists = new ArrayList<>();
+        final List<ConnectHistogram> connects = new ArrayList<>();
         final Map<Counter, Long> counters = new HashMap<>();
         final Set<Long> forgotten = new HashSet<>();
 
         @Override
         public List<LayerHistogram> histograms() {
             return hists;
+        }
+
+        @Override
+        public List<ConnectHistogram> connectHistograms() {
+            return connects;
         }
 
         @Override
@@ -51,6 +58,7 @@ class KernelMetricsTest {
         public void forget(long cgroupId) {
             forgotten.add(cgroupId);
             hists.removeIf(h -> h.cgroupId() == cgroupId);
+            connects.removeIf(h -> h.cgroupId() == cgroupId);
             counters.keySet().removeIf(k -> k.cgroupId() == cgroupId);
         }
     }
@@ -121,6 +129,38 @@ class KernelMetricsTest {
             HistogramPointData tx = m.getHistogramData().getPoints().stream()
                     .filter(x -> "qdisc".equals(x.getAttributes().get(Attr.LAYER))).findFirst().orElseThrow();
             assertEquals("transmit", tx.getAttributes().get(Attr.NETWORK_IO_DIRECTION));
+        }
+    }
+
+    @Test
+    void connectLatencyAndHandshakeFailuresArePerCgroup() {
+        labels.paths.put(7L, "/kubepods/pod-a/c1");
+        labels.paths.put(8L, "/kubepods/pod-b/c1");
+        long[] slots = new long[LayerHistogram.SLOTS];
+        slots[LayerHistogram.slotOf(150_000)] = 2;
+        slots[LayerHistogram.slotOf(3_000_000)] = 1;
+        kernel.connects.add(new ConnectHistogram(7, 3, 300_000 + 3_000_000, slots));
+        kernel.connects.add(new ConnectHistogram(8, 0, 0, new long[LayerHistogram.SLOTS]));
+        kernel.counters.put(new Counter(7, CounterKind.HANDSHAKE_FAIL, 1), 4L);
+        kernel.counters.put(new Counter(7, CounterKind.HANDSHAKE_FAIL, 2), 1L);
+        kernel.counters.put(new Counter(8, CounterKind.HANDSHAKE_FAIL, 3), 2L);
+        try (SdkMeterProvider p = provider(100)) {
+            Collection<MetricData> all = reader.collectAllMetrics();
+            MetricData m = metric(all, KernelMetrics.CONNECT_DURATION);
+            assertEquals("s", m.getUnit());
+            assertEquals(1, m.getHistogramData().getPoints().size(), "a cgroup that never connected has no point");
+            HistogramPointData h = m.getHistogramData().getPoints().iterator().next();
+            assertEquals("/kubepods/pod-a/c1", h.getAttributes().get(Attr.CGROUP));
+            assertEquals(3, h.getCount());
+            assertEquals(3.3e-3, h.getSum(), 1e-12);
+            assertEquals(2, h.getCounts().get(LayerHistogram.slotOf(150_000)));
+            Map<String, Long> failures = new HashMap<>();
+            for (LongPointData d : metric(all, KernelMetrics.HANDSHAKE_FAILURES).getLongSumData().getPoints()) {
+                failures.put(d.getAttributes().get(Attr.CGROUP) + " " + d.getAttributes().get(Attr.HANDSHAKE_FAILURE),
+                        d.getValue());
+            }
+            assertEquals(Map.of("/kubepods/pod-a/c1 refused", 4L, "/kubepods/pod-a/c1 timed_out", 1L,
+                    "/kubepods/pod-b/c1 other", 2L), failures);
         }
     }
 

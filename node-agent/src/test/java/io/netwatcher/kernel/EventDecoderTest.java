@@ -10,9 +10,11 @@ import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
+import io.netwatcher.event.HandshakeFailure;
 import io.netwatcher.event.Layer;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.Role;
+import io.netwatcher.event.StateEvent;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.names.TcpState;
 import java.nio.ByteBuffer;
@@ -56,6 +58,38 @@ class EventDecoderTest {
 
     static final byte[] A4 = {(byte) 198, 18, 0, 1};
     static final byte[] B4 = {(byte) 198, 18, 0, 2};
+
+    @Test
+    void decodesAStateTransitionWithItsDurationAndHandshakeFailure() {
+        ByteBuffer b = buf(Layouts.StateEvent.SIZE);
+        header(b, RecordType.STATE.value(), 42, 5_000, 77, 9);
+        tuple(b, Layouts.EventHdr.T, Tuple.AF_INET, B4, 40000, A4, 81);
+        b.putLong(Layouts.StateEvent.DURATION_NS, 3_000_123_000L);
+        b.put(Layouts.StateEvent.OLDSTATE, (byte) TcpState.SYN_SENT.value());
+        b.put(Layouts.StateEvent.NEWSTATE, (byte) TcpState.CLOSE.value());
+        b.put(Layouts.StateEvent.FAILURE, (byte) HandshakeFailure.TIMED_OUT.value());
+        b.putInt(Layouts.StateEvent.SK_ERR, 110);
+        b.put(Layouts.StateEvent.COMM, "curl".getBytes(StandardCharsets.US_ASCII));
+        StateEvent e = (StateEvent) decoder.decode(b, 0, Layouts.StateEvent.SIZE);
+        assertEquals(5_000, e.timeNs());
+        assertEquals(77, e.cookie());
+        assertEquals(9, e.cgroupId());
+        assertEquals(42, e.pid());
+        assertEquals("curl", e.comm());
+        assertEquals("198.18.0.2:40000", e.tuple().src());
+        assertEquals(TcpState.SYN_SENT.value(), e.oldState());
+        assertEquals(TcpState.CLOSE.value(), e.newState());
+        assertEquals(3_000_123_000L, e.durationNs());
+        assertEquals(HandshakeFailure.TIMED_OUT, e.failure());
+        assertEquals(110, e.skErr());
+
+        b.putLong(Layouts.StateEvent.DURATION_NS, 0);
+        b.put(Layouts.StateEvent.FAILURE, (byte) 0);
+        StateEvent unknown = (StateEvent) decoder.decode(b, 0, Layouts.StateEvent.SIZE);
+        assertFalse(unknown.durationKnown());
+        assertNull(unknown.failure());
+        assertThrows(IllegalArgumentException.class, () -> decoder.decode(b, 0, Layouts.StateEvent.SIZE - 8));
+    }
 
     @Test
     void decodesAPacketRecord() {

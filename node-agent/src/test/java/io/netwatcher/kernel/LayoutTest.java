@@ -7,6 +7,7 @@ import io.netwatcher.btf.Btf;
 import io.netwatcher.btf.Elf;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.PacketEvent;
+import io.netwatcher.event.SocketFilter;
 import io.netwatcher.probe.BpfObjects;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -72,6 +73,8 @@ class LayoutTest {
         assertEquals(Layouts.HTTP_LEN, Layouts.PacketEvent.SIZE - Layouts.PacketEvent.HTTP, "NW_HTTP_LEN");
         assertEquals(LayerHistogram.SLOTS, Layouts.HIST_SLOTS, "the event model's histogram slots");
         assertEquals(PacketEvent.STAMPS, Layouts.MAX_STAMPS, "the event model's packet stamps");
+        assertEquals(2 * Layouts.PORTS_MAX, Layouts.Config.FILTER_DPORT - Layouts.Config.FILTER_SPORT, "NW_PORTS_MAX");
+        assertEquals(SocketFilter.MAX_PORTS, Layouts.PORTS_MAX, "the event model's port lists");
     }
 
     /** clang leaves DATASEC offsets 0 in BTF: the settings are written at their symbols' offsets. */

@@ -12,14 +12,17 @@ import io.netwatcher.event.Direction;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.Event;
+import io.netwatcher.event.HandshakeFailure;
 import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.Role;
+import io.netwatcher.event.StateEvent;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.identity.IdentityResolver;
 import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.names.DropReasons;
 import io.netwatcher.names.KernelNames;
+import io.netwatcher.names.TcpState;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +48,27 @@ class JsonEventFormatterTest {
     private JsonNode parse(String s) throws Exception {
         assertFalse(s.contains("\n"), "one line");
         return JSON.readTree(s);
+    }
+
+    @Test
+    void aStateTransitionCarriesTheTimeInTheStateLeftAndAFailedHandshakesCause() throws Exception {
+        JsonNode j = parse(format(new StateEvent(2_000, 77, 5, 9, "curl", LOCAL_FIRST, TcpState.SYN_SENT.value(),
+                TcpState.CLOSE.value(), 3_000_001_500L, HandshakeFailure.TIMED_OUT, 110)));
+        assertEquals("state", j.get("type").asText());
+        assertEquals("SYN_SENT", j.get("old_state").asText());
+        assertEquals("CLOSE", j.get("new_state").asText());
+        assertEquals(3_000_001.5, j.get("duration_us").asDouble());
+        assertEquals("timed_out", j.get("handshake_failure").asText());
+        assertEquals(110, j.get("error").asInt());
+        assertEquals("198.18.0.1:5201", j.get("src").asText());
+        assertEquals(77, j.get("cookie").asLong());
+        assertEquals("curl", j.get("comm").asText());
+
+        JsonNode first = parse(format(new StateEvent(2_000, 77, 5, 0, "", LOCAL_FIRST, TcpState.CLOSE.value(),
+                TcpState.SYN_SENT.value(), 0, null, 0)));
+        assertTrue(first.get("duration_us").isNull(), "the time in CLOSE before connect() is not known");
+        assertFalse(first.has("handshake_failure"));
+        assertFalse(first.has("error"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.netwatcher.structure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netwatcher.kernel.ConnectHistogramMap;
 import io.netwatcher.kernel.ConnectionMap;
 import io.netwatcher.kernel.ControlMap;
 import io.netwatcher.kernel.CounterMap;
@@ -98,7 +99,8 @@ class BpfSourcesTest {
         }
         maps.removeAll(PROBES_ONLY);
         Set<String> views = new TreeSet<>(List.of(EventRing.NAME, ConnectionMap.NAME, GoneConnections.NAME,
-                ListenerMap.NAME, HistogramMap.NAME, CounterMap.NAME, StatsMap.NAME, ControlMap.NAME));
+                ListenerMap.NAME, HistogramMap.NAME, ConnectHistogramMap.NAME, CounterMap.NAME, StatsMap.NAME,
+                ControlMap.NAME));
         assertEquals(views, maps, "maps.bpf.h vs the kernel package's views");
     }
 }
