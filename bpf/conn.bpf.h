@@ -380,8 +380,10 @@ static __always_inline void nw_state_change(const struct sock *sk, int oldstate,
 		struct nw_listener *l;
 
 		/*
-		 * LISTEN -> SYN_RECV is a new child cloned from the listener (its cookie is not final
-		 * yet: do not ask for it); LISTEN -> CLOSE is the listener going away.
+		 * LISTEN -> SYN_RECV is a new child cloned from the listener: the connection starts
+		 * at SYN_RECV -> ESTABLISHED (state.bpf.h does ask for the child's cookie here, and
+		 * TcpStateIT shows it is the socket's cookie for its whole life); LISTEN -> CLOSE is
+		 * the listener going away.
 		 */
 		if (newstate != TCP_CLOSE)
 			return;
