@@ -101,13 +101,16 @@ public final class AgentOptions {
 
     @Option(names = "--events", paramLabel = "TYPES", split = ",",
             description = "Event types to print (comma-separated): packet, connection, retransmit, reset, drop,"
-                    + " bad_checksum, receive_queue_full, buffer_limit, flow, latency, benign_drop (drops that are"
-                    + " not losses). Default: all but benign_drop.")
+                    + " bad_checksum, receive_queue_full, buffer_limit, flow, latency, icmp (echo exchanges),"
+                    + " benign_drop (drops that are not losses). Default: all but benign_drop.")
     Set<String> events;
 
     @Option(names = {"-p", "--pid"}, paramLabel = "PID", defaultValue = "0",
             description = "Print only events of this process (0 = all).")
     int pid;
+
+    @Option(names = "--no-icmp", description = "Do not load the ICMP programs: no ICMP counters and no icmp events.")
+    boolean noIcmp;
 
     @Option(names = "--http", description = "Capture the first line of HTTP/1 requests and responses in packet events.")
     boolean http;
@@ -304,7 +307,7 @@ public final class AgentOptions {
                 .maxEventsPerSec(maxEventsPerSec).maxErrorsPerSec(maxErrorsPerSec).sport(sport == null ? 0 : sport)
                 .dport(dport == null ? 0 : dport).http(http).snapshotNs(Math.min(intervalNs / 2, 100_000_000L))
                 .ringBufferBytes(ringBufferMb << 20).maxConnections(maxConnections).preferHook(prefer.orElse(null))
-                .cgroupRoot(cgroupRoot).benignDropEvents(types.contains("benign_drop")).build();
+                .cgroupRoot(cgroupRoot).benignDropEvents(types.contains("benign_drop")).icmp(!noIcmp).build();
         CostConfig defaults = CostConfig.defaults();
         CostConfig cost = new CostConfig(cpuBudgetPercent / 100, defaults.maxTimeEvery(), defaults.periodMs(),
                 defaults.windowMs(), bpfStats, nice);

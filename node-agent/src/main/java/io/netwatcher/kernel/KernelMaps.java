@@ -13,6 +13,7 @@ public final class KernelMaps {
     private final GoneConnections gone;
     private final HistogramMap histograms;
     private final CounterMap counters;
+    private final IcmpCounterMap icmpCounters;
     private final StatsMap stats;
     private final ControlMap control;
     private final ListenerMap listeners;
@@ -24,6 +25,7 @@ public final class KernelMaps {
         this.gone = new GoneConnections(object);
         this.histograms = new HistogramMap(object);
         this.counters = new CounterMap(object);
+        this.icmpCounters = new IcmpCounterMap(object);
         this.stats = new StatsMap(object);
         this.control = new ControlMap(object);
         this.listeners = new ListenerMap(object);
@@ -53,6 +55,10 @@ public final class KernelMaps {
         return counters;
     }
 
+    public IcmpCounterMap icmpCounters() {
+        return icmpCounters;
+    }
+
     public StatsMap stats() {
         return stats;
     }
@@ -63,7 +69,7 @@ public final class KernelMaps {
 
     /** The hash maps whose fill level is a self-metric. */
     public List<MapView> hashMaps() {
-        return List.of(connections, histograms, counters, listeners);
+        return List.of(connections, histograms, counters, icmpCounters, listeners);
     }
 
     /** Maps the ring buffer; the caller closes it (before the object). */

@@ -15,7 +15,9 @@ public enum RecordType {
     BAD_CSUM("NW_EV_BAD_CSUM", 6, ErrorKind.BAD_CHECKSUM),
     RCVQ_FULL("NW_EV_RCVQ_FULL", 7, ErrorKind.RECEIVE_QUEUE_FULL),
     BUF_LIMIT("NW_EV_BUF_LIMIT", 8, ErrorKind.BUFFER_LIMIT),
-    BENIGN_DROP("NW_EV_BENIGN_DROP", 9, ErrorKind.BENIGN_DROP);
+    BENIGN_DROP("NW_EV_BENIGN_DROP", 9, ErrorKind.BENIGN_DROP),
+    /** struct nw_icmp_event */
+    ICMP("NW_EV_ICMP", 10, null);
 
     private static final RecordType[] BY_VALUE = new RecordType[16];
 
@@ -45,7 +47,7 @@ public enum RecordType {
         return value;
     }
 
-    /** The error event a record of this type is (struct nw_error_event), null for packet and connection records. */
+    /** The error event a record of this type is (struct nw_error_event), null for packet, connection and ICMP records. */
     public ErrorKind errorKind() {
         return errorKind;
     }

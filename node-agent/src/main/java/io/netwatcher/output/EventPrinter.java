@@ -6,6 +6,7 @@ import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.EventListener;
 import io.netwatcher.event.FlowEvent;
+import io.netwatcher.event.IcmpEvent;
 import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.Who;
@@ -24,7 +25,7 @@ import java.util.stream.Stream;
  */
 public final class EventPrinter implements EventListener {
     /** Event type names, as in the JSON "type" field and the --events option (one per error kind). */
-    public static final Set<String> TYPES = Stream.concat(Stream.of("packet", "connection", "flow", "latency"),
+    public static final Set<String> TYPES = Stream.concat(Stream.of("packet", "connection", "flow", "latency", "icmp"),
             Arrays.stream(ErrorKind.values()).map(ErrorKind::jsonType)).collect(Collectors.toUnmodifiableSet());
     /** What is printed without --events: everything but drops that are not losses. */
     public static final Set<String> DEFAULT_TYPES = TYPES.stream()
@@ -154,6 +155,9 @@ public final class EventPrinter implements EventListener {
         }
         if (e instanceof LatencyEvent) {
             return "latency";
+        }
+        if (e instanceof IcmpEvent) {
+            return "icmp";
         }
         throw new IllegalArgumentException("unknown event " + e);
     }

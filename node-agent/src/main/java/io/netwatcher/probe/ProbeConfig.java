@@ -22,10 +22,12 @@ import java.util.Optional;
  * @param preferHook       try this hook kind first for every boundary (empty = the default order)
  * @param cgroupRoot       the cgroup v2 mount to attach cgroup programs to (empty = found in mountinfo)
  * @param benignDropEvents report drops that are not losses as events too (they are always counted)
+ * @param icmp             load the ICMP programs (echo and error counters, icmp events)
  */
 public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, int maxErrorsPerSec, int sport, int dport,
                           boolean http, long snapshotNs, int ringBufferBytes, int maxConnections,
-                          Optional<HookKind> preferHook, Optional<Path> cgroupRoot, boolean benignDropEvents) {
+                          Optional<HookKind> preferHook, Optional<Path> cgroupRoot, boolean benignDropEvents,
+                          boolean icmp) {
 
     public ProbeConfig {
         Objects.requireNonNull(preferHook, "preferHook");
@@ -71,7 +73,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
         return new Builder().timeEvery(timeEvery).sampleEvery(sampleEvery).maxEventsPerSec(maxEventsPerSec)
                 .maxErrorsPerSec(maxErrorsPerSec).sport(sport).dport(dport).http(http).snapshotNs(snapshotNs)
                 .ringBufferBytes(ringBufferBytes).maxConnections(maxConnections).preferHook(preferHook.orElse(null))
-                .cgroupRoot(cgroupRoot.orElse(null)).benignDropEvents(benignDropEvents);
+                .cgroupRoot(cgroupRoot.orElse(null)).benignDropEvents(benignDropEvents).icmp(icmp);
     }
 
     /** Settings of a {@link ProbeConfig}; {@link #build()} validates them. */
@@ -89,6 +91,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
         private HookKind preferHook;
         private Path cgroupRoot;
         private boolean benignDropEvents;
+        private boolean icmp = true;
 
         private Builder() {}
 
@@ -170,10 +173,16 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
             return this;
         }
 
+        /** Load the ICMP programs (default on). */
+        public Builder icmp(boolean on) {
+            this.icmp = on;
+            return this;
+        }
+
         public ProbeConfig build() {
             return new ProbeConfig(timeEvery, sampleEvery, maxEventsPerSec, maxErrorsPerSec, sport, dport, http,
                     snapshotNs, ringBufferBytes, maxConnections, Optional.ofNullable(preferHook),
-                    Optional.ofNullable(cgroupRoot), benignDropEvents);
+                    Optional.ofNullable(cgroupRoot), benignDropEvents, icmp);
         }
     }
 }
