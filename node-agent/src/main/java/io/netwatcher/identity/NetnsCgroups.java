@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The cgroup of a network namespace: the cgroup v2 id of the oldest process in it (a pod's
  * sandbox or first container) that is not in the root cgroup, for what the kernel saw with no
- * socket (an echo request it answered, an ICMP error it received). 0 for the host's namespace (the
- * node itself) and for a namespace with no such process. Found by walking /proc (each process's ns/net and cgroup); the walk is
+ * socket (an echo request it answered, an ICMP error it received). 0 for the agent's own namespace
+ * (the host's: the node itself) and for a namespace with no such process. Found by walking /proc (each process's ns/net and cgroup); the walk is
  * cached and redone on a miss at most once a second, and at least every minute.
  */
 public final class NetnsCgroups implements LongUnaryOperator {
@@ -62,7 +62,7 @@ public final class NetnsCgroups implements LongUnaryOperator {
     private void scan(long now) {
         Map<Long, Long> found = new HashMap<>();
         Map<Long, Integer> oldest = new HashMap<>();
-        hostNetns = netnsOf(proc.resolve("1"));
+        hostNetns = netnsOf(proc.resolve("self")); // the agent's: the host's (hostNetwork)
         long rootId = inode(cgroupRoot);
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(proc, p -> isPid(p.getFileName().toString()))) {
             for (Path dir : dirs) {

@@ -63,13 +63,27 @@ class IcmpIT {
     private static Pod pod(Cgroups cg, TestNet.Host host, String tag) throws Exception {
         Path group = cg.create("netwatcher-it/icmp-" + tag + "-" + UUID.randomUUID().toString().substring(0, 8));
         Process sleeper = Cgroups.startIn(group, host.name(), "sleep", "120");
-        long hostNs = netnsOf(1);
+        long hostNs = netnsOf(ProcessHandle.current().pid());
         long[] ns = new long[1];
         awaitTrue(() -> {
             ns[0] = netnsOf(sleeper.pid());
             return ns[0] != 0 && ns[0] != hostNs;
         }, 10, () -> "the sleeper entered " + host.name());
         return new Pod(host, group, Cgroups.id(group), ns[0], sleeper);
+    }
+
+    /** The processes in a namespace and their cgroup v2 lines (for a failure's message). */
+    private static String inNetns(long netns) {
+        StringBuilder sb = new StringBuilder();
+        ProcessHandle.allProcesses().filter(p -> netnsOf(p.pid()) == netns).forEach(p -> {
+            try {
+                sb.append(p.pid()).append(' ').append(Files.readAllLines(Path.of("/proc/" + p.pid() + "/cgroup")).stream()
+                        .filter(l -> l.startsWith("0::")).toList()).append("; ");
+            } catch (IOException e) {
+                sb.append(p.pid()).append(' ').append(e).append("; ");
+            }
+        });
+        return sb.toString();
     }
 
     private static long netnsOf(long pid) {
@@ -123,9 +137,10 @@ class IcmpIT {
             Pod b = pod(cg, net.b(), "b");
             try {
                 NetnsCgroups placed = new NetnsCgroups(Path.of("/proc"), cg.root(), System::nanoTime);
-                assertEquals(a.cgroupId(), placed.applyAsLong(a.netns()), "host a's namespace is pod a's");
+                assertEquals(a.cgroupId(), placed.applyAsLong(a.netns()), () -> "host a's namespace is pod a's: "
+                        + inNetns(a.netns()) + " sleeper " + a.sleeper().pid());
                 assertEquals(b.cgroupId(), placed.applyAsLong(b.netns()), "host b's namespace is pod b's");
-                assertEquals(0, placed.applyAsLong(netnsOf(1)), "the host's namespace is no pod's");
+                assertEquals(0, placed.applyAsLong(netnsOf(ProcessHandle.current().pid())), "the host's namespace is no pod's");
                 for (boolean v6 : new boolean[] {false, true}) {
                     exchange(h, b, a, v6);
                     exchange(h, a, b, v6);
