@@ -8,8 +8,8 @@
  * task that were running when the kernel received the packet (traceicmpsoftirq).
  *
  * Three programs on per-packet tracepoints, separate from the TCP ones so they can be left out
- * (--no-icmp): every non-ICMP packet leaves them at the protocol check (RX and TX: the IP header's
- * protocol byte, one probed read; the datagram read: the socket's protocol, two loads).
+ * (--no-icmp): every non-ICMP packet leaves them at the protocol check (RX: the IP header's
+ * protocol byte, one probed read; TX and the datagram read: the socket's protocol, two loads).
  * Packets forwarded by the node are not counted on transmit (no local socket); on receive they are
  * counted in the namespace of the device they arrived at. IPv6 extension headers are not walked.
  */
@@ -22,6 +22,7 @@
 
 #define IPPROTO_ICMP 1
 #define IPPROTO_ICMPV6 58
+#define NW_IPPROTO_RAW 255
 
 #define NW_ICMP_REQUEST 1
 #define NW_ICMP_REPLY 2
@@ -261,10 +262,23 @@ static __always_inline void nw_icmp_tx(const struct sk_buff *skb)
 	struct nw_echo *x;
 	__u32 netns;
 	__u64 now;
+	__u16 proto;
+	__u8 state;
 
-	if (!sk || nh == (__u16)~0U)
+	if (!sk)
 		return;
-	if (nw_icmp_parse(skb->head + nh, skb->protocol, &p))
+	/*
+	 * Only ICMP, ICMPv6 and IPPROTO_RAW sockets (the kernel's own ICMP sockets among them) send ICMP:
+	 * loads instead of a probed read of the header. A request or TIME_WAIT mini socket (a SYN-ACK, a
+	 * reset) has no sk_protocol: it leaves at its state.
+	 */
+	state = sk->__sk_common.skc_state;
+	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV)
+		return;
+	proto = nw_sk_protocol(sk);
+	if (proto != IPPROTO_ICMP && proto != IPPROTO_ICMPV6 && proto != NW_IPPROTO_RAW)
+		return;
+	if (nh == (__u16)~0U || nw_icmp_parse(skb->head + nh, skb->protocol, &p))
 		return;
 	netns = nw_dev_netns(skb);
 	if (p.what == NW_ICMP_REQUEST) {
