@@ -4,6 +4,7 @@ import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Role;
 import io.netwatcher.event.Who;
 import io.netwatcher.identity.IdentityResolver;
+import io.netwatcher.identity.NetnsCgroups;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.CounterKind;
 import io.netwatcher.kernel.IcmpCounter;
@@ -378,6 +379,9 @@ public final class KernelMetrics implements MetricProducer {
         for (Map.Entry<IcmpCounter, Long> e : counts.entrySet()) {
             IcmpCounter k = e.getKey();
             long cgroupId = k.cgroupId() != 0 ? k.cgroupId() : identity.cgroupOfNetns(k.netns());
+            if (cgroupId == NetnsCgroups.UNKNOWN) {
+                continue; // a namespace that is gone: its pod's series ended with its cgroup's
+            }
             cgroups.add(cgroupId);
             Attributes who = who(cgroupId, now);
             if (who == null) {

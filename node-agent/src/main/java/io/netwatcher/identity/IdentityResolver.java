@@ -37,12 +37,13 @@ public final class IdentityResolver {
      * @param node    this node's name in Kubernetes mode (null standalone)
      */
     public IdentityResolver(LongFunction<String> cgroups, PodDirectory pods, String node, NamespaceScope scope) {
-        this(cgroups, pods, node, scope, netns -> 0);
+        this(cgroups, pods, node, scope, netns -> NetnsCgroups.UNKNOWN);
     }
 
     /**
-     * @param netnsCgroups the cgroup of a network namespace inode (0 when none), for what the kernel
-     *                     saw with no socket ({@link NetnsCgroups})
+     * @param netnsCgroups the cgroup of a network namespace inode (0 for the host's,
+     *                     {@link NetnsCgroups#UNKNOWN} when none), for what the kernel saw with no
+     *                     socket ({@link NetnsCgroups})
      */
     public IdentityResolver(LongFunction<String> cgroups, PodDirectory pods, String node, NamespaceScope scope,
                             LongUnaryOperator netnsCgroups) {
@@ -53,7 +54,10 @@ public final class IdentityResolver {
         this.netnsCgroups = Objects.requireNonNull(netnsCgroups, "netnsCgroups");
     }
 
-    /** The cgroup that stands for a network namespace (its oldest process's), 0 for the host's or none. */
+    /**
+     * The cgroup that stands for a network namespace (its oldest process's): 0 for the host's,
+     * {@link NetnsCgroups#UNKNOWN} for a namespace no process places (gone, or not yet placed).
+     */
     public long cgroupOfNetns(long netns) {
         return netnsCgroups.applyAsLong(netns);
     }
@@ -81,7 +85,7 @@ public final class IdentityResolver {
     /** The event's cgroup: its socket's, else (the kernel answered an echo) its network namespace's. */
     private long cgroupOf(Event e) {
         if (e.cgroupId() == 0 && e instanceof IcmpEvent i) {
-            return netnsCgroups.applyAsLong(i.netns());
+            return Math.max(0, netnsCgroups.applyAsLong(i.netns()));
         }
         return e.cgroupId();
     }

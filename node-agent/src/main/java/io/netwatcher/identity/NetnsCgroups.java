@@ -16,10 +16,14 @@ import org.slf4j.LoggerFactory;
  * The cgroup of a network namespace: the cgroup v2 id of the oldest process in it (a pod's
  * sandbox or first container) that is not in the root cgroup, for what the kernel saw with no
  * socket (an echo request it answered, an ICMP error it received). 0 for the agent's own namespace
- * (the host's: the node itself) and for a namespace with no such process. Found by walking /proc (each process's ns/net and cgroup); the walk is
+ * (the host's: the node itself), {@link #UNKNOWN} for a namespace with no such process (gone, or
+ * not placed yet). Found by walking /proc (each process's ns/net and cgroup); the walk is
  * cached and redone on a miss at most once a second, and at least every minute.
  */
 public final class NetnsCgroups implements LongUnaryOperator {
+    /** A namespace no process of a cgroup is in (gone, or not placed yet). */
+    public static final long UNKNOWN = -1;
+
     private static final Logger LOG = LoggerFactory.getLogger(NetnsCgroups.class);
     private static final long MISS_RESCAN_NS = 1_000_000_000L;
     private static final long MAX_AGE_NS = 60_000_000_000L;
@@ -43,11 +47,11 @@ public final class NetnsCgroups implements LongUnaryOperator {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** The cgroup of network namespace {@code netns} (an inode number), 0 when none. */
+    /** The cgroup of network namespace {@code netns} (an inode number): 0 for the host's, else UNKNOWN when none. */
     @Override
     public synchronized long applyAsLong(long netns) {
         if (netns == 0) {
-            return 0;
+            return UNKNOWN;
         }
         long now = clock.getAsLong();
         if (!scanned || now - scannedAt > MAX_AGE_NS || (!byNetns.containsKey(netns) && now - scannedAt > MISS_RESCAN_NS)) {
@@ -56,7 +60,7 @@ public final class NetnsCgroups implements LongUnaryOperator {
         if (netns == hostNetns) {
             return 0;
         }
-        return byNetns.getOrDefault(netns, 0L);
+        return byNetns.getOrDefault(netns, UNKNOWN);
     }
 
     private void scan(long now) {

@@ -20,6 +20,7 @@ import io.netwatcher.event.Role;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.identity.IdentityResolver;
 import io.netwatcher.identity.NamespaceScope;
+import io.netwatcher.identity.NetnsCgroups;
 import io.netwatcher.names.DropReasons;
 import io.netwatcher.names.KernelNames;
 import java.util.Map;
@@ -153,7 +154,7 @@ class JsonEventFormatterTest {
     @Test
     void anIcmpResponderSideIsPlacedByItsNamespaceAndCarriesTheInterruptedTask() throws Exception {
         IdentityResolver byNetns = new IdentityResolver(id -> id == 5 ? "/kubepods.slice/x" : null, null, null,
-                NamespaceScope.ALL, netns -> netns == 4026532001L ? 5 : 0);
+                NamespaceScope.ALL, netns -> netns == 4026532001L ? 5 : NetnsCgroups.UNKNOWN);
         IcmpEvent e = new IcmpEvent(0, 0, 0, "", new Tuple(Tuple.AF_INET, 0, 0x0000FFFFC6120001L, 0, 0,
                 0x0000FFFFC6120002L, 0), IcmpSide.RESPONDER, 4242, 3, 21_318, 4026532001L, 1, 0, 0, "swapper/1");
         JsonNode j = parse(f.format(e, byNetns.resolve(e)));
