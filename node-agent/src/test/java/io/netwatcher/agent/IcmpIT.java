@@ -154,6 +154,22 @@ class IcmpIT {
         }
     }
 
+    @Test
+    void aPodPingingItselfOverLoopbackIsBothSidesInOneNamespace() throws Exception {
+        try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups();
+             AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
+            Pod a = pod(cg, net.a(), "self");
+            try {
+                for (boolean v6 : new boolean[] {false, true}) {
+                    exchange(h, a, a, v6);
+                }
+            } finally {
+                a.sleeper().destroy();
+                a.sleeper().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     /** {@code from} pings {@code to} N times; everything the agent says is checked against ping. */
     private static void exchange(AgentHarness h, Pod from, Pod to, boolean v6) throws Exception {
         int ip = v6 ? 6 : 4;
