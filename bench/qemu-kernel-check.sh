@@ -35,7 +35,7 @@ if [ "$ACCEL" = auto ]; then
 fi
 case $ACCEL in
   kvm) QEMU_ACCEL=(-enable-kvm -cpu host) ;;
-  tcg) QEMU_ACCEL=(-accel tcg,thread=multi -cpu max)
+  tcg) QEMU_ACCEL=(-accel "tcg,thread=${TCG_THREAD:-multi}" -cpu max)
     # The JVM under TCG with AVX: the agent crashed at start-up twice in a row with --prefer-hook
     # fentry (SIGSEGV in C1-compiled String.<init>(byte[],int,int,Charset), a garbage address),
     # with the jars of two different commits, and exited 0 with -XX:UseAVX=0 (same jar, same

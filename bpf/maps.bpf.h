@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The maps the agent reads or writes (each has a typed view in io.netwatcher.kernel: the
- * ring buffer, conns, conn_gc, listeners, hists, connect_hists, counters, stats, control) and those every
+ * ring buffer, conns, conn_gc, listeners, hists, connect_hists, counters, icmp_counters, stats, control) and those every
  * probe group shares (owners, budget), with the helpers that update them. Maps private to one
  * group live in that group's header (packet.bpf.h, conn.bpf.h).
  */
@@ -106,6 +106,18 @@ struct {
 	__type(key, struct nw_counter_key);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+/*
+ * ICMP messages per cgroup (or network namespace when the kernel itself sent or received them),
+ * kind, family, type and code (icmp.bpf.h). LRU: the entries of a namespace that is gone are
+ * evicted first when it fills; a cgroup's entries are deleted by the agent with its series.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct nw_icmp_key);
+	__type(value, __u64);
+} icmp_counters SEC(".maps");
 
 /* The probes' own statistics (enum nw_stat), per CPU. */
 struct {

@@ -12,6 +12,7 @@
 #include "packet.bpf.h"
 #include "conn.bpf.h"
 #include "errors.bpf.h"
+#include "icmp.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -371,6 +372,29 @@ int BPF_PROG(tp_icmp_send, const struct sk_buff *skb, int type, int code)
 	return 0;
 }
 
+/* ==== ICMP echo and errors (icmp.bpf.h): non-ICMP packets leave at the protocol check ==== */
+
+SEC("tp_btf/netif_receive_skb")
+int BPF_PROG(tp_icmp_rx, struct sk_buff *skb)
+{
+	nw_icmp_rx(skb);
+	return 0;
+}
+
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(tp_icmp_tx, struct sk_buff *skb)
+{
+	nw_icmp_tx(skb);
+	return 0;
+}
+
+SEC("tp_btf/skb_copy_datagram_iovec")
+int BPF_PROG(tp_icmp_read, const struct sk_buff *skb, int len)
+{
+	nw_icmp_read(skb);
+	return 0;
+}
+
 /*
  * Ring-buffer records are only reached through pointers, and the enums are used as plain
  * integers, so clang would leave their types out of BTF; this unused global keeps them in, for
@@ -394,6 +418,10 @@ struct nw_btf_types {
 	enum nw_counter_kind counter_kind;
 	enum nw_handshake_fail handshake_fail;
 	enum nw_stat stat;
+	struct nw_icmp_event icmp_event;
+	struct nw_icmp_key icmp_key;
+	enum nw_icmp_kind icmp_kind;
+	enum nw_icmp_side icmp_side;
 };
 
 const struct nw_btf_types *nw_btf_types __attribute__((unused));

@@ -38,6 +38,7 @@ enum nw_event_type {
 	NW_EV_BUF_LIMIT = 8,
 	NW_EV_BENIGN_DROP = 9,   /* nw_error_event: a drop that is not a loss (struct nw_benign_drop), on request */
 	NW_EV_STATE = 10,        /* struct nw_state_event: a TCP state transition, on request */
+	NW_EV_ICMP = 11,         /* nw_icmp_event: one side of an ICMP/ICMPv6 echo exchange */
 };
 
 enum nw_direction {
@@ -123,6 +124,22 @@ enum nw_handshake_fail {
 	NW_HS_OTHER = 3,         /* anything else: closed by the application, an ICMP error, ... */
 };
 
+/* ICMP/ICMPv6 messages counted per cgroup or network namespace (struct nw_icmp_key). */
+enum nw_icmp_kind {
+	NW_ICMP_ECHO_REQUEST_SENT = 1,      /* an echo request leaves a local socket (cgroup of the socket) */
+	NW_ICMP_ECHO_REQUEST_RECEIVED = 2,  /* an echo request arrives at a device (its network namespace) */
+	NW_ICMP_ECHO_REPLY_SENT = 3,        /* the kernel's echo reply leaves (its network namespace) */
+	NW_ICMP_ECHO_REPLY_RECEIVED = 4,    /* an echo reply is read by a local socket (cgroup of the socket) */
+	NW_ICMP_ERROR_SENT = 5,             /* an ICMP error leaves a local socket (type, code) */
+	NW_ICMP_ERROR_RECEIVED = 6,         /* an ICMP error arrives at a device (type, code) */
+};
+
+/* Which end of an echo exchange an ICMP event describes. */
+enum nw_icmp_side {
+	NW_ICMP_REQUESTER = 1,   /* request sent -> reply read by the local socket */
+	NW_ICMP_RESPONDER = 2,   /* request received -> the kernel's reply sent */
+};
+
 /* Agent self-statistics: index into the per-CPU stats array. */
 enum nw_stat {
 	NW_STAT_RINGBUF_LOST = 0,     /* bpf_ringbuf_reserve failed: record lost */
@@ -174,6 +191,35 @@ struct nw_packet_event {
 	__u64 stamps[NW_MAX_STAMPS];     /* CLOCK_MONOTONIC ns per boundary, 0 = not seen */
 	__u8 comm[NW_COMM_LEN];          /* owning process when known */
 	__u8 http[NW_HTTP_LEN];          /* HTTP/1 first line when --http */
+};
+
+/*
+ * One side of an echo exchange (ICMP or ICMPv6). The tuple is local first with ports 0: the
+ * requester's address is saddr on the requester side, daddr on the responder side.
+ */
+struct nw_icmp_event {
+	struct nw_event_hdr h;   /* pid: requester side, the process that read the reply; responder side 0 */
+	__u64 latency_ns;        /* requester: request sent -> reply read; responder: request received -> reply sent */
+	__u32 netns;             /* network namespace inode of the side */
+	__u32 cpu;               /* CPU that handled the packet: the request (responder) or the reply (requester) */
+	__u32 task_pid;          /* thread running when the kernel received that packet (0: idle) */
+	__u32 task_tgid;         /* its process */
+	__u16 id;                /* echo identifier */
+	__u16 seq;               /* echo sequence number */
+	__u8 side;               /* enum nw_icmp_side */
+	__u8 pad[3];
+	__u8 task_comm[NW_COMM_LEN];   /* comm of that thread ("swapper/N" when the CPU was idle) */
+	__u8 comm[NW_COMM_LEN];        /* requester side: the process that read the reply */
+};
+
+/* Key of the ICMP counters (per-CPU hash, value __u64). */
+struct nw_icmp_key {
+	__u64 cgroup_id;         /* cgroup v2 id of the local socket; 0 when the kernel itself sent or received */
+	__u32 netns;             /* network namespace inode where it was seen */
+	__u8 kind;               /* enum nw_icmp_kind */
+	__u8 family;             /* AF_INET or AF_INET6 */
+	__u8 type;               /* ICMP type (errors; 0 for echo kinds) */
+	__u8 code;               /* ICMP code (errors; 0 for echo kinds) */
 };
 
 /* Per-connection state, the value of the conns map and the body of a conn event. */

@@ -12,6 +12,7 @@ import io.netwatcher.cost.Priority;
 import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.export.Export;
 import io.netwatcher.identity.IdentityResolver;
+import io.netwatcher.identity.NetnsCgroups;
 import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.kube.KubeContext;
 import io.netwatcher.logging.Logging;
@@ -36,6 +37,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -152,8 +154,10 @@ public final class Main {
         }
         final KubeContext kubeRef = kubeContext;
         NamespaceScope scope = config.namespaces();
+        LongUnaryOperator netnsCgroups = cgroups == null ? netns -> 0
+                : new NetnsCgroups(Path.of("/proc"), cgroups.root(), System::nanoTime);
         IdentityResolver identity = new IdentityResolver(IdentityResolver.paths(cgroups), kubeContext == null ? null : kubeContext.attribution(),
-                kubeContext == null ? null : node, scope);
+                kubeContext == null ? null : node, scope, netnsCgroups);
         if (!scope.isAll()) {
             log.info("reporting pods of namespaces {}{}", scope.include().isEmpty() ? "(all)" : scope.include(),
                     scope.exclude().isEmpty() ? "" : " except " + scope.exclude());

@@ -107,8 +107,9 @@ public final class AgentOptions {
 
     @Option(names = "--events", paramLabel = "TYPES", split = ",",
             description = "Event types to print (comma-separated): packet, connection, retransmit, reset, drop,"
-                    + " bad_checksum, receive_queue_full, buffer_limit, flow, latency, benign_drop (drops that are"
-                    + " not losses), state (TCP state transitions). Default: all but benign_drop and state.")
+                    + " bad_checksum, receive_queue_full, buffer_limit, flow, latency, icmp (echo exchanges),"
+                    + " benign_drop (drops that are not losses), state (TCP state transitions). Default: all but"
+                    + " benign_drop and state.")
     Set<String> events;
 
     @Option(names = {"-S", "--tcp-states"}, description = "Also report every TCP state transition with the time"
@@ -119,6 +120,9 @@ public final class AgentOptions {
     @Option(names = {"-p", "--pid"}, paramLabel = "PID", defaultValue = "0",
             description = "Print only events of this process (0 = all).")
     int pid;
+
+    @Option(names = "--no-icmp", description = "Do not load the ICMP programs: no ICMP counters and no icmp events.")
+    boolean noIcmp;
 
     @Option(names = "--http", description = "Capture the first line of HTTP/1 requests and responses in packet events.")
     boolean http;
@@ -318,7 +322,7 @@ public final class AgentOptions {
                 .filter(new SocketFilter(sports, dports, uid == null ? -1 : uid)).http(http).snapshotNs(Math.min(intervalNs / 2, 100_000_000L))
                 .ringBufferBytes(ringBufferMb << 20).maxConnections(maxConnections).preferHook(prefer.orElse(null))
                 .cgroupRoot(cgroupRoot).benignDropEvents(types.contains("benign_drop"))
-                .stateEvents(types.contains(EventPrinter.STATE)).build();
+                .stateEvents(types.contains(EventPrinter.STATE)).icmp(!noIcmp).build();
         CostConfig defaults = CostConfig.defaults();
         CostConfig cost = new CostConfig(cpuBudgetPercent / 100, defaults.maxTimeEvery(), defaults.periodMs(),
                 defaults.windowMs(), bpfStats, nice);

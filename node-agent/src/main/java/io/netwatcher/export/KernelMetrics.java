@@ -5,12 +5,15 @@ import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Role;
 import io.netwatcher.event.Who;
 import io.netwatcher.identity.IdentityResolver;
+import io.netwatcher.identity.NetnsCgroups;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.CounterKind;
+import io.netwatcher.kernel.IcmpCounter;
 import io.netwatcher.names.DropReasons;
 import io.netwatcher.names.IpProtocol;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.HistogramData;
@@ -53,6 +56,8 @@ public final class KernelMetrics implements MetricProducer {
     static final String RCVQ_FULL = "netwatcher.socket.receive_queue_full";
     static final String BUF_LIMIT = "netwatcher.socket.buffer_limit";
     static final String ICMP_SENT = "netwatcher.icmp.errors_sent";
+    static final String ICMP_ECHO = "netwatcher.icmp.echo";
+    static final String ICMP_ERRORS = "netwatcher.icmp.errors";
     static final String OPENED = "netwatcher.tcp.connections.opened";
     static final String CLOSED = "netwatcher.tcp.connections.closed";
     static final String OPEN = "netwatcher.tcp.connections.open";
@@ -188,6 +193,7 @@ public final class KernelMetrics implements MetricProducer {
         Map<Counter, Long> counts = source.counters();
         out.addAll(counters(resource, now, cgroups, counts));
         out.add(open(resource, now, cgroups, counts));
+        out.addAll(icmp(resource, now, cgroups, source.icmpCounters()));
         sweep(cgroups, now);
         out.removeIf(MetricData::isEmpty);
         return out;
@@ -405,6 +411,52 @@ public final class KernelMetrics implements MetricProducer {
                     SumData.createLongSumData(true, AggregationTemporality.CUMULATIVE, points)));
         }
         return out;
+    }
+
+    /**
+     * Echo messages and ICMP errors per cgroup: a socket's, else (what the kernel itself received or
+     * answered) that of the network namespace it was seen in (the host's: no pod).
+     */
+    private List<MetricData> icmp(Resource resource, long now, Set<Long> cgroups, Map<IcmpCounter, Long> counts) {
+        Map<Attributes, Long> echo = new LinkedHashMap<>();
+        Map<Attributes, Long> errors = new LinkedHashMap<>();
+        for (Map.Entry<IcmpCounter, Long> e : counts.entrySet()) {
+            IcmpCounter k = e.getKey();
+            long cgroupId = k.cgroupId() != 0 ? k.cgroupId() : identity.cgroupOfNetns(k.netns());
+            if (cgroupId == NetnsCgroups.UNKNOWN) {
+                continue; // a namespace that is gone: its pod's series ended with its cgroup's
+            }
+            cgroups.add(cgroupId);
+            Attributes who = who(cgroupId, now);
+            if (who == null) {
+                continue;
+            }
+            AttributesBuilder b = who.toBuilder()
+                    .put(Attr.NETWORK_IO_DIRECTION, k.kind().direction().equals("sent") ? "transmit" : "receive")
+                    .put(Attr.NETWORK_TYPE, k.ipVersion() == 6 ? "ipv6" : "ipv4");
+            if (k.kind().isError()) {
+                errors.merge(limit.admit(ICMP_ERRORS, b.put(Attr.ICMP_TYPE, k.type() + "/" + k.code()).build()),
+                        e.getValue(), Long::sum);
+            } else {
+                echo.merge(limit.admit(ICMP_ECHO, b.put(Attr.ICMP_MESSAGE, k.kind().message()).build()),
+                        e.getValue(), Long::sum);
+            }
+        }
+        return List.of(sum(resource, now, ICMP_ECHO, "ICMP and ICMPv6 echo requests and replies: sent (requests from"
+                        + " a local socket, the kernel's replies) and received (requests arriving, replies read by a"
+                        + " local socket)", "{message}", echo),
+                sum(resource, now, ICMP_ERRORS, "ICMP and ICMPv6 error messages sent and received, by type/code",
+                        "{message}", errors));
+    }
+
+    private MetricData sum(Resource resource, long now, String name, String description, String unit,
+                           Map<Attributes, Long> values) {
+        List<LongPointData> points = new ArrayList<>();
+        for (Map.Entry<Attributes, Long> v : values.entrySet()) {
+            points.add(LongPointData.create(start(name, v.getKey(), now), now, v.getKey(), v.getValue()));
+        }
+        return new Metric(resource, scope, name, description, unit, MetricDataType.LONG_SUM,
+                SumData.createLongSumData(true, AggregationTemporality.CUMULATIVE, points));
     }
 
     /** A (cgroup, role) pair of connection counts. */

@@ -3,6 +3,7 @@ package io.netwatcher.export;
 import io.netwatcher.event.ConnectHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.kernel.Counter;
+import io.netwatcher.kernel.IcmpCounter;
 import java.util.List;
 import java.util.Map;
 
@@ -16,6 +17,9 @@ public interface KernelSource {
 
     /** Cumulative event counters per (cgroup, kind, detail). */
     Map<Counter, Long> counters();
+
+    /** Cumulative ICMP counters per (cgroup or network namespace, kind, family, type, code). */
+    Map<IcmpCounter, Long> icmpCounters();
 
     /** The cgroup is gone: its kernel entries can be deleted. */
     void forget(long cgroupId);

@@ -3,11 +3,12 @@ package io.netwatcher.export;
 import io.netwatcher.event.ConnectHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.kernel.Counter;
+import io.netwatcher.kernel.IcmpCounter;
 import io.netwatcher.kernel.KernelMaps;
 import java.util.List;
 import java.util.Map;
 
-/** {@link KernelSource} over the loaded probes' maps: {@code hists}, {@code connect_hists} and {@code counters}. */
+/** {@link KernelSource} over the loaded probes' maps: {@code hists}, {@code connect_hists}, {@code counters} and {@code icmp_counters}. */
 public final class MapSource implements KernelSource {
     private final KernelMaps maps;
 
@@ -31,9 +32,15 @@ public final class MapSource implements KernelSource {
     }
 
     @Override
+    public Map<IcmpCounter, Long> icmpCounters() {
+        return maps.icmpCounters().read();
+    }
+
+    @Override
     public void forget(long cgroupId) {
         maps.histograms().forget(cgroupId);
         maps.connectHistograms().forget(cgroupId);
         maps.counters().forget(cgroupId);
+        maps.icmpCounters().forget(cgroupId);
     }
 }

@@ -3,6 +3,7 @@ package io.netwatcher.export;
 import io.netwatcher.event.ConnectHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.kernel.Counter;
+import io.netwatcher.kernel.IcmpCounter;
 import java.util.List;
 import java.util.Map;
 
@@ -36,6 +37,11 @@ final class ReleasableSource implements KernelSource {
     @Override
     public Map<Counter, Long> counters() {
         return released ? Map.of() : maps.counters();
+    }
+
+    @Override
+    public Map<IcmpCounter, Long> icmpCounters() {
+        return released ? Map.of() : maps.icmpCounters();
     }
 
     @Override

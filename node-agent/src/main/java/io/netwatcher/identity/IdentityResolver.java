@@ -3,11 +3,13 @@ package io.netwatcher.identity;
 import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.Event;
+import io.netwatcher.event.IcmpEvent;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.event.Who;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.LongFunction;
+import java.util.function.LongUnaryOperator;
 
 /**
  * Resolves who an event belongs to, once per event, for every output, and applies the namespace
@@ -15,7 +17,8 @@ import java.util.function.LongFunction;
  * <ul>
  *   <li>an event: its pod by the socket's cgroup, else by its process, else (events that carry the
  *       packet's own endpoints, sender first: drops, bad checksums) by the address of a pod on this
- *       node; its peer by the other end's address;</li>
+ *       node; its peer by the other end's address. An ICMP event of the kernel's own (an echo it
+ *       answered) has no socket: its cgroup is that of its network namespace;</li>
  *   <li>a cgroup's kernel aggregates (histograms, counters: no event, no process, no address): its
  *       pod by the cgroup only.</li>
  * </ul>
@@ -26,6 +29,7 @@ public final class IdentityResolver {
     private final PodDirectory pods;
     private final String node;
     private final NamespaceScope scope;
+    private final LongUnaryOperator netnsCgroups;
 
     /**
      * @param cgroups the path of a cgroup id, null when unknown
@@ -33,10 +37,29 @@ public final class IdentityResolver {
      * @param node    this node's name in Kubernetes mode (null standalone)
      */
     public IdentityResolver(LongFunction<String> cgroups, PodDirectory pods, String node, NamespaceScope scope) {
+        this(cgroups, pods, node, scope, netns -> NetnsCgroups.UNKNOWN);
+    }
+
+    /**
+     * @param netnsCgroups the cgroup of a network namespace inode (0 for the host's,
+     *                     {@link NetnsCgroups#UNKNOWN} when none), for what the kernel saw with no
+     *                     socket ({@link NetnsCgroups})
+     */
+    public IdentityResolver(LongFunction<String> cgroups, PodDirectory pods, String node, NamespaceScope scope,
+                            LongUnaryOperator netnsCgroups) {
         this.cgroups = Objects.requireNonNull(cgroups, "cgroups");
         this.pods = pods;
         this.node = node;
         this.scope = Objects.requireNonNull(scope, "scope");
+        this.netnsCgroups = Objects.requireNonNull(netnsCgroups, "netnsCgroups");
+    }
+
+    /**
+     * The cgroup that stands for a network namespace (its oldest process's): 0 for the host's,
+     * {@link NetnsCgroups#UNKNOWN} for a namespace no process places (gone, or not yet placed).
+     */
+    public long cgroupOfNetns(long netns) {
+        return netnsCgroups.applyAsLong(netns);
     }
 
     /** The path of a cgroup id from the cgroup2 mount (none known without one). */
@@ -51,11 +74,20 @@ public final class IdentityResolver {
 
     /** Who the event belongs to; null when it is out of the namespace scope (not reported). */
     public Who resolve(Event e) {
-        Who.Pod pod = pods == null ? null : pod(e).orElse(null);
+        long cgroupId = cgroupOf(e);
+        Who.Pod pod = pods == null ? null : pod(e, cgroupId).orElse(null);
         if (!admits(pod)) {
             return null;
         }
-        return new Who(e.cgroupId(), path(e.cgroupId()), pod, pods == null ? null : peer(e, pod).orElse(null), node);
+        return new Who(cgroupId, path(cgroupId), pod, pods == null ? null : peer(e, pod).orElse(null), node);
+    }
+
+    /** The event's cgroup: its socket's, else (the kernel answered an echo) its network namespace's. */
+    private long cgroupOf(Event e) {
+        if (e.cgroupId() == 0 && e instanceof IcmpEvent i) {
+            return Math.max(0, netnsCgroups.applyAsLong(i.netns()));
+        }
+        return e.cgroupId();
     }
 
     /**
@@ -84,8 +116,8 @@ public final class IdentityResolver {
     }
 
     /** The pod an event belongs to: by its socket's cgroup, else its process, else (wire order) its address. */
-    private Optional<Who.Pod> pod(Event e) {
-        Optional<Who.Pod> hit = e.cgroupId() == 0 ? Optional.empty() : pods.byCgroup(e.cgroupId());
+    private Optional<Who.Pod> pod(Event e, long cgroupId) {
+        Optional<Who.Pod> hit = cgroupId == 0 ? Optional.empty() : pods.byCgroup(cgroupId);
         if (hit.isEmpty() && e.pid() != 0) {
             hit = pods.byPid(e.pid());
         }

@@ -5,6 +5,8 @@ import io.netwatcher.event.Direction;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.HandshakeFailure;
+import io.netwatcher.event.IcmpEvent;
+import io.netwatcher.event.IcmpSide;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.StateEvent;
 import java.nio.ByteBuffer;
@@ -27,6 +29,7 @@ public final class EventDecoder {
             case PACKET -> packet(b, off, need(length, Layouts.PacketEvent.SIZE, type));
             case CONN -> conn(b, off, need(length, Layouts.ConnEvent.SIZE, type));
             case STATE -> state(b, off, need(length, Layouts.StateEvent.SIZE, type));
+            case ICMP -> icmp(b, off, need(length, Layouts.IcmpEvent.SIZE, type));
             default -> error(b, off, need(length, Layouts.ErrorEvent.SIZE, type), type);
         };
     }
@@ -96,5 +99,16 @@ public final class EventDecoder {
                 Records.u32(b, off + Layouts.ErrorEvent.EXTRA), b.getLong(off + Layouts.ErrorEvent.LOCATION),
                 Records.u32(b, off + Layouts.ErrorEvent.ACK), Records.u32(b, off + Layouts.ErrorEvent.LEN),
                 Byte.toUnsignedInt(b.get(off + Layouts.ErrorEvent.TCP_FLAGS)));
+    }
+
+    IcmpEvent icmp(ByteBuffer b, int off, int length) {
+        return new IcmpEvent(b.getLong(off + Layouts.EventHdr.TS_NS), b.getLong(off + Layouts.EventHdr.CGROUP_ID),
+                b.getInt(off + Layouts.EventHdr.PID), records.comm(b, off + Layouts.IcmpEvent.COMM),
+                Records.tuple(b, off + Layouts.EventHdr.T), IcmpSide.of(b.get(off + Layouts.IcmpEvent.SIDE)),
+                Short.toUnsignedInt(b.getShort(off + Layouts.IcmpEvent.ID)),
+                Short.toUnsignedInt(b.getShort(off + Layouts.IcmpEvent.SEQ)), b.getLong(off + Layouts.IcmpEvent.LATENCY_NS),
+                Records.u32(b, off + Layouts.IcmpEvent.NETNS), b.getInt(off + Layouts.IcmpEvent.CPU),
+                b.getInt(off + Layouts.IcmpEvent.TASK_PID), b.getInt(off + Layouts.IcmpEvent.TASK_TGID),
+                records.comm(b, off + Layouts.IcmpEvent.TASK_COMM));
     }
 }

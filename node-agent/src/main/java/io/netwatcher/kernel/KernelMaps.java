@@ -14,6 +14,7 @@ public final class KernelMaps {
     private final HistogramMap histograms;
     private final ConnectHistogramMap connectHistograms;
     private final CounterMap counters;
+    private final IcmpCounterMap icmpCounters;
     private final StatsMap stats;
     private final ControlMap control;
     private final ListenerMap listeners;
@@ -26,6 +27,7 @@ public final class KernelMaps {
         this.histograms = new HistogramMap(object);
         this.connectHistograms = new ConnectHistogramMap(object);
         this.counters = new CounterMap(object);
+        this.icmpCounters = new IcmpCounterMap(object);
         this.stats = new StatsMap(object);
         this.control = new ControlMap(object);
         this.listeners = new ListenerMap(object);
@@ -59,6 +61,10 @@ public final class KernelMaps {
         return counters;
     }
 
+    public IcmpCounterMap icmpCounters() {
+        return icmpCounters;
+    }
+
     public StatsMap stats() {
         return stats;
     }
@@ -69,7 +75,7 @@ public final class KernelMaps {
 
     /** The hash maps whose fill level is a self-metric. */
     public List<MapView> hashMaps() {
-        return List.of(connections, histograms, connectHistograms, counters, listeners);
+        return List.of(connections, histograms, connectHistograms, counters, icmpCounters, listeners);
     }
 
     /** Maps the ring buffer; the caller closes it (before the object). */

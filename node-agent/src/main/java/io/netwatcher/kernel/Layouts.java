@@ -147,6 +147,24 @@ public final class Layouts {
         private StateEvent() {}
     }
 
+    public static final class IcmpEvent {
+        public static final String STRUCT = "nw_icmp_event";
+        public static final int SIZE = 136;
+        public static final int H = 0;
+        public static final int LATENCY_NS = 72;
+        public static final int NETNS = 80;
+        public static final int CPU = 84;
+        public static final int TASK_PID = 88;
+        public static final int TASK_TGID = 92;
+        public static final int ID = 96;
+        public static final int SEQ = 98;
+        public static final int SIDE = 100;
+        public static final int TASK_COMM = 104;
+        public static final int COMM = 120;
+
+        private IcmpEvent() {}
+    }
+
     /** One entry of the benign drop table (rodata targ_benign[BENIGN_MAX]). */
     public static final class BenignDrop {
         public static final String STRUCT = "nw_benign_drop";
@@ -194,6 +212,19 @@ public final class Layouts {
         public static final int DETAIL = 12;
 
         private CounterKey() {}
+    }
+
+    public static final class IcmpKey {
+        public static final String STRUCT = "nw_icmp_key";
+        public static final int SIZE = 16;
+        public static final int CGROUP_ID = 0;
+        public static final int NETNS = 8;
+        public static final int KIND = 12;
+        public static final int FAMILY = 13;
+        public static final int TYPE = 14;
+        public static final int CODE = 15;
+
+        private IcmpKey() {}
     }
 
     /** Run-time control, the value of the {@code control} map. */

@@ -17,7 +17,9 @@ public enum RecordType {
     BUF_LIMIT("NW_EV_BUF_LIMIT", 8, ErrorKind.BUFFER_LIMIT),
     BENIGN_DROP("NW_EV_BENIGN_DROP", 9, ErrorKind.BENIGN_DROP),
     /** struct nw_state_event */
-    STATE("NW_EV_STATE", 10, null);
+    STATE("NW_EV_STATE", 10, null),
+    /** struct nw_icmp_event */
+    ICMP("NW_EV_ICMP", 11, null);
 
     private static final RecordType[] BY_VALUE = new RecordType[16];
 
@@ -47,7 +49,7 @@ public enum RecordType {
         return value;
     }
 
-    /** The error event a record of this type is (struct nw_error_event), null for packet, connection and state records. */
+    /** The error event a record of this type is (struct nw_error_event), null for packet, connection, state and ICMP records. */
     public ErrorKind errorKind() {
         return errorKind;
     }

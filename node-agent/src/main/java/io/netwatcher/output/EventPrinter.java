@@ -6,14 +6,15 @@ import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.EventListener;
 import io.netwatcher.event.FlowEvent;
+import io.netwatcher.event.IcmpEvent;
 import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.StateEvent;
 import io.netwatcher.event.Who;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
-import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -28,7 +29,8 @@ public final class EventPrinter implements EventListener {
     public static final String STATE = "state";
     /** Event type names, as in the JSON "type" field and the --events option (one per error kind). */
     public static final Set<String> TYPES = Stream.concat(Stream.of("packet", "connection", "flow", "latency",
-            STATE), Arrays.stream(ErrorKind.values()).map(ErrorKind::jsonType)).collect(Collectors.toUnmodifiableSet());
+            STATE, "icmp"), Arrays.stream(ErrorKind.values()).map(ErrorKind::jsonType))
+            .collect(Collectors.toUnmodifiableSet());
     /** What is printed without --events: everything but drops that are not losses and TCP state transitions. */
     public static final Set<String> DEFAULT_TYPES = TYPES.stream()
             .filter(t -> !t.equals(ErrorKind.BENIGN_DROP.jsonType()) && !t.equals(STATE))
@@ -161,6 +163,9 @@ public final class EventPrinter implements EventListener {
         }
         if (e instanceof StateEvent) {
             return STATE;
+        }
+        if (e instanceof IcmpEvent) {
+            return "icmp";
         }
         throw new IllegalArgumentException("unknown event " + e);
     }

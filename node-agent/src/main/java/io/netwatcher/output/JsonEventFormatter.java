@@ -6,6 +6,7 @@ import io.netwatcher.event.Direction;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.FlowEvent;
+import io.netwatcher.event.IcmpEvent;
 import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.Layer;
 import io.netwatcher.event.LayerHistogram;
@@ -61,6 +62,8 @@ public final class JsonEventFormatter {
             latency(j, l);
         } else if (e instanceof StateEvent s) {
             state(j, s);
+        } else if (e instanceof IcmpEvent i) {
+            icmp(j, i);
         }
         common(j, e, who);
         kubernetes(j, who);
@@ -273,6 +276,24 @@ public final class JsonEventFormatter {
                 .micros("p50_us", h.quantileNs(0.5))
                 .micros("p90_us", h.quantileNs(0.9))
                 .micros("p99_us", h.quantileNs(0.99));
+    }
+
+    private void icmp(Json j, IcmpEvent i) {
+        Tuple t = i.tuple();
+        j.field("type", "icmp")
+                .field("time", time(i.timeNs()))
+                .field("side", i.side().label())
+                .field("family", t.familyName())
+                .field("src", t.srcAddress())
+                .field("dst", t.dstAddress())
+                .field("id", i.id())
+                .field("seq", i.seq())
+                .micros("latency_us", i.latencyNs())
+                .field("cpu", i.cpu())
+                .field("task_pid", i.taskPid())
+                .field("task_tgid", i.taskTgid())
+                .field("task_comm", i.taskComm())
+                .field("netns", i.netns());
     }
 
     private static void common(Json j, Event e, Who who) {

@@ -6,6 +6,7 @@ import io.netwatcher.event.Direction;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.FlowEvent;
+import io.netwatcher.event.IcmpEvent;
 import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.Layer;
 import io.netwatcher.event.LayerHistogram;
@@ -96,6 +97,11 @@ public final class TableFormatter {
                     h.layerLabel(), h.count(), us(h.count() == 0 ? 0 : h.sumNs() / h.count()),
                     us(h.quantileNs(0.5)), us(h.quantileNs(0.99)));
             return line(time, "latency", "-", "-", d + proc(e, who));
+        }
+        if (e instanceof IcmpEvent i) {
+            String d = String.format("%s id=%d seq=%d latency=%sus cpu=%d task=%d/%d %s", i.side().label(), i.id(),
+                    i.seq(), us(i.latencyNs()), i.cpu(), i.taskTgid(), i.taskPid(), escape(i.taskComm()));
+            return line(time, "icmp", t.srcAddress(), t.dstAddress(), d + proc(e, who));
         }
         FlowEvent f = (FlowEvent) e;
         String d = String.format("rx=%.1fKB tx=%.1fKB rx_sum=%.1fKB tx_sum=%.1fKB", f.rxBytes() / 1024.0,

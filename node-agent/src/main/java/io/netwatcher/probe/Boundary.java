@@ -56,7 +56,18 @@ public enum Boundary {
             c(HookKind.TRACEPOINT, "tp_sock_rcvqueue_full")),
     ERR_BUF_LIMIT("err.buffer_limit", "socket memory limit exceeded",
             c(HookKind.TRACEPOINT, "tp_sock_exceed_buf_limit")),
-    ERR_ICMP("err.icmp_sent", "ICMP error sent", c(HookKind.TRACEPOINT, "tp_icmp_send"));
+    ERR_ICMP("err.icmp_sent", "ICMP error sent", c(HookKind.TRACEPOINT, "tp_icmp_send")),
+    ICMP_RX("icmp.rx", "ICMP echo requests and errors received (every packet: a protocol check)",
+            c(HookKind.TRACEPOINT, "tp_icmp_rx")),
+    ICMP_TX("icmp.tx", "ICMP echo requests, replies and errors sent from a local socket (every packet: a"
+            + " protocol check)", c(HookKind.TRACEPOINT, "tp_icmp_tx")),
+    ICMP_READ("icmp.read", "ICMP echo replies read by a local socket (every datagram copied: a socket protocol"
+            + " check)", c(HookKind.TRACEPOINT, "tp_icmp_read"));
+
+    /** The boundaries of the ICMP programs ({@code --no-icmp} leaves them out). */
+    public boolean isIcmp() {
+        return this == ICMP_RX || this == ICMP_TX || this == ICMP_READ;
+    }
 
     private final String id;
     private final String description;

@@ -25,11 +25,12 @@ import java.util.Optional;
  * @param benignDropEvents report drops that are not losses as events too (they are always counted)
  * @param stateEvents      report every TCP state transition as an event (connect latency and handshake
  *                         failures are always aggregated)
+ * @param icmp             load the ICMP programs (echo and error counters, icmp events)
  */
 public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, int maxErrorsPerSec,
                           SocketFilter filter, boolean http, long snapshotNs, int ringBufferBytes, int maxConnections,
                           Optional<HookKind> preferHook, Optional<Path> cgroupRoot, boolean benignDropEvents,
-                          boolean stateEvents) {
+                          boolean stateEvents, boolean icmp) {
 
     public ProbeConfig {
         Objects.requireNonNull(preferHook, "preferHook");
@@ -74,7 +75,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
                 .maxErrorsPerSec(maxErrorsPerSec).filter(filter).http(http).snapshotNs(snapshotNs)
                 .ringBufferBytes(ringBufferBytes).maxConnections(maxConnections).preferHook(preferHook.orElse(null))
                 .cgroupRoot(cgroupRoot.orElse(null)).benignDropEvents(benignDropEvents)
-                .stateEvents(stateEvents);
+                .stateEvents(stateEvents).icmp(icmp);
     }
 
     /** Settings of a {@link ProbeConfig}; {@link #build()} validates them. */
@@ -92,6 +93,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
         private Path cgroupRoot;
         private boolean benignDropEvents;
         private boolean stateEvents;
+        private boolean icmp = true;
 
         private Builder() {}
 
@@ -191,10 +193,16 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
             return this;
         }
 
+        /** Load the ICMP programs (default on). */
+        public Builder icmp(boolean on) {
+            this.icmp = on;
+            return this;
+        }
+
         public ProbeConfig build() {
             return new ProbeConfig(timeEvery, sampleEvery, maxEventsPerSec, maxErrorsPerSec, filter, http,
                     snapshotNs, ringBufferBytes, maxConnections, Optional.ofNullable(preferHook),
-                    Optional.ofNullable(cgroupRoot), benignDropEvents, stateEvents);
+                    Optional.ofNullable(cgroupRoot), benignDropEvents, stateEvents, icmp);
         }
     }
 }

@@ -133,6 +133,10 @@ public final class ProbeSet implements AutoCloseable {
                                             Map<String, String> rejected) {
         Map<Boundary, Plan> plans = new LinkedHashMap<>();
         for (Boundary b : Boundary.values()) {
+            if (b.isIcmp() && !config.icmp()) {
+                plans.put(b, Plan.unused("ICMP programs off (--no-icmp)"));
+                continue;
+            }
             List<Boundary.Candidate> order = new ArrayList<>(b.candidates());
             config.preferHook().ifPresent(k -> order.sort((x, y) -> Boolean.compare(y.kind() == k, x.kind() == k)));
             List<String> reasons = new ArrayList<>();

@@ -2,6 +2,7 @@ package io.netwatcher.export;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.event.ConnectHistogram;
@@ -11,9 +12,12 @@ import io.netwatcher.event.EventListener;
 import io.netwatcher.event.Layer;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.identity.IdentityResolver;
+import io.netwatcher.identity.NetnsCgroups;
 import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.CounterKind;
+import io.netwatcher.kernel.IcmpCounter;
+import io.netwatcher.kernel.IcmpKind;
 import io.netwatcher.names.DropReasons;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
@@ -37,6 +41,7 @@ class KernelMetricsTest {
         final List<LayerHistogram> hists = new ArrayList<>();
         final List<ConnectHistogram> connects = new ArrayList<>();
         final Map<Counter, Long> counters = new HashMap<>();
+        final Map<IcmpCounter, Long> icmp = new HashMap<>();
         final Set<Long> forgotten = new HashSet<>();
 
         @Override
@@ -55,8 +60,14 @@ class KernelMetricsTest {
         }
 
         @Override
+        public Map<IcmpCounter, Long> icmpCounters() {
+            return icmp;
+        }
+
+        @Override
         public void forget(long cgroupId) {
             forgotten.add(cgroupId);
+            icmp.keySet().removeIf(k -> k.cgroupId() == cgroupId);
             hists.removeIf(h -> h.cgroupId() == cgroupId);
             connects.removeIf(h -> h.cgroupId() == cgroupId);
             counters.keySet().removeIf(k -> k.cgroupId() == cgroupId);
@@ -66,7 +77,9 @@ class KernelMetricsTest {
     /** Cgroup paths the test names and removes: who events and cgroups are, standalone. */
     static final class FakeCgroups {
         final Map<Long, String> paths = new HashMap<>();
-        final IdentityResolver resolver = new IdentityResolver(paths::get, null, null, NamespaceScope.ALL);
+        final Map<Long, Long> netns = new HashMap<>();
+        final IdentityResolver resolver = new IdentityResolver(paths::get, null, null, NamespaceScope.ALL,
+                n -> netns.getOrDefault(n, NetnsCgroups.UNKNOWN));
 
         /** Hands an event to a listener as the agent does: with who it belongs to. */
         void send(EventListener l, Event e) {
@@ -272,5 +285,45 @@ class KernelMetricsTest {
             assertTrue(metric(reader.collectAllMetrics(), KernelMetrics.LAYER_DURATION).getHistogramData().getPoints()
                     .stream().noneMatch(x -> x.getAttributes().get(Attr.OVERFLOW) != null));
         }
+    }
+
+    @Test
+    void icmpCountersAreLabelledByTheSocketsCgroupOrTheNamespacesCgroup() {
+        labels.paths.put(7L, "/kubepods/pod-a/c1");
+        labels.paths.put(9L, "/kubepods/pod-b/c1");
+        labels.netns.put(4026532001L, 9L);
+        labels.netns.put(4026531840L, 0L); // the host's
+        kernel.icmp.put(new IcmpCounter(7, 4026532000L, IcmpKind.ECHO_REQUEST_SENT, 4, 0, 0), 5L);
+        kernel.icmp.put(new IcmpCounter(7, 4026532000L, IcmpKind.ECHO_REPLY_RECEIVED, 6, 0, 0), 4L);
+        kernel.icmp.put(new IcmpCounter(0, 4026532001L, IcmpKind.ECHO_REQUEST_RECEIVED, 4, 0, 0), 5L);
+        kernel.icmp.put(new IcmpCounter(0, 4026532001L, IcmpKind.ERROR_SENT, 4, 3, 3), 2L);
+        kernel.icmp.put(new IcmpCounter(0, 4026531840L, IcmpKind.ERROR_RECEIVED, 6, 1, 4), 1L);
+        kernel.icmp.put(new IcmpCounter(0, 4026532999L, IcmpKind.ECHO_REQUEST_RECEIVED, 4, 0, 0), 8L); // gone
+        try (SdkMeterProvider p = provider(100)) {
+            Collection<MetricData> all = reader.collectAllMetrics();
+            List<LongPointData> echo = List.copyOf(metric(all, KernelMetrics.ICMP_ECHO).getLongSumData().getPoints());
+            assertEquals(3, echo.size(), "a namespace that is gone is not reported (nor moved to the node): " + echo);
+            assertEquals(5L, value(echo, "/kubepods/pod-a/c1", "echo_request", "transmit"));
+            assertEquals(4L, value(echo, "/kubepods/pod-a/c1", "echo_reply", "receive"));
+            assertEquals(5L, value(echo, "/kubepods/pod-b/c1", "echo_request", "receive"), "by the namespace's cgroup");
+            List<LongPointData> errors = List.copyOf(metric(all, KernelMetrics.ICMP_ERRORS).getLongSumData().getPoints());
+            assertEquals(2, errors.size());
+            LongPointData unreachable = errors.stream().filter(x -> "3/3".equals(x.getAttributes().get(Attr.ICMP_TYPE)))
+                    .findFirst().orElseThrow();
+            assertEquals(2L, unreachable.getValue());
+            assertEquals("/kubepods/pod-b/c1", unreachable.getAttributes().get(Attr.CGROUP));
+            assertEquals("transmit", unreachable.getAttributes().get(Attr.NETWORK_IO_DIRECTION));
+            LongPointData host = errors.stream().filter(x -> "1/4".equals(x.getAttributes().get(Attr.ICMP_TYPE)))
+                    .findFirst().orElseThrow();
+            assertEquals("ipv6", host.getAttributes().get(Attr.NETWORK_TYPE));
+            assertNull(host.getAttributes().get(Attr.CGROUP), "the host's namespace is no pod's");
+        }
+    }
+
+    private static long value(List<LongPointData> points, String cgroup, String message, String direction) {
+        return points.stream().filter(x -> cgroup.equals(x.getAttributes().get(Attr.CGROUP))
+                        && message.equals(x.getAttributes().get(Attr.ICMP_MESSAGE))
+                        && direction.equals(x.getAttributes().get(Attr.NETWORK_IO_DIRECTION)))
+                .mapToLong(LongPointData::getValue).sum();
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netwatcher.btf.Btf;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.HandshakeFailure;
+import io.netwatcher.event.IcmpSide;
 import io.netwatcher.event.Layer;
 import io.netwatcher.event.ResetDirection;
 import io.netwatcher.event.RetransmitKind;
@@ -50,6 +51,8 @@ class EnumLayoutTest {
         MIRRORS.put("nw_retrans_kind", RetransmitKind.class);
         MIRRORS.put("nw_counter_kind", CounterKind.class);
         MIRRORS.put("nw_handshake_fail", HandshakeFailure.class);
+        MIRRORS.put("nw_icmp_kind", IcmpKind.class);
+        MIRRORS.put("nw_icmp_side", IcmpSide.class);
         MIRRORS.put("nw_stat", KernelStat.class);
     }
 

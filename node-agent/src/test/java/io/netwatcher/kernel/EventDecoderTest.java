@@ -11,6 +11,8 @@ import io.netwatcher.event.Direction;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.HandshakeFailure;
+import io.netwatcher.event.IcmpEvent;
+import io.netwatcher.event.IcmpSide;
 import io.netwatcher.event.Layer;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.Role;
@@ -122,6 +124,38 @@ class EventDecoderTest {
         assertEquals(300, p.layerNs(Layer.RX_SOCKET));
         assertEquals(900, p.totalNs());
         assertNull(p.http());
+    }
+
+    @Test
+    void decodesAnIcmpRecord() {
+        ByteBuffer b = buf(Layouts.IcmpEvent.SIZE);
+        header(b, RecordType.ICMP.value(), 5120, 1000, 0, 99);
+        tuple(b, Layouts.EventHdr.T, Tuple.AF_INET, B4, 0, A4, 0);
+        b.putLong(Layouts.IcmpEvent.LATENCY_NS, 58_902);
+        b.putInt(Layouts.IcmpEvent.NETNS, (int) 4026532744L);
+        b.putInt(Layouts.IcmpEvent.CPU, 1);
+        b.putInt(Layouts.IcmpEvent.TASK_PID, 5121);
+        b.putInt(Layouts.IcmpEvent.TASK_TGID, 5120);
+        b.putShort(Layouts.IcmpEvent.ID, (short) 0xBEEF);
+        b.putShort(Layouts.IcmpEvent.SEQ, (short) 65535);
+        b.put(Layouts.IcmpEvent.SIDE, (byte) IcmpSide.REQUESTER.value());
+        b.put(Layouts.IcmpEvent.TASK_COMM, "ping".getBytes(StandardCharsets.US_ASCII));
+        b.put(Layouts.IcmpEvent.COMM, "ping".getBytes(StandardCharsets.US_ASCII));
+        IcmpEvent e = (IcmpEvent) decoder.decode(b, 0, b.capacity());
+        assertEquals(IcmpSide.REQUESTER, e.side());
+        assertEquals(0xBEEF, e.id(), "identifiers are unsigned");
+        assertEquals(65535, e.seq());
+        assertEquals(58_902, e.latencyNs());
+        assertEquals(4026532744L, e.netns(), "namespace inodes are unsigned");
+        assertEquals(1, e.cpu());
+        assertEquals(5121, e.taskPid());
+        assertEquals(5120, e.taskTgid());
+        assertEquals("ping", e.taskComm());
+        assertEquals("ping", e.comm());
+        assertEquals(5120, e.pid());
+        assertEquals(99, e.cgroupId());
+        assertEquals("198.18.0.2", e.tuple().srcAddress());
+        assertEquals(0, e.cookie());
     }
 
     @Test

@@ -13,6 +13,8 @@ import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.HandshakeFailure;
+import io.netwatcher.event.IcmpEvent;
+import io.netwatcher.event.IcmpSide;
 import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.Role;
@@ -20,6 +22,7 @@ import io.netwatcher.event.StateEvent;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.identity.IdentityResolver;
 import io.netwatcher.identity.NamespaceScope;
+import io.netwatcher.identity.NetnsCgroups;
 import io.netwatcher.names.DropReasons;
 import io.netwatcher.names.KernelNames;
 import io.netwatcher.names.TcpState;
@@ -170,5 +173,27 @@ class JsonEventFormatterTest {
         JsonNode j = parse(format(new ConnEvent(ConnEvent.Kind.UPDATE, 0, 1, LOCAL_FIRST, 1, s)));
         assertEquals("a\"b\\c\n\u0001", j.get("comm").asText());
         assertTrue(j.get("duration_ms").isNull(), "start unknown");
+    }
+
+    @Test
+    void anIcmpResponderSideIsPlacedByItsNamespaceAndCarriesTheInterruptedTask() throws Exception {
+        IdentityResolver byNetns = new IdentityResolver(id -> id == 5 ? "/kubepods.slice/x" : null, null, null,
+                NamespaceScope.ALL, netns -> netns == 4026532001L ? 5 : NetnsCgroups.UNKNOWN);
+        IcmpEvent e = new IcmpEvent(0, 0, 0, "", new Tuple(Tuple.AF_INET, 0, 0x0000FFFFC6120001L, 0, 0,
+                0x0000FFFFC6120002L, 0), IcmpSide.RESPONDER, 4242, 3, 21_318, 4026532001L, 1, 0, 0, "swapper/1");
+        JsonNode j = parse(f.format(e, byNetns.resolve(e)));
+        assertEquals("icmp", j.get("type").asText());
+        assertEquals("responder", j.get("side").asText());
+        assertEquals("ipv4", j.get("family").asText());
+        assertEquals("198.18.0.1", j.get("src").asText(), "the responder, local first, no port");
+        assertEquals("198.18.0.2", j.get("dst").asText());
+        assertEquals(4242, j.get("id").asInt());
+        assertEquals(3, j.get("seq").asInt());
+        assertEquals(21.318, j.get("latency_us").asDouble());
+        assertEquals(1, j.get("cpu").asInt());
+        assertEquals("swapper/1", j.get("task_comm").asText());
+        assertEquals(4026532001L, j.get("netns").asLong());
+        assertFalse(j.has("pid"), "the kernel answered: no process");
+        assertEquals("/kubepods.slice/x", j.get("cgroup").asText(), "the namespace's cgroup");
     }
 }

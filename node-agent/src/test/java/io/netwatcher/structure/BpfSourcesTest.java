@@ -10,6 +10,7 @@ import io.netwatcher.kernel.CounterMap;
 import io.netwatcher.kernel.EventRing;
 import io.netwatcher.kernel.GoneConnections;
 import io.netwatcher.kernel.HistogramMap;
+import io.netwatcher.kernel.IcmpCounterMap;
 import io.netwatcher.kernel.ListenerMap;
 import io.netwatcher.kernel.StatsMap;
 import java.io.IOException;
@@ -99,8 +100,8 @@ class BpfSourcesTest {
         }
         maps.removeAll(PROBES_ONLY);
         Set<String> views = new TreeSet<>(List.of(EventRing.NAME, ConnectionMap.NAME, GoneConnections.NAME,
-                ListenerMap.NAME, HistogramMap.NAME, ConnectHistogramMap.NAME, CounterMap.NAME, StatsMap.NAME,
-                ControlMap.NAME));
+                ListenerMap.NAME, HistogramMap.NAME, ConnectHistogramMap.NAME, CounterMap.NAME, IcmpCounterMap.NAME,
+                StatsMap.NAME, ControlMap.NAME));
         assertEquals(views, maps, "maps.bpf.h vs the kernel package's views");
     }
 }
