@@ -36,8 +36,8 @@ fi
 case $ACCEL in
   kvm) QEMU_ACCEL=(-enable-kvm -cpu host) ;;
   tcg) # One emulation thread (TCG_THREAD=multi for one per vCPU): with multi-threaded TCG the
-    # agent's JVM crashed at start-up in 4 of 7 boots (SIGSEGV in the main thread at the same
-    # offset of different C1-compiled methods, garbage fault addresses; jars of three commits,
+    # agent's JVM crashed at start-up in 5 of 10 boots (SIGSEGV in the main thread at the same
+    # offset of different C1-compiled methods, garbage fault addresses; jars of two commits,
     # every hook preference), and in none of 6 with one thread; the same jars never fault on
     # the host. Debian 12's qemu 7.2.
     QEMU_ACCEL=(-accel "tcg,thread=${TCG_THREAD:-single}" -cpu max) ;;
