@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netwatcher.deploy.Chart;
 import io.netwatcher.testing.Kernel;
 import io.netwatcher.testing.Ports;
 import io.netwatcher.testing.Sh;
@@ -83,11 +84,15 @@ class LifecycleIT {
         return f;
     }
 
-    /** The packaged agent, stderr to {@code err}; stdout to {@code out}, or a pipe nobody reads when null. */
+    /**
+     * The packaged agent with the chart's JVM options (as the chart, {@code ./dev.sh run} and the
+     * documented {@code java} command run it), stderr to {@code err}; stdout to {@code out}, or a
+     * pipe nobody reads when null.
+     */
     private Process launch(Path out, Path err, List<String> prefix, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                StandaloneCliIT.jar().toString()));
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "@" + Chart.dir().resolve("jvm.options"), "-jar", StandaloneCliIT.jar().toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile());
         if (out != null) {
