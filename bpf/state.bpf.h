@@ -122,15 +122,19 @@ static __always_inline void nw_state_time(const struct sock *sk, int oldstate, i
  */
 static __always_inline void nw_state_missed_handshake(const struct sock *sk, __u32 resets)
 {
+	/*
+	 * Read, not dereferenced: the hook's argument is a struct sock, and the verifier of v6.1
+	 * rejects a direct load past its end (inet_connection_sock's fields).
+	 */
 	const struct inet_connection_sock *icsk = (const struct inet_connection_sock *)sk;
-	__u8 limit = icsk->icsk_syn_retries;
+	__u8 limit = BPF_CORE_READ(icsk, icsk_syn_retries);
 	__u8 cause = NW_HS_OTHER;
 
 	if (!limit)
-		limit = sk->__sk_common.skc_net.net->ipv4.sysctl_tcp_syn_retries;
+		limit = BPF_CORE_READ(sk, __sk_common.skc_net.net, ipv4.sysctl_tcp_syn_retries);
 	if (resets)
 		cause = NW_HS_REFUSED;
-	else if (icsk->icsk_retransmits >= limit)
+	else if (BPF_CORE_READ(icsk, icsk_retransmits) >= limit)
 		cause = NW_HS_TIMED_OUT;
 	nw_state_transition(sk, TCP_SYN_SENT, TCP_CLOSE, cause);
 }
