@@ -38,7 +38,7 @@ case $ACCEL in
   tcg) # One emulation thread (TCG_THREAD=multi for one per vCPU): with multi-threaded TCG the
     # agent's JVM crashed at start-up in 5 of 10 boots (SIGSEGV in the main thread at the same
     # offset of different C1-compiled methods, garbage fault addresses; jars of two commits,
-    # every hook preference), and in none of 6 with one thread; the same jars never fault on
+    # every hook preference), and in none of 9 with one thread; the same jars never fault on
     # the host. Debian 12's qemu 7.2.
     QEMU_ACCEL=(-accel "tcg,thread=${TCG_THREAD:-single}" -cpu max) ;;
   *) echo "ACCEL must be kvm, tcg or auto" >&2; exit 1 ;;
