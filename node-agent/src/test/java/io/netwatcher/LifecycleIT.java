@@ -144,7 +144,7 @@ class LifecycleIT {
 
     private static HttpResponse<String> get(int port, String path) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Sends the signal and waits for the exit; returns the milliseconds it took. */
@@ -303,7 +303,10 @@ class LifecycleIT {
                 long t0 = System.nanoTime();
                 HttpResponse<String> r = get(metricsPort, path);
                 assertEquals(200, r.statusCode(), path + ": " + r.body());
-                assertTrue(System.nanoTime() - t0 < 1_000_000_000L, path + " within a second");
+                // Before the fix the answer waited for the slow clients (100 s seen). The bound
+                // leaves room for an agent at nice 10 on a machine whose cores other work keeps busy
+                // (over a second was seen there for the first /metrics).
+                assertTrue(System.nanoTime() - t0 < 5_000_000_000L, path + " within 5 s");
             }
         } finally {
             for (Socket s : slow) {

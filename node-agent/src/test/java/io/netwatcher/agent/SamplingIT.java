@@ -186,9 +186,10 @@ class SamplingIT {
             groOnTheReceiver(net);
             long timed = bulkReceive(net, h, port, bytes);
             // Merged segments are timed in the skb GRO built. A bulk reader that falls 16 skbs behind
-            // leaves some untimed past the IP layer (counted as untracked; 60-100 % of the bytes are
-            // covered here): a jammed pick table covered 4 %.
-            assertTrue(timed >= 0.4 * bytes, "bytes covered by received packet events: " + timed + " of " + bytes
+            // leaves some untimed past the IP layer (counted as untracked): 60-100 % of the bytes are
+            // covered on a quiet machine, 25 % was seen with both cores kept busy by other work; a
+            // jammed pick table covered 4 %.
+            assertTrue(timed >= 0.15 * bytes, "bytes covered by received packet events: " + timed + " of " + bytes
                     + ", rx untracked " + h.agent().stats().kernelStat(KernelStat.RX_UNTRACKED));
         }
     }
@@ -201,7 +202,9 @@ class SamplingIT {
         try (TestNet net = TestNet.create(); AgentHarness h = AgentHarness.start(timing(8))) {
             groOnTheReceiver(net);
             long timed = bulkReceive(net, h, port, bytes);
-            assertTrue(timed > bytes / 32 && timed < bytes / 2, "bytes covered at 1 in 8: " + timed + " of " + bytes);
+            // An eighth of what 1 in 1 covers (60-100 % quiet, down to 25 % on a busy machine), and
+            // never what timing every packet gives.
+            assertTrue(timed > bytes / 128 && timed < bytes / 2, "bytes covered at 1 in 8: " + timed + " of " + bytes);
         }
     }
 
