@@ -13,6 +13,14 @@
  * whose state-change program was skipped (a BPF program does not nest on one CPU: the kernel
  * counts it in the program's recursion_misses) is caught when the socket is destroyed, or else
  * by the agent's socket walk once the socket is no longer there (conn_gc).
+ *
+ * Concurrency: the programs that build records in conn_scratch nest on one CPU (a softirq
+ * interrupts a process-context run, e.g. a close in release_sock()'s backlog; a tracing program
+ * only skips itself), so each nesting level has its own scratch entry (nw_nest_enter() in the
+ * program's shim). An untracked connection is moved into the map by the socket walk on one CPU
+ * while its close may run on another: whoever takes its socket storage first (an atomic
+ * compare-and-swap) counts the close or moves it, never both; a close that lost is caught at
+ * destruction or by the walk.
  */
 #ifndef NW_CONN_BPF_H
 #define NW_CONN_BPF_H
@@ -33,7 +41,8 @@ struct nw_untracked {
 	__u64 cgroup_id;
 	__u8 role;
 	__u8 established;
-	__u8 pad[6];
+	__u8 pad[2];
+	__u32 taken; /* 1 while a program moves or closes it (see the top of the file) */
 };
 
 struct {
@@ -43,13 +52,60 @@ struct {
 	__type(value, struct nw_untracked);
 } conn_untracked SEC(".maps");
 
-/* A connection record built outside the conns map (untracked connections), one per CPU. */
+/* Nesting levels of the connection programs on one CPU: process context, softirq, and spare. */
+#define NW_NEST_MAX 4
+
+/* A connection record built outside the conns map (untracked connections), per CPU and nesting level. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NW_NEST_MAX);
+	__type(key, __u32);
+	__type(value, struct nw_conn);
+} conn_scratch SEC(".maps");
+
+/* How deep the connection programs are nested on this CPU right now. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct nw_conn);
-} conn_scratch SEC(".maps");
+	__type(value, __u32);
+} conn_nest SEC(".maps");
+
+static __always_inline __u32 *nw_nest_depth(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&conn_nest, &zero);
+}
+
+/*
+ * A program that may build connection records enters a nesting level first (false: too deep, do
+ * nothing) and leaves it on its way out. A run interrupted by a nested one resumes at its own
+ * depth: the nested run leaves the counter as it found it.
+ */
+static __always_inline bool nw_nest_enter(void)
+{
+	__u32 *d = nw_nest_depth();
+
+	if (!d || *d >= NW_NEST_MAX)
+		return false;
+	*d += 1;
+	return true;
+}
+
+static __always_inline void nw_nest_exit(void)
+{
+	__u32 *d = nw_nest_depth();
+
+	if (d && *d)
+		*d -= 1;
+}
+
+/* Take an untracked connection's storage to move or close it: false if another program has it. */
+static __always_inline bool nw_untracked_take(struct nw_untracked *u)
+{
+	return __sync_val_compare_and_swap(&u->taken, 0, 1) == 0;
+}
 
 /* The owner of a socket, as the last process that sent or received on it. */
 static __always_inline void nw_owner_copy(const struct sock *sk, struct nw_conn *c)
@@ -190,9 +246,14 @@ static __always_inline void nw_conn_opened(struct nw_conn *c)
 /* A fresh record for `sk` in this CPU's scratch entry (for connections not in the conns map). */
 static __always_inline struct nw_conn *nw_conn_scratch(const struct sock *sk, __u8 role, __u64 start)
 {
-	__u32 zero = 0;
-	struct nw_conn *c = bpf_map_lookup_elem(&conn_scratch, &zero);
+	__u32 *d = nw_nest_depth();
+	struct nw_conn *c;
+	__u32 level;
 
+	if (!d || !*d) /* a caller outside nw_nest_enter(): no entry of its own */
+		return 0;
+	level = *d - 1;
+	c = bpf_map_lookup_elem(&conn_scratch, &level);
 	if (!c)
 		return 0;
 	__builtin_memset(c, 0, sizeof(*c));
@@ -297,12 +358,16 @@ static __always_inline void nw_client_open(const struct sock *sk, __u64 cookie, 
 	c = bpf_map_lookup_elem(&conns, &cookie);
 	if (!c) {
 		u = bpf_sk_storage_get(&conn_untracked, (struct sock *)sk, 0, 0);
-		if (u) {
+		if (u && !nw_untracked_take(u)) {
+			/* The socket walk is moving it into the map (it inserts before it takes). */
+			c = bpf_map_lookup_elem(&conns, &cookie);
+		} else if (u) {
 			if (!u->established) {
 				u->established = 1;
 				nw_count(u->cgroup_id, NW_CNT_CONN_OPEN, u->role);
 			}
 			c = nw_conn_of_untracked(sk, u);
+			u->taken = 0;
 		} else {
 			/* Its connect() was not seen (the agent started in between). */
 			c = nw_conn_create(sk, cookie, NW_ROLE_CLIENT, now, &u);
@@ -338,7 +403,13 @@ static __always_inline void nw_conn_closed(const struct sock *sk, __u64 cookie, 
 	if (!c) {
 		tracked = false;
 		u = bpf_sk_storage_get(&conn_untracked, (struct sock *)sk, 0, 0);
-		if (u) {
+		if (u && !nw_untracked_take(u)) {
+			/* The socket walk is moving it into the map (it inserts before it takes): close it there. */
+			c = bpf_map_lookup_elem(&conns, &cookie);
+			if (!c)
+				return; /* another close of it is under way */
+			tracked = true;
+		} else if (u) {
 			c = nw_conn_of_untracked(sk, u);
 			bpf_sk_storage_delete(&conn_untracked, (struct sock *)sk);
 		} else if (!destroyed) {
@@ -475,9 +546,17 @@ static __always_inline struct nw_conn *nw_conn_adopt(const struct sock *sk, __u6
 
 	if (u) {
 		c = nw_conn_of_untracked(sk, u);
+		/* Inserted first, then taken: a close or open that finds the storage taken finds the entry. */
 		if (c && bpf_map_update_elem(&conns, &cookie, c, BPF_NOEXIST) == 0) {
+			if (!nw_untracked_take(u)) {
+				bpf_map_delete_elem(&conns, &cookie); /* closing (or opening) elsewhere: next walk */
+				return 0;
+			}
+			c = bpf_map_lookup_elem(&conns, &cookie);
+			if (c && u->established) /* opened (and counted) since it was copied */
+				c->established = 1;
 			bpf_sk_storage_delete(&conn_untracked, (struct sock *)sk);
-			return bpf_map_lookup_elem(&conns, &cookie);
+			return c;
 		}
 	} else {
 		nw_listener_key(sk, &lk);
@@ -490,9 +569,12 @@ static __always_inline struct nw_conn *nw_conn_adopt(const struct sock *sk, __u6
 		}
 	}
 	/* Still no room: counted as opened in its socket storage. */
-	if (u && established && !u->established) {
-		u->established = 1;
-		nw_count(u->cgroup_id, NW_CNT_CONN_OPEN, u->role);
+	if (u && established && !u->established && nw_untracked_take(u)) {
+		if (!u->established) {
+			u->established = 1;
+			nw_count(u->cgroup_id, NW_CNT_CONN_OPEN, u->role);
+		}
+		u->taken = 0;
 	}
 	return 0;
 }

@@ -107,8 +107,10 @@ int BPF_KPROBE(kp_tcp_v6_rcv, struct sk_buff *skb)
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(tp_tcp_probe, struct sock *sk, const struct sk_buff *skb)
 {
-	if (targ_cfg.conn_snapshot)
+	if (targ_cfg.conn_snapshot && nw_nest_enter()) {
 		nw_conn_touch(sk, bpf_get_socket_cookie(sk));
+		nw_nest_exit();
+	}
 	if (targ_cfg.rx_park_at_tcp)
 		nw_rx_tcp(sk, skb);
 	return 0;
@@ -217,7 +219,10 @@ int BPF_PROG(tp_inet_sock_set_state, const struct sock *sk, int oldstate, int ne
 {
 	if (sk->__sk_common.skc_family != AF_INET && sk->__sk_common.skc_family != AF_INET6)
 		return 0;
-	nw_state_change(sk, oldstate, newstate); /* first: connect() sets the socket's owner */
+	if (nw_nest_enter()) {
+		nw_state_change(sk, oldstate, newstate); /* first: connect() sets the socket's owner */
+		nw_nest_exit();
+	}
 	nw_state_time(sk, oldstate, newstate);
 	return 0;
 }
@@ -226,7 +231,10 @@ int BPF_PROG(tp_inet_sock_set_state, const struct sock *sk, int oldstate, int ne
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(tp_tcp_destroy_sock, struct sock *sk)
 {
-	nw_conn_destroyed(sk);
+	if (nw_nest_enter()) {
+		nw_conn_destroyed(sk);
+		nw_nest_exit();
+	}
 	return 0;
 }
 
@@ -247,8 +255,10 @@ int so_established(struct bpf_sock_ops *ops)
 	if (!bsk)
 		return 1;
 	tp = bpf_skc_to_tcp_sock(bsk);
-	if (tp)
+	if (tp && nw_nest_enter()) {
 		nw_client_open((struct sock *)tp, bpf_get_socket_cookie(ops), TCP_SYN_SENT);
+		nw_nest_exit();
+	}
 	return 1;
 }
 
@@ -267,9 +277,10 @@ int it_tcp(struct bpf_iter__tcp *ctx)
 		return 0;
 	}
 	tp = bpf_skc_to_tcp_sock(skc);
-	if (!tp)
+	if (!tp || !nw_nest_enter())
 		return 0;
 	nw_conn_iter((struct sock *)tp, bpf_get_socket_cookie(tp));
+	nw_nest_exit();
 	return 0;
 }
 
