@@ -4,11 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.anomaly.AnomalyConfig;
+import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.cost.CostConfig;
 import io.netwatcher.event.AnomalyEvent;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.Layer;
+import io.netwatcher.event.MonotonicClock;
+import io.netwatcher.identity.IdentityResolver;
+import io.netwatcher.names.DropReasons;
+import io.netwatcher.names.KernelNames;
+import io.netwatcher.output.JsonEventFormatter;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Cgroups;
 import io.netwatcher.testing.Kernel;
@@ -22,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -138,7 +145,8 @@ class LatencyAnomalyIT {
                     throw new AssertionError(e.getMessage() + "; " + timeline(h, p.clientCg(), Layer.TX_QDISC) + "; "
                             + net.b().exec("tc", "-s", "qdisc", "show", "dev", dev), e);
                 }
-                System.out.println("LatencyAnomalyIT qdisc step: " + a + "; " + timeline(h, p.clientCg(), Layer.TX_QDISC));
+                System.out.println("LatencyAnomalyIT qdisc step: " + json(a, cg) + "; "
+                        + timeline(h, p.clientCg(), Layer.TX_QDISC));
                 assertEquals(Direction.TX, a.direction());
                 assertTrue(a.observedNs() > 250_000 && a.expectedNs() < a.observedNs() / 10,
                         "the interval's p99 " + a.observedNs() + " ns, usually " + a.expectedNs() + " ns");
@@ -174,7 +182,7 @@ class LatencyAnomalyIT {
                 } catch (AssertionError e) {
                     throw new AssertionError(e.getMessage() + "; " + timeline(h, p.serverCg(), Layer.RX_SOCKET), e);
                 }
-                System.out.println("LatencyAnomalyIT slow reader: " + a + "; "
+                System.out.println("LatencyAnomalyIT slow reader: " + json(a, cg) + "; "
                         + timeline(h, p.serverCg(), Layer.RX_SOCKET));
                 assertEquals(Direction.RX, a.direction());
                 assertTrue(a.observedNs() > 10_000_000 && a.expectedNs() < a.observedNs() / 10,
@@ -188,6 +196,12 @@ class LatencyAnomalyIT {
                 p.stop();
             }
         }
+    }
+
+    /** The event as the agent prints it (standalone), for the test's output. */
+    private static String json(AnomalyEvent a, Cgroups cg) {
+        JsonEventFormatter f = new JsonEventFormatter(new MonotonicClock(), new KernelNames(new DropReasons(Map.of())));
+        return f.format(a, IdentityResolver.standalone(new CgroupPaths(cg.root())).resolve(a));
     }
 
     /** The cgroup's per-interval p99 of a layer, in µs, for failure messages. */
