@@ -19,11 +19,19 @@ import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Cgroups;
 import io.netwatcher.testing.Kernel;
 import io.netwatcher.testing.PacedPeer;
+import io.netwatcher.testing.Ports;
 import io.netwatcher.testing.TcpPeer;
 import io.netwatcher.testing.TestNet;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +52,7 @@ import org.junit.jupiter.api.Test;
  * intervals. The steps are three orders of magnitude above the steady p99 (tens of
  * microseconds) and the checks are on who, direction and layer, not on values, so a busy machine
  * does not make them fail; with the detection broken (nothing flagged, or the wrong layer) they do.
+ * The packaged agent, run from its command line, prints the step and counts it on /metrics.
  */
 class LatencyAnomalyIT {
     /**
@@ -62,7 +72,8 @@ class LatencyAnomalyIT {
     }
 
     /** The two pods: a reader in host A, a sender in host B, each in a cgroup of its own. */
-    private record Pods(Process server, Process client, BufferedReader serverOut, long serverCg, long clientCg) {
+    private record Pods(Process server, Process client, BufferedReader serverOut, long serverCg, long clientCg,
+                        String clientPath) {
         void stop() throws InterruptedException {
             client.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -89,7 +100,8 @@ class LatencyAnomalyIT {
             client = Cgroups.startIn(clientGroup, net.b().name(), send.toArray(String[]::new));
             assertEquals("connected", reader(client).readLine());
             assertEquals("accepted", serverOut.readLine());
-            return new Pods(server, client, serverOut, Cgroups.id(serverGroup), Cgroups.id(clientGroup));
+            return new Pods(server, client, serverOut, Cgroups.id(serverGroup), Cgroups.id(clientGroup),
+                    "/" + cg.root().relativize(clientGroup));
         } catch (Exception | AssertionError e) {
             if (client != null) {
                 client.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -119,6 +131,28 @@ class LatencyAnomalyIT {
                 > ANOMALIES.warmup();
     }
 
+    /**
+     * Segments the size TCP writes them on the sender's link (no TSO/GSO): a shaper would cut larger
+     * ones in software, into packets the probes did not see start.
+     */
+    private static void unsegmented(TestNet net) {
+        net.b().exec("ethtool", "-K", net.b().iface(), "tso", "off", "gso", "off");
+    }
+
+    /**
+     * The step: a token bucket of 6 Mbit/s with a one-packet bucket on the sender's link, above the
+     * load's 4 Mbit/s (nothing dropped, the load goes on), but each 8 kB burst drains for about
+     * 11 ms, its packets waiting in the qdisc. Removed by {@link #unshape}.
+     */
+    private static void shape(TestNet net) {
+        net.b().exec("tc", "qdisc", "add", "dev", net.b().iface(), "root", "tbf", "rate", "6mbit", "burst", "1600",
+                "limit", "30000");
+    }
+
+    private static void unshape(TestNet net) {
+        net.b().tryExec("tc", "qdisc", "del", "dev", net.b().iface(), "root");
+    }
+
     @Test
     void queueingInTheSendersQdiscIsATransmitQdiscAnomalyOfTheSender() throws Exception {
         int port = 24680;
@@ -126,17 +160,12 @@ class LatencyAnomalyIT {
              AgentHarness h = AgentHarness.start(AgentHarness.testConfig().toBuilder().sampleEvery(0).build(),
                      CostConfig.none(), ANOMALIES, INTERVAL_NS)) {
             String dev = net.b().iface();
-            // Segments the size TCP writes them (no TSO/GSO): a shaper would cut larger ones in software,
-            // into packets the probes did not see start.
-            net.b().exec("ethtool", "-K", dev, "tso", "off", "gso", "off");
+            unsegmented(net);
             Pods p = start(net, cg, port);
             try {
                 steady(h, p, p.clientCg(), Direction.TX, Layer.TX_QDISC);
 
-                // 6 Mbit/s with a one-packet bucket: above the load's 4 Mbit/s (nothing dropped, the load
-                // goes on), but each 8 kB burst drains for about 11 ms, its packets waiting in the qdisc.
-                net.b().exec("tc", "qdisc", "add", "dev", dev, "root", "tbf", "rate", "6mbit", "burst", "1600",
-                        "limit", "30000");
+                shape(net);
                 AnomalyEvent a;
                 try {
                     a = h.await(AnomalyEvent.class, x -> x.cgroupId() == p.clientCg() && x.layer() == Layer.TX_QDISC,
@@ -156,7 +185,7 @@ class LatencyAnomalyIT {
                 assertTrue(h.events(AnomalyEvent.class, x -> x.cgroupId() == p.clientCg()
                                 && x.direction() == Direction.RX).isEmpty(), "nothing on the sender's receive side");
             } finally {
-                net.b().tryExec("tc", "qdisc", "del", "dev", dev, "root");
+                unshape(net);
                 p.stop();
             }
         }
@@ -196,6 +225,101 @@ class LatencyAnomalyIT {
                 p.stop();
             }
         }
+    }
+
+    /**
+     * The packaged agent as a user runs it, with the anomaly options on its command line: the qdisc
+     * step is an `anomaly` JSON line of the sender's cgroup and a count on /metrics
+     * (netwatcher_latency_anomalies_total), and the detector's series are on /metrics too.
+     */
+    @Test
+    void theCommandLineAgentPrintsTheAnomalyAndCountsItOnMetrics() throws Exception {
+        int port = 24684;
+        Path jar = Path.of(System.getProperty("netwatcher.jar", "target/netwatcher-agent.jar"));
+        Kernel.require(Files.isRegularFile(jar), "packaged agent " + jar + " (mvn package)");
+        Path out = Files.createTempFile("nw-anomaly", ".jsonl");
+        Path err = Path.of(out + ".err");
+        int metricsPort = Ports.free();
+        try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups()) {
+            unsegmented(net);
+            Process agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-jar", jar.toString(), "--standalone", "--interval", "1", "--events", "latency,anomaly",
+                    "--sample", "0", "--anomaly-warmup", "" + ANOMALIES.warmup(), "--anomaly-min-samples",
+                    "" + ANOMALIES.minSamples(), "--anomaly-sensitivity", "4", "--metrics-port", "" + metricsPort,
+                    "--duration", "120").redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            try {
+                awaitLog(err, "netwatcher running", agent);
+                Pods p = start(net, cg, port);
+                try {
+                    String client = "\"cgroup\":\"" + p.clientPath() + "\"";
+                    awaitLines(out, l -> l.contains("\"type\":\"latency\"") && l.contains("\"layer\":\"qdisc\"")
+                            && l.contains(client), ANOMALIES.warmup() + 1, agent, "the sender's qdisc warm-up");
+                    Thread.sleep(STEADY_MS);
+                    assertEquals(List.of(), lines(out, l -> l.contains("\"type\":\"anomaly\"") && l.contains(client)),
+                            "a steady load is not an anomaly");
+                    shape(net);
+                    String a = awaitLines(out, l -> l.contains("\"type\":\"anomaly\"") && l.contains(client)
+                            && l.contains("\"layer\":\"qdisc\""), 1, agent, "the sender's qdisc anomaly").get(0);
+                    JsonNode j = new ObjectMapper().readTree(a);
+                    assertEquals("tx", j.get("direction").asText());
+                    assertTrue(j.get("p99_us").asDouble() > j.get("band_p99_us").asDouble()
+                            && j.get("band_p99_us").asDouble() > j.get("expected_p99_us").asDouble(), a);
+                    String metrics = scrape(metricsPort);
+                    assertTrue(metrics.lines().anyMatch(l -> l.startsWith("netwatcher_latency_anomalies_total{")
+                            && l.contains("netwatcher_cgroup=\"" + p.clientPath() + "\"")
+                            && l.contains("netwatcher_layer=\"qdisc\"") && l.contains("network_io_direction=\"transmit\"")
+                            && !l.endsWith(" 0") && !l.endsWith(" 0.0")),
+                            "counted on /metrics: " + metrics.lines().filter(l -> l.contains("anomal")).toList());
+                    assertTrue(metrics.lines().anyMatch(l -> l.startsWith("netwatcher_anomaly_series ")
+                            && Double.parseDouble(l.substring(l.indexOf(' ') + 1)) > 0), "the detector's series");
+                } finally {
+                    unshape(net);
+                    p.stop();
+                }
+            } finally {
+                agent.destroy(); // SIGTERM: a clean stop
+                assertTrue(agent.waitFor(30, TimeUnit.SECONDS), "the agent stops on SIGTERM");
+                assertEquals(0, agent.exitValue(), Files.readString(err));
+            }
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    private static void awaitLog(Path err, String what, Process agent) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline && agent.isAlive()) {
+            if (Files.exists(err) && Files.readString(err).contains(what)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("agent did not start: " + (Files.exists(err) ? Files.readString(err) : ""));
+    }
+
+    private static List<String> lines(Path out, Predicate<String> p) throws Exception {
+        return Files.readAllLines(out, StandardCharsets.UTF_8).stream().filter(p).toList();
+    }
+
+    private static List<String> awaitLines(Path out, Predicate<String> p, int n, Process agent, String what)
+            throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline && agent.isAlive()) {
+            List<String> l = lines(out, p);
+            if (l.size() >= n) {
+                return l;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("timed out waiting for " + what + "; " + lines(out, x -> x.contains("qdisc")));
+    }
+
+    private static String scrape(int port) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        return r.body();
     }
 
     /** The event as the agent prints it (standalone), for the test's output. */
