@@ -49,11 +49,7 @@ public record AnomalyConfig(boolean enabled, double sensitivity, int warmup, lon
                 DEFAULT_MAX_SERIES);
     }
 
-    /** Off: nothing is followed, nothing flagged. */
-    public static AnomalyConfig off() {
-        return defaults().withEnabled(false);
-    }
-
+    /** The same settings, on or off (off: nothing is followed, nothing flagged). */
     public AnomalyConfig withEnabled(boolean on) {
         return new AnomalyConfig(on, sensitivity, warmup, minSamples, minRiseNs, maxSeries);
     }

@@ -45,7 +45,9 @@ public final class LatencyAnomalies {
         int intervals;
 
         void learn(double x) {
-            intervals++;
+            if (intervals < Integer.MAX_VALUE) {
+                intervals++;
+            }
             if (intervals == 1) {
                 mean = x;
                 deviation = 0;
