@@ -66,6 +66,14 @@ the container (--cgroup-root) are on the command line instead.
 --ring-buffer-mb {{ int64 $a.ringBufferMb }}
 --max-connections {{ int64 $a.maxConnections }}
 --max-series {{ int64 $a.maxSeries }}
+{{- if $a.anomalies.enabled }}
+--anomaly-sensitivity {{ $a.anomalies.sensitivity }}
+--anomaly-warmup {{ int64 $a.anomalies.warmup }}
+--anomaly-min-samples {{ int64 $a.anomalies.minSamples }}
+--anomaly-min-rise {{ $a.anomalies.minRiseUs }}
+{{- else }}
+--no-anomalies
+{{- end }}
 {{- with $a.preferHook }}
 --prefer-hook {{ . }}
 {{- end }}

@@ -1,5 +1,7 @@
 package io.netwatcher.agent;
 
+import io.netwatcher.anomaly.AnomalyConfig;
+import io.netwatcher.anomaly.LatencyAnomalies;
 import io.netwatcher.bpf.BpfClosedException;
 import io.netwatcher.bpf.BpfObject;
 import io.netwatcher.bpf.Libc;
@@ -65,6 +67,7 @@ public final class Agent implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private volatile boolean running;
     private volatile IdentityResolver identity = IdentityResolver.standalone(null);
+    private volatile LatencyAnomalies anomalies = new LatencyAnomalies(AnomalyConfig.defaults());
     /** Set when {@link #close()} begins: no more map reads are started. */
     private volatile boolean closing;
     private volatile boolean detached;
@@ -95,6 +98,19 @@ public final class Agent implements AutoCloseable {
 
     public IdentityResolver identity() {
         return identity;
+    }
+
+    /** How latency anomalies are detected (default: on, with the command line's defaults); before {@link #start()}. */
+    public synchronized void setAnomalies(AnomalyConfig config) {
+        if (probes != null) {
+            throw new IllegalStateException("already started");
+        }
+        this.anomalies = new LatencyAnomalies(config);
+    }
+
+    /** The latency anomaly detector (its series and evictions). */
+    public LatencyAnomalies anomalies() {
+        return anomalies;
     }
 
     public MonotonicClock clock() {
@@ -147,7 +163,7 @@ public final class Agent implements AutoCloseable {
             refresher = new ConnectionRefresher(probes, Netns.host());
             refresher.refreshAll();
             poller = new Poller(probes.maps(), refresher, this::dispatch, clock.nowMonoNs(),
-                    probeConfig.filter());
+                    probeConfig.filter(), anomalies);
         } catch (RuntimeException e) {
             probes.close();
             probes = null;

@@ -1,5 +1,6 @@
 package io.netwatcher.agent;
 
+import io.netwatcher.anomaly.LatencyAnomalies;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Event;
@@ -25,7 +26,8 @@ import java.util.function.Consumer;
  * owning process (flow), and per-interval latency summaries. A connection's last deltas are
  * reported when it closes. A connection older than the agent is first read as a baseline: its
  * flows start from there. With a socket filter (--sport/--dport/--uid) updates and flows are those of
- * matching sockets, and latency summaries (per cgroup, every socket's packets) are not reported.
+ * matching sockets, and latency summaries (per cgroup, every socket's packets) are not reported,
+ * nor latency anomalies (found in the same per-interval histograms).
  * The connections map is read once per interval ({@link ConnSnapshot}), after the socket walk.
  */
 final class Poller {
@@ -33,6 +35,7 @@ final class Poller {
     private final ConnectionRefresher refresher;
     private final Consumer<Event> sink;
     private final SocketFilter filter;
+    private final LatencyAnomalies anomalies;
     /** Per connection: a digest of its kernel record without update_ns, as last reported. */
     private final Map<Long, Long> lastDigest = new HashMap<>();
     /** Established connections seen without an owner: each one asks for the owner walk once. */
@@ -61,9 +64,11 @@ final class Poller {
         }
     }
 
-    /** {@code filter}: the sockets to report (ports, owner). */
-    Poller(KernelMaps maps, ConnectionRefresher refresher, Consumer<Event> sink, long nowNs, SocketFilter filter) {
+    /** {@code filter}: the sockets to report (ports, owner); {@code anomalies}: fed every interval's histograms. */
+    Poller(KernelMaps maps, ConnectionRefresher refresher, Consumer<Event> sink, long nowNs, SocketFilter filter,
+           LatencyAnomalies anomalies) {
         this.maps = maps;
+        this.anomalies = anomalies;
         this.refresher = refresher;
         this.sink = sink;
         this.lastPollNs = nowNs;
@@ -229,8 +234,10 @@ final class Poller {
             LayerHistogram d = h.minus(prev);
             if (d.count() > 0) {
                 sink.accept(new LatencyEvent(nowNs, interval, d));
+                anomalies.observe(d, nowNs, interval).ifPresent(sink);
             }
         }
         lastHist.keySet().retainAll(live);
+        anomalies.retain(live);
     }
 }

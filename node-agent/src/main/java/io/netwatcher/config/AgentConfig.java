@@ -1,5 +1,6 @@
 package io.netwatcher.config;
 
+import io.netwatcher.anomaly.AnomalyConfig;
 import io.netwatcher.cost.CostConfig;
 import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.kube.NodePods;
@@ -31,11 +32,12 @@ import java.util.Set;
  * @param export     metrics endpoint and OTLP export
  * @param podSelection how this node's pods are watched
  * @param namespaces which pods are reported, by namespace
+ * @param anomalies  how latency anomalies are detected
  */
 public record AgentConfig(boolean standalone, ProbeConfig probes, CostConfig cost, long intervalNs, long count, long durationNs,
                           EventPrinter.Format format, boolean all, Set<String> events, int pid, boolean bpfStats,
                           Optional<Path> kubeconfig, Optional<String> nodeName, ExportConfig export,
-                          NodePods.Selection podSelection, NamespaceScope namespaces) {
+                          NodePods.Selection podSelection, NamespaceScope namespaces, AnomalyConfig anomalies) {
     public AgentConfig {
         Objects.requireNonNull(probes, "probes");
         Objects.requireNonNull(cost, "cost");
@@ -52,6 +54,7 @@ public record AgentConfig(boolean standalone, ProbeConfig probes, CostConfig cos
         Objects.requireNonNull(export, "export");
         Objects.requireNonNull(podSelection, "podSelection");
         Objects.requireNonNull(namespaces, "namespaces");
+        Objects.requireNonNull(anomalies, "anomalies");
         for (String e : events) {
             if (!EventPrinter.TYPES.contains(e)) {
                 throw new IllegalArgumentException("unknown event type " + e);
@@ -81,6 +84,7 @@ public record AgentConfig(boolean standalone, ProbeConfig probes, CostConfig cos
         private ExportConfig export = ExportConfig.defaults();
         private NodePods.Selection podSelection = NodePods.Selection.FIELD_SELECTOR;
         private NamespaceScope namespaces = NamespaceScope.ALL;
+        private AnomalyConfig anomalies = AnomalyConfig.defaults();
 
         private Builder() {}
 
@@ -166,10 +170,15 @@ public record AgentConfig(boolean standalone, ProbeConfig probes, CostConfig cos
             return this;
         }
 
+        public Builder anomalies(AnomalyConfig anomalies) {
+            this.anomalies = anomalies;
+            return this;
+        }
+
         public AgentConfig build() {
             return new AgentConfig(standalone, probes, cost, intervalNs, count, durationNs, format, all, events, pid,
                     bpfStats, Optional.ofNullable(kubeconfig), Optional.ofNullable(nodeName), export, podSelection,
-                    namespaces);
+                    namespaces, anomalies);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.netwatcher.config;
 
+import io.netwatcher.anomaly.AnomalyConfig;
 import io.netwatcher.cost.CostConfig;
 import io.netwatcher.event.SocketFilter;
 import io.netwatcher.identity.NamespaceScope;
@@ -108,7 +109,7 @@ public final class AgentOptions {
     @Option(names = "--events", paramLabel = "TYPES", split = ",",
             description = "Event types to print (comma-separated): packet, connection, retransmit, reset, drop,"
                     + " bad_checksum, receive_queue_full, buffer_limit, flow, latency, icmp (echo exchanges),"
-                    + " benign_drop (drops that are not losses), state (TCP state transitions). Default: all but"
+                    + " anomaly (latency anomalies), benign_drop (drops that are not losses), state (TCP state transitions). Default: all but"
                     + " benign_drop and state.")
     Set<String> events;
 
@@ -184,6 +185,31 @@ public final class AgentOptions {
             description = "Series per metric; attribute sets beyond it are folded into one series labelled"
                     + " otel.metric.overflow=true. Default: ${DEFAULT-VALUE}.")
     int maxSeries;
+
+    @Option(names = "--no-anomalies", description = "Do not look for latency anomalies: no anomaly events, no"
+            + " netwatcher.latency.anomalies counts.")
+    boolean noAnomalies;
+
+    @Option(names = "--anomaly-sensitivity", paramLabel = "K", defaultValue = "4",
+            description = "An interval's p99 of a layer is an anomaly above its usual value times 2^(K deviations),"
+                    + " deviations of log2(p99) (larger K: fewer anomalies; above 0, at most 100)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    double anomalySensitivity;
+
+    @Option(names = "--anomaly-warmup", paramLabel = "N", defaultValue = "12",
+            description = "Intervals a pod's layer learns from before its anomalies are reported (1-100000)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    int anomalyWarmup;
+
+    @Option(names = "--anomaly-min-samples", paramLabel = "N", defaultValue = "100",
+            description = "Packets an interval needs for its p99 to count for anomalies (fewer: the interval is"
+                    + " skipped). Default: ${DEFAULT-VALUE}.")
+    long anomalyMinSamples;
+
+    @Option(names = "--anomaly-min-rise", paramLabel = "MICROSECONDS", defaultValue = "100",
+            description = "An anomaly's p99 is also at least this much above the usual p99 (0 = no floor)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    double anomalyMinRiseUs;
 
     @Option(names = "--namespaces", paramLabel = "NS", split = ",",
             description = "Report only the pods of these namespaces (comma-separated); host traffic is then not"
@@ -326,10 +352,30 @@ public final class AgentOptions {
         CostConfig defaults = CostConfig.defaults();
         CostConfig cost = new CostConfig(cpuBudgetPercent / 100, defaults.maxTimeEvery(), defaults.periodMs(),
                 defaults.windowMs(), bpfStats, nice);
+        AnomalyConfig anomalies = anomalyConfig(export.maxSeries());
         return AgentConfig.builder().standalone(standalone).probes(probes).cost(cost).intervalNs(intervalNs)
                 .count(count).durationNs(Math.round(durationSeconds * 1e9)).format(format).all(all).events(types)
                 .pid(pid).bpfStats(bpfStats).kubeconfig(kubeconfig).nodeName(nodeName).export(export)
-                .podSelection(selection).namespaces(scope).build();
+                .podSelection(selection).namespaces(scope).anomalies(anomalies).build();
+    }
+
+    private AnomalyConfig anomalyConfig(int maxSeries) {
+        if (!(anomalySensitivity > 0) || anomalySensitivity > AnomalyConfig.MAX_SENSITIVITY) {
+            throw bad("--anomaly-sensitivity", anomalySensitivity, "must be above 0 and at most "
+                    + (int) AnomalyConfig.MAX_SENSITIVITY);
+        }
+        if (anomalyWarmup < 1 || anomalyWarmup > AnomalyConfig.MAX_WARMUP) {
+            throw bad("--anomaly-warmup", anomalyWarmup, "must be 1-" + AnomalyConfig.MAX_WARMUP + " intervals");
+        }
+        if (anomalyMinSamples < 1 || anomalyMinSamples > AnomalyConfig.MAX_MIN_SAMPLES) {
+            throw bad("--anomaly-min-samples", anomalyMinSamples, "must be 1-" + AnomalyConfig.MAX_MIN_SAMPLES);
+        }
+        if (!(anomalyMinRiseUs >= 0) || anomalyMinRiseUs * 1000 > AnomalyConfig.MAX_MIN_RISE_NS) {
+            throw bad("--anomaly-min-rise", anomalyMinRiseUs, "must be 0-" + AnomalyConfig.MAX_MIN_RISE_NS / 1000
+                    + " microseconds");
+        }
+        return new AnomalyConfig(!noAnomalies, anomalySensitivity, anomalyWarmup, anomalyMinSamples,
+                Math.round(anomalyMinRiseUs * 1000), maxSeries);
     }
 
     /** A port list: 1-65535 each, at most {@link SocketFilter#MAX_PORTS}, duplicates dropped. */

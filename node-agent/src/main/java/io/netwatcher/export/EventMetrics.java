@@ -1,5 +1,6 @@
 package io.netwatcher.export;
 
+import io.netwatcher.event.AnomalyEvent;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Event;
@@ -20,7 +21,8 @@ import java.util.Map;
  * Metrics computed from events with the SDK's instruments: the TCP RTT of every established
  * connection at every connection update (one sample per connection and interval, so busy and
  * idle connections weigh the same), connection durations at close, and bytes per pod, direction
- * and peer from the per-interval byte deltas. Labelled with who each event belongs to.
+ * and peer from the per-interval byte deltas; latency anomalies per pod, direction and layer.
+ * Labelled with who each event belongs to.
  */
 public final class EventMetrics implements EventListener {
     static final List<Double> RTT_BUCKETS = List.of(25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3,
@@ -32,6 +34,7 @@ public final class EventMetrics implements EventListener {
     private final DoubleHistogram rtt;
     private final DoubleHistogram duration;
     private final LongCounter bytes;
+    private final LongCounter anomalies;
 
     public EventMetrics(Meter meter, WhoAttributes attributes) {
         this.attributes = attributes;
@@ -43,6 +46,8 @@ public final class EventMetrics implements EventListener {
                 .setExplicitBucketBoundariesAdvice(DURATION_BUCKETS).build();
         this.bytes = meter.counterBuilder("netwatcher.tcp.bytes").setUnit("By")
                 .setDescription("TCP payload bytes acknowledged (transmit) and received in order (receive)").build();
+        this.anomalies = meter.counterBuilder("netwatcher.latency.anomalies").setUnit("{interval}")
+                .setDescription("Intervals whose layer latency p99 left its usual band (anomaly events)").build();
     }
 
     /** What a cached attribute set is for: who (as rendered), the peer where it is a label, the measurement. */
@@ -103,6 +108,12 @@ public final class EventMetrics implements EventListener {
                 };
                 duration.record(c.durationMs() / 1e3, attrs(who, what));
             }
+        } else if (e instanceof AnomalyEvent a) {
+            // Rare (at most one per series and interval): rendered each time, not cached.
+            anomalies.add(1, attributes.of(who).toBuilder()
+                    .put(Attr.NETWORK_IO_DIRECTION, a.direction().otelName())
+                    .put(Attr.NETWORK_TRANSPORT, "tcp")
+                    .put(Attr.LAYER, a.layer().label()).build());
         } else if (e instanceof FlowEvent f) {
             if (f.txBytes() > 0) {
                 bytes.add(f.txBytes(), attrs(who, TX));

@@ -88,6 +88,7 @@ public final class Export implements AutoCloseable {
         WhoAttributes attributes = new WhoAttributes();
         SelfMetrics.bindAgent(meters, agent.stats(), agent.probes());
         SelfMetrics.bindCost(meters, agent, agent.stats());
+        SelfMetrics.bindAnomalies(meters, agent.anomalies());
         ExportCounters counters = new ExportCounters(meters);
         kernelSource = new ReleasableSource(new MapSource(agent.maps()));
         KernelMetrics kernel = KernelMetrics.builder().source(kernelSource).identity(agent.identity())

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.netwatcher.agent.Agent;
 import io.netwatcher.agent.AgentStats;
+import io.netwatcher.anomaly.LatencyAnomalies;
 import io.netwatcher.bpf.BpfClosedException;
 import io.netwatcher.cost.ProbeBudget;
 import io.netwatcher.kernel.KernelStat;
@@ -112,6 +113,16 @@ public final class SelfMetrics implements AutoCloseable {
                     .tag("boundary", a.boundary().id()).tag("hook", a.kind() == null ? "none" : a.kind().label())
                     .tag("status", a.status().name().toLowerCase(Locale.ROOT)).register(r);
         }
+    }
+
+    /** The latency anomaly detector's state: series followed, series evicted to stay within the cap. */
+    public static void bindAnomalies(MeterRegistry r, LatencyAnomalies anomalies) {
+        Gauge.builder("netwatcher.anomaly.series", anomalies, LatencyAnomalies::series)
+                .description("Layer latency series (cgroup, direction, layer) the anomaly detector follows now")
+                .register(r);
+        FunctionCounter.builder("netwatcher.anomaly.series.evicted", anomalies, LatencyAnomalies::evicted)
+                .description("Series the anomaly detector dropped to stay within --max-series (the least recently"
+                        + " updated; one that comes back warms up again)").register(r);
     }
 
     /** What the agent costs the node and how it holds that cost: the probes' CPU, the sampling, wake-ups. */

@@ -1,5 +1,6 @@
 package io.netwatcher.output;
 
+import io.netwatcher.event.AnomalyEvent;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
@@ -27,9 +28,11 @@ import java.util.stream.Stream;
 public final class EventPrinter implements EventListener {
     /** The type of TCP state transition events (off by default: the kernel reports them only on request). */
     public static final String STATE = "state";
+    /** The type of latency anomaly events. */
+    public static final String ANOMALY = "anomaly";
     /** Event type names, as in the JSON "type" field and the --events option (one per error kind). */
     public static final Set<String> TYPES = Stream.concat(Stream.of("packet", "connection", "flow", "latency",
-            STATE, "icmp"), Arrays.stream(ErrorKind.values()).map(ErrorKind::jsonType))
+            STATE, "icmp", ANOMALY), Arrays.stream(ErrorKind.values()).map(ErrorKind::jsonType))
             .collect(Collectors.toUnmodifiableSet());
     /** What is printed without --events: everything but drops that are not losses and TCP state transitions. */
     public static final Set<String> DEFAULT_TYPES = TYPES.stream()
@@ -166,6 +169,9 @@ public final class EventPrinter implements EventListener {
         }
         if (e instanceof IcmpEvent) {
             return "icmp";
+        }
+        if (e instanceof AnomalyEvent) {
+            return ANOMALY;
         }
         throw new IllegalArgumentException("unknown event " + e);
     }

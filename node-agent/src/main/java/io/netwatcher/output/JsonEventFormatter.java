@@ -1,5 +1,6 @@
 package io.netwatcher.output;
 
+import io.netwatcher.event.AnomalyEvent;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Direction;
@@ -64,6 +65,8 @@ public final class JsonEventFormatter {
             state(j, s);
         } else if (e instanceof IcmpEvent i) {
             icmp(j, i);
+        } else if (e instanceof AnomalyEvent a) {
+            anomaly(j, a);
         }
         common(j, e, who);
         kubernetes(j, who);
@@ -276,6 +279,19 @@ public final class JsonEventFormatter {
                 .micros("p50_us", h.quantileNs(0.5))
                 .micros("p90_us", h.quantileNs(0.9))
                 .micros("p99_us", h.quantileNs(0.99));
+    }
+
+    private void anomaly(Json j, AnomalyEvent a) {
+        j.field("type", "anomaly")
+                .field("time", time(a.timeNs()))
+                .field("direction", a.direction().jsonName())
+                .field("layer", a.layer().label())
+                .field("interval_ms", a.intervalNs() / 1_000_000)
+                .field("count", a.count())
+                .micros("p99_us", a.observedNs())
+                .micros("expected_p99_us", a.expectedNs())
+                .micros("band_p99_us", a.bandNs())
+                .field("intervals", a.intervals());
     }
 
     private void icmp(Json j, IcmpEvent i) {

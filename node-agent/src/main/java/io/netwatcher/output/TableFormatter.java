@@ -1,5 +1,6 @@
 package io.netwatcher.output;
 
+import io.netwatcher.event.AnomalyEvent;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Direction;
@@ -97,6 +98,11 @@ public final class TableFormatter {
                     h.layerLabel(), h.count(), us(h.count() == 0 ? 0 : h.sumNs() / h.count()),
                     us(h.quantileNs(0.5)), us(h.quantileNs(0.99)));
             return line(time, "latency", "-", "-", d + proc(e, who));
+        }
+        if (e instanceof AnomalyEvent a) {
+            String d = String.format("%s %-6s n=%d p99=%sus expected=%sus band=%sus", a.direction().jsonName(),
+                    a.layer().label(), a.count(), us(a.observedNs()), us(a.expectedNs()), us(a.bandNs()));
+            return line(time, "anomaly", "-", "-", d + proc(e, who));
         }
         if (e instanceof IcmpEvent i) {
             String d = String.format("%s id=%d seq=%d latency=%sus cpu=%d task=%d/%d %s", i.side().label(), i.id(),

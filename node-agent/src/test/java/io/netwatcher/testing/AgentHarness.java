@@ -1,6 +1,7 @@
 package io.netwatcher.testing;
 
 import io.netwatcher.agent.Agent;
+import io.netwatcher.anomaly.AnomalyConfig;
 import io.netwatcher.cost.CostConfig;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.Event;
@@ -34,7 +35,14 @@ public final class AgentHarness implements AutoCloseable, EventListener {
     }
 
     public static AgentHarness start(ProbeConfig config, CostConfig cost) throws IOException {
-        Agent agent = new Agent(config, cost, 200_000_000L, new MonotonicClock());
+        return start(config, cost, AnomalyConfig.defaults(), 200_000_000L);
+    }
+
+    /** With this latency anomaly detection and this interval of the map reads (200 ms otherwise). */
+    public static AgentHarness start(ProbeConfig config, CostConfig cost, AnomalyConfig anomalies, long intervalNs)
+            throws IOException {
+        Agent agent = new Agent(config, cost, intervalNs, new MonotonicClock());
+        agent.setAnomalies(anomalies);
         AgentHarness h = new AgentHarness(agent);
         agent.addListener(h);
         try {
