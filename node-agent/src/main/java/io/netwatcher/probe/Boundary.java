@@ -62,11 +62,20 @@ public enum Boundary {
     ICMP_TX("icmp.tx", "ICMP echo requests, replies and errors sent from a local socket (every packet: a"
             + " protocol check)", c(HookKind.TRACEPOINT, "tp_icmp_tx")),
     ICMP_READ("icmp.read", "ICMP echo replies read by a local socket (every datagram copied: a socket protocol"
-            + " check)", c(HookKind.TRACEPOINT, "tp_icmp_read"));
+            + " check)", c(HookKind.TRACEPOINT, "tp_icmp_read")),
+    DNS_EGRESS("dns.egress", "DNS queries a client socket sends to port 53 (every packet sent: a port check)",
+            c(HookKind.CGROUP_SKB, "cg_dns_egress")),
+    DNS_INGRESS("dns.ingress", "DNS responses a client socket receives from port 53 (every packet received: a"
+            + " port check)", c(HookKind.CGROUP_SKB, "cg_dns_ingress"));
 
     /** The boundaries of the ICMP programs ({@code --no-icmp} leaves them out). */
     public boolean isIcmp() {
         return this == ICMP_RX || this == ICMP_TX || this == ICMP_READ;
+    }
+
+    /** The boundaries of the DNS programs ({@code --no-dns} leaves them out). */
+    public boolean isDns() {
+        return this == DNS_EGRESS || this == DNS_INGRESS;
     }
 
     private final String id;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.event.ConnectHistogram;
+import io.netwatcher.event.DnsHistogram;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.EventListener;
@@ -15,6 +16,7 @@ import io.netwatcher.identity.IdentityResolver;
 import io.netwatcher.identity.NetnsCgroups;
 import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.kernel.Counter;
+import io.netwatcher.kernel.DnsCounter;
 import io.netwatcher.kernel.CounterKind;
 import io.netwatcher.kernel.IcmpCounter;
 import io.netwatcher.kernel.IcmpKind;
@@ -42,6 +44,8 @@ class KernelMetricsTest {
         final List<ConnectHistogram> connects = new ArrayList<>();
         final Map<Counter, Long> counters = new HashMap<>();
         final Map<IcmpCounter, Long> icmp = new HashMap<>();
+        final Map<DnsCounter, Long> dns = new HashMap<>();
+        final List<DnsHistogram> dnsHists = new ArrayList<>();
         final Set<Long> forgotten = new HashSet<>();
 
         @Override
@@ -65,8 +69,20 @@ class KernelMetricsTest {
         }
 
         @Override
+        public Map<DnsCounter, Long> dnsCounters() {
+            return dns;
+        }
+
+        @Override
+        public List<DnsHistogram> dnsHistograms() {
+            return dnsHists;
+        }
+
+        @Override
         public void forget(long cgroupId) {
             forgotten.add(cgroupId);
+            dns.keySet().removeIf(k -> k.cgroupId() == cgroupId);
+            dnsHists.removeIf(h -> h.cgroupId() == cgroupId);
             icmp.keySet().removeIf(k -> k.cgroupId() == cgroupId);
             hists.removeIf(h -> h.cgroupId() == cgroupId);
             connects.removeIf(h -> h.cgroupId() == cgroupId);
