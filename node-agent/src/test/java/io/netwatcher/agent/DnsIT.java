@@ -159,10 +159,11 @@ class DnsIT {
     void withDnsOffNoDnsProgramIsAttached() throws Exception {
         try (AgentHarness h = AgentHarness.start(AgentHarness.testConfig().toBuilder()
                 .dns(new DnsConfig(false, true, TIMEOUT_NS)).build())) {
-            for (Attachment a : h.agent().probes().attachments()) {
-                if (a.boundary() == Boundary.DNS_EGRESS || a.boundary() == Boundary.DNS_INGRESS) {
-                    assertTrue(!a.attached(), "off: " + a);
-                }
+            List<Attachment> dns = h.agent().probes().attachments().stream()
+                    .filter(a -> a.boundary() == Boundary.DNS_EGRESS || a.boundary() == Boundary.DNS_INGRESS).toList();
+            assertEquals(2, dns.size(), "both DNS boundaries reported: " + dns);
+            for (Attachment a : dns) {
+                assertEquals(Attachment.Status.UNUSED, a.status(), "off: " + a);
             }
         }
         try (AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
