@@ -8,9 +8,9 @@
  *
  * Two cgroup_skb programs on the cgroup2 root, separate from the TCP ones so they can be left out
  * (--no-dns): offset 0 is the IP header in both directions. A packet of a connected socket whose
- * ports are not 53 (every TCP segment but DNS over TCP, connected UDP) leaves at the first
+ * ports are not 53 (every TCP segment but those of DNS over TCP) leaves at the first
  * instructions: two loads of the socket's ports from the context. Unconnected UDP sockets and
- * listeners read the IP and transport headers (two helper calls) before they leave.
+ * listeners read the IP header and the ports (three bpf_skb_load_bytes calls) before they leave.
  *
  * A query in flight waits in an LRU hash with a BPF timer: the response deletes it (which cancels
  * the timer), the timer counts a timeout. Whoever deletes the entry first owns the outcome, so a
@@ -243,7 +243,7 @@ static int nw_dns_expired(void *map, struct nw_dns_qkey *k, struct nw_dns_query 
 }
 
 /* A query leaves a client socket: counted, and kept in flight until its response or its timeout. */
-static __always_inline void nw_dns_query(struct __sk_buff *ctx, const struct nw_dns_msg *m)
+static __always_inline void nw_dns_query(struct __sk_buff *ctx, const struct nw_dns_msg *m, bool task)
 {
 	struct nw_dns_qkey k = { .id = m->id };
 	struct nw_dns_query *q;
@@ -265,8 +265,10 @@ static __always_inline void nw_dns_query(struct __sk_buff *ctx, const struct nw_
 	q->t_sent = bpf_ktime_get_ns();
 	q->cgroup_id = cgroup_id;
 	q->t = m->t;
-	q->pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(q->comm, sizeof(q->comm));
+	if (task) {
+		q->pid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(q->comm, sizeof(q->comm));
+	}
 	q->qtype = bpf_ntohs(qtype);
 	q->protocol = m->protocol;
 	if (targ_dns_names) {
@@ -327,9 +329,12 @@ static __always_inline void nw_dns_response(struct __sk_buff *ctx, const struct 
 
 /*
  * cgroup_skb: `egress` for packets a socket sends. Client side only: queries leave to port 53,
- * responses come from it.
+ * responses come from it. `task`: record the sending process of a query (pid, comm); the kernel
+ * must let cgroup_skb programs call bpf_get_current_pid_tgid and bpf_get_current_comm, which 6.18
+ * does and 6.1 does not (its verifier: "unknown func bpf_get_current_pid_tgid"), hence a twin
+ * program without them (cg_dns_egress_notask in netwatcher.bpf.c).
  */
-static __always_inline void nw_dns_skb(struct __sk_buff *ctx, bool egress)
+static __always_inline void nw_dns_skb(struct __sk_buff *ctx, bool egress, bool task)
 {
 	struct nw_dns_msg m;
 	__u32 rport = ctx->remote_port;
@@ -342,7 +347,7 @@ static __always_inline void nw_dns_skb(struct __sk_buff *ctx, bool egress)
 		return;
 	if (egress) {
 		if (m.t.dport == NW_DNS_PORT && !(m.flags & 0x8000))
-			nw_dns_query(ctx, &m);
+			nw_dns_query(ctx, &m, task);
 	} else if (m.t.sport == NW_DNS_PORT && (m.flags & 0x8000)) {
 		nw_dns_response(ctx, &m);
 	}

@@ -401,14 +401,22 @@ int BPF_PROG(tp_icmp_read, const struct sk_buff *skb, int len)
 SEC("cgroup_skb/egress")
 int cg_dns_egress(struct __sk_buff *ctx)
 {
-	nw_dns_skb(ctx, true);
+	nw_dns_skb(ctx, true, true);
 	return 1; /* never drops: observation only */
+}
+
+/* Its twin where cgroup_skb programs may not ask for the current task (6.1): no pid/comm in events. */
+SEC("cgroup_skb/egress")
+int cg_dns_egress_notask(struct __sk_buff *ctx)
+{
+	nw_dns_skb(ctx, true, false);
+	return 1;
 }
 
 SEC("cgroup_skb/ingress")
 int cg_dns_ingress(struct __sk_buff *ctx)
 {
-	nw_dns_skb(ctx, false);
+	nw_dns_skb(ctx, false, false);
 	return 1;
 }
 

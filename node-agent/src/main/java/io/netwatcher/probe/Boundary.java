@@ -65,7 +65,8 @@ public enum Boundary {
     ICMP_READ("icmp.read", "ICMP echo replies read by a local socket (every datagram copied: a socket protocol"
             + " check)", c(HookKind.TRACEPOINT, "tp_icmp_read")),
     DNS_EGRESS("dns.egress", "DNS queries a client socket sends to port 53 (every packet sent: a port check)",
-            c(HookKind.CGROUP_SKB, "cg_dns_egress")),
+            c(HookKind.CGROUP_SKB, "cg_dns_egress"),
+            c(HookKind.CGROUP_SKB, "cg_dns_egress_notask")),
     DNS_INGRESS("dns.ingress", "DNS responses a client socket receives from port 53 (every packet received: a"
             + " port check)", c(HookKind.CGROUP_SKB, "cg_dns_ingress"));
 
