@@ -45,6 +45,12 @@ int floor_cg_ingress(struct __sk_buff *ctx)
 	return 1;
 }
 
+SEC("cgroup_skb/egress")
+int floor_cg_egress(struct __sk_buff *ctx)
+{
+	return 1;
+}
+
 SEC("sockops")
 int floor_sockops(struct bpf_sock_ops *ctx)
 {

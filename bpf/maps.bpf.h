@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The maps the agent reads or writes (each has a typed view in io.netwatcher.kernel: the
- * ring buffer, conns, conn_gc, listeners, hists, connect_hists, counters, icmp_counters, stats, control) and those every
+ * ring buffer, conns, conn_gc, listeners, hists, connect_hists, counters, icmp_counters, dns_counters, dns_hists, stats, control) and those every
  * probe group shares (owners, budget), with the helpers that update them. Maps private to one
  * group live in that group's header (packet.bpf.h, conn.bpf.h).
  */
@@ -118,6 +118,25 @@ struct {
 	__type(key, struct nw_icmp_key);
 	__type(value, __u64);
 } icmp_counters SEC(".maps");
+
+/*
+ * DNS queries, responses by code, timeouts and unmatched responses per cgroup, family and transport
+ * (dns.bpf.h). LRU like icmp_counters; a cgroup's entries are deleted by the agent with its series.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct nw_dns_key);
+	__type(value, __u64);
+} dns_counters SEC(".maps");
+
+/* DNS latency (query sent -> response received) per cgroup: log2 slots of ns (dns.bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct nw_hist);
+} dns_hists SEC(".maps");
 
 /* The probes' own statistics (enum nw_stat), per CPU. */
 struct {

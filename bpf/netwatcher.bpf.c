@@ -13,6 +13,7 @@
 #include "conn.bpf.h"
 #include "errors.bpf.h"
 #include "icmp.bpf.h"
+#include "dns.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -406,6 +407,30 @@ int BPF_PROG(tp_icmp_read, const struct sk_buff *skb, int len)
 	return 0;
 }
 
+/* ==== DNS (dns.bpf.h): packets of connected sockets not on port 53 leave at the port check ==== */
+
+SEC("cgroup_skb/egress")
+int cg_dns_egress(struct __sk_buff *ctx)
+{
+	nw_dns_skb(ctx, true, true);
+	return 1; /* never drops: observation only */
+}
+
+/* Its twin where cgroup_skb programs may not ask for the current task (6.1): no pid/comm in events. */
+SEC("cgroup_skb/egress")
+int cg_dns_egress_notask(struct __sk_buff *ctx)
+{
+	nw_dns_skb(ctx, true, false);
+	return 1;
+}
+
+SEC("cgroup_skb/ingress")
+int cg_dns_ingress(struct __sk_buff *ctx)
+{
+	nw_dns_skb(ctx, false, false);
+	return 1;
+}
+
 /*
  * Ring-buffer records are only reached through pointers, and the enums are used as plain
  * integers, so clang would leave their types out of BTF; this unused global keeps them in, for
@@ -433,6 +458,10 @@ struct nw_btf_types {
 	struct nw_icmp_key icmp_key;
 	enum nw_icmp_kind icmp_kind;
 	enum nw_icmp_side icmp_side;
+	struct nw_dns_event dns_event;
+	struct nw_dns_key dns_key;
+	enum nw_dns_kind dns_kind;
+	enum nw_dns_outcome dns_outcome;
 };
 
 const struct nw_btf_types *nw_btf_types __attribute__((unused));

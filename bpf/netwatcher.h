@@ -25,6 +25,7 @@
 #define NW_HTTP_LEN 64        /* bytes of an HTTP/1 first line kept when --http is on */
 #define NW_HIST_LAYERS 5      /* per direction: up to 4 layers, then the total */
 #define NW_PORTS_MAX 8        /* ports in each of the --sport and --dport lists */
+#define NW_DNS_NAME_LEN 256   /* a query name in wire format (length-prefixed labels) is at most 255 bytes */
 
 /* Event types: the first __u16 of every ring-buffer record. */
 enum nw_event_type {
@@ -39,6 +40,7 @@ enum nw_event_type {
 	NW_EV_BENIGN_DROP = 9,   /* nw_error_event: a drop that is not a loss (struct nw_benign_drop), on request */
 	NW_EV_STATE = 10,        /* struct nw_state_event: a TCP state transition, on request */
 	NW_EV_ICMP = 11,         /* nw_icmp_event: one side of an ICMP/ICMPv6 echo exchange */
+	NW_EV_DNS = 12,          /* nw_dns_event: a DNS query answered or timed out */
 };
 
 enum nw_direction {
@@ -140,6 +142,20 @@ enum nw_icmp_side {
 	NW_ICMP_RESPONDER = 2,   /* request received -> the kernel's reply sent */
 };
 
+/* DNS messages counted per cgroup (struct nw_dns_key). */
+enum nw_dns_kind {
+	NW_DNS_QUERY = 1,        /* a query left a client socket for port 53 */
+	NW_DNS_RESPONSE = 2,     /* the response to a query in flight arrived (rcode) */
+	NW_DNS_TIMEOUT = 3,      /* a query had no response within the timeout */
+	NW_DNS_UNMATCHED = 4,    /* a response matched no query in flight (late, or sent before the agent) */
+};
+
+/* How a DNS exchange ended. */
+enum nw_dns_outcome {
+	NW_DNS_ANSWERED = 1,
+	NW_DNS_TIMED_OUT = 2,
+};
+
 /* Agent self-statistics: index into the per-CPU stats array. */
 enum nw_stat {
 	NW_STAT_RINGBUF_LOST = 0,     /* bpf_ringbuf_reserve failed: record lost */
@@ -220,6 +236,35 @@ struct nw_icmp_key {
 	__u8 family;             /* AF_INET or AF_INET6 */
 	__u8 type;               /* ICMP type (errors; 0 for echo kinds) */
 	__u8 code;               /* ICMP code (errors; 0 for echo kinds) */
+};
+
+/*
+ * A DNS query and how it ended: its response (answered) or none within the timeout. The tuple is
+ * the client socket's: s = the client, d = the server (dport 53).
+ */
+struct nw_dns_event {
+	struct nw_event_hdr h;   /* pid: the process that sent the query (0 when not known) */
+	__u64 latency_ns;        /* query sent -> response received (answered); the timeout (timed out) */
+	__u16 id;                /* DNS message id */
+	__u16 qtype;             /* QTYPE of the question (1 A, 28 AAAA, ...) */
+	__u16 ancount;           /* answer records in the response (0 when timed out) */
+	__u16 name_len;          /* bytes valid in name[]: 0 when names are off */
+	__u8 rcode;              /* response code (0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, ...; 0 when timed out) */
+	__u8 outcome;            /* enum nw_dns_outcome */
+	__u8 protocol;           /* IPPROTO_UDP or IPPROTO_TCP */
+	__u8 pad[5];
+	__u8 comm[NW_COMM_LEN];  /* the process that sent the query */
+	__u8 name[NW_DNS_NAME_LEN];   /* QNAME in wire format (length-prefixed labels, 0-terminated) */
+};
+
+/* Key of the DNS counters (per-CPU hash, value __u64). */
+struct nw_dns_key {
+	__u64 cgroup_id;         /* cgroup v2 id of the client socket */
+	__u8 kind;               /* enum nw_dns_kind */
+	__u8 rcode;              /* NW_DNS_RESPONSE: the response code, else 0 */
+	__u8 protocol;           /* IPPROTO_UDP or IPPROTO_TCP */
+	__u8 family;             /* AF_INET or AF_INET6 */
+	__u32 pad;
 };
 
 /* Per-connection state, the value of the conns map and the body of a conn event. */

@@ -63,6 +63,13 @@ the container (--cgroup-root) are on the command line instead.
 {{- if $a.http }}
 --http
 {{- end }}
+{{- if not $a.dns }}
+--no-dns
+{{- end }}
+{{- if not $a.dnsNames }}
+--no-dns-names
+{{- end }}
+--dns-timeout {{ $a.dnsTimeout }}
 --ring-buffer-mb {{ int64 $a.ringBufferMb }}
 --max-connections {{ int64 $a.maxConnections }}
 --max-series {{ int64 $a.maxSeries }}

@@ -7,6 +7,7 @@ import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.kube.KubeContext;
 import io.netwatcher.kube.NodePods;
 import io.netwatcher.output.EventPrinter;
+import io.netwatcher.probe.DnsConfig;
 import io.netwatcher.probe.HookKind;
 import io.netwatcher.probe.ProbeConfig;
 import java.net.URI;
@@ -109,7 +110,8 @@ public final class AgentOptions {
     @Option(names = "--events", paramLabel = "TYPES", split = ",",
             description = "Event types to print (comma-separated): packet, connection, retransmit, reset, drop,"
                     + " bad_checksum, receive_queue_full, buffer_limit, flow, latency, icmp (echo exchanges),"
-                    + " anomaly (latency anomalies), benign_drop (drops that are not losses), state (TCP state transitions). Default: all but"
+                    + " dns (queries answered or timed out), anomaly (latency anomalies), benign_drop (drops that are"
+                    + " not losses), state (TCP state transitions). Default: all but"
                     + " benign_drop and state.")
     Set<String> events;
 
@@ -124,6 +126,18 @@ public final class AgentOptions {
 
     @Option(names = "--no-icmp", description = "Do not load the ICMP programs: no ICMP counters and no icmp events.")
     boolean noIcmp;
+
+    @Option(names = "--no-dns", description = "Do not load the DNS programs: no DNS counters, latency and dns events.")
+    boolean noDns;
+
+    @Option(names = "--no-dns-names", description = "Leave query names out of dns events (they may be sensitive):"
+            + " the kernel does not copy them either.")
+    boolean noDnsNames;
+
+    @Option(names = "--dns-timeout", paramLabel = "SECONDS", defaultValue = "5",
+            description = "A DNS query with no response after this long is counted as a timeout (between 0.001 and"
+                    + " 3600). Default: ${DEFAULT-VALUE}, the resolver's own wait per try.")
+    double dnsTimeoutSeconds;
 
     @Option(names = "--http", description = "Capture the first line of HTTP/1 requests and responses in packet events.")
     boolean http;
@@ -269,6 +283,9 @@ public final class AgentOptions {
         if (!(durationSeconds >= 0) || Double.isInfinite(durationSeconds)) {
             throw bad("--duration", durationSeconds, "must be >= 0 seconds");
         }
+        if (!(dnsTimeoutSeconds >= 0.001) || dnsTimeoutSeconds > 3600) {
+            throw bad("--dns-timeout", dnsTimeoutSeconds, "must be between 0.001 and 3600 seconds");
+        }
         if (!(intervalSeconds >= 0.1) || intervalSeconds > 86400) {
             throw bad("--interval", intervalSeconds, "must be between 0.1 and 86400 seconds");
         }
@@ -348,7 +365,8 @@ public final class AgentOptions {
                 .filter(new SocketFilter(sports, dports, uid == null ? -1 : uid)).http(http).snapshotNs(Math.min(intervalNs / 2, 100_000_000L))
                 .ringBufferBytes(ringBufferMb << 20).maxConnections(maxConnections).preferHook(prefer.orElse(null))
                 .cgroupRoot(cgroupRoot).benignDropEvents(types.contains("benign_drop"))
-                .stateEvents(types.contains(EventPrinter.STATE)).icmp(!noIcmp).build();
+                .stateEvents(types.contains(EventPrinter.STATE)).icmp(!noIcmp)
+                .dns(new DnsConfig(!noDns, !noDnsNames, Math.round(dnsTimeoutSeconds * 1e9))).build();
         CostConfig defaults = CostConfig.defaults();
         CostConfig cost = new CostConfig(cpuBudgetPercent / 100, defaults.maxTimeEvery(), defaults.periodMs(),
                 defaults.windowMs(), bpfStats, nice);

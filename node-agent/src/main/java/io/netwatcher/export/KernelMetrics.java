@@ -1,6 +1,7 @@
 package io.netwatcher.export;
 
 import io.netwatcher.event.ConnectHistogram;
+import io.netwatcher.event.DnsHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Role;
 import io.netwatcher.event.Who;
@@ -8,7 +9,10 @@ import io.netwatcher.identity.IdentityResolver;
 import io.netwatcher.identity.NetnsCgroups;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.CounterKind;
+import io.netwatcher.kernel.DnsCounter;
+import io.netwatcher.kernel.DnsKind;
 import io.netwatcher.kernel.IcmpCounter;
+import io.netwatcher.names.Dns;
 import io.netwatcher.names.DropReasons;
 import io.netwatcher.names.IpProtocol;
 import io.opentelemetry.api.common.AttributeKey;
@@ -26,6 +30,7 @@ import io.opentelemetry.sdk.metrics.export.MetricProducer;
 import io.opentelemetry.sdk.resources.Resource;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -63,6 +68,11 @@ public final class KernelMetrics implements MetricProducer {
     static final String OPEN = "netwatcher.tcp.connections.open";
     static final String CONNECT_DURATION = "netwatcher.tcp.connect.duration";
     static final String HANDSHAKE_FAILURES = "netwatcher.tcp.handshake.failures";
+    static final String DNS_QUERIES = "netwatcher.dns.queries";
+    static final String DNS_RESPONSES = "netwatcher.dns.responses";
+    static final String DNS_TIMEOUTS = "netwatcher.dns.timeouts";
+    static final String DNS_UNMATCHED = "netwatcher.dns.unmatched_responses";
+    static final String DNS_DURATION = "netwatcher.dns.duration";
 
     /** Bucket boundaries in seconds: the upper ends of log2 slots 0..30 (slot 31 is +Inf). */
     static final List<Double> BOUNDARIES;
@@ -194,6 +204,8 @@ public final class KernelMetrics implements MetricProducer {
         out.addAll(counters(resource, now, cgroups, counts));
         out.add(open(resource, now, cgroups, counts));
         out.addAll(icmp(resource, now, cgroups, source.icmpCounters()));
+        out.addAll(dns(resource, now, cgroups, source.dnsCounters()));
+        out.add(dnsLatency(resource, now, cgroups));
         sweep(cgroups, now);
         out.removeIf(MetricData::isEmpty);
         return out;
@@ -447,6 +459,70 @@ public final class KernelMetrics implements MetricProducer {
                         + " local socket)", "{message}", echo),
                 sum(resource, now, ICMP_ERRORS, "ICMP and ICMPv6 error messages sent and received, by type/code",
                         "{message}", errors));
+    }
+
+    /** DNS queries of client sockets per cgroup, transport and family; responses also by response code. */
+    private List<MetricData> dns(Resource resource, long now, Set<Long> cgroups, Map<DnsCounter, Long> counts) {
+        Map<DnsKind, Map<Attributes, Long>> byKind = new EnumMap<>(DnsKind.class);
+        Map<DnsKind, String> names = Map.of(DnsKind.QUERY, DNS_QUERIES, DnsKind.RESPONSE, DNS_RESPONSES,
+                DnsKind.TIMEOUT, DNS_TIMEOUTS, DnsKind.UNMATCHED, DNS_UNMATCHED);
+        for (DnsKind k : DnsKind.values()) {
+            byKind.put(k, new LinkedHashMap<>());
+        }
+        for (Map.Entry<DnsCounter, Long> e : counts.entrySet()) {
+            DnsCounter k = e.getKey();
+            cgroups.add(k.cgroupId());
+            Attributes who = who(k.cgroupId(), now);
+            if (who == null) {
+                continue;
+            }
+            AttributesBuilder b = who.toBuilder()
+                    .put(Attr.NETWORK_TRANSPORT, IpProtocol.label(k.protocol()))
+                    .put(Attr.NETWORK_TYPE, k.ipVersion() == 6 ? "ipv6" : "ipv4");
+            if (k.kind() == DnsKind.RESPONSE) {
+                b.put(Attr.DNS_RCODE, Dns.rcode(k.rcode()));
+            }
+            byKind.get(k.kind()).merge(limit.admit(names.get(k.kind()), b.build()), e.getValue(), Long::sum);
+        }
+        return List.of(sum(resource, now, DNS_QUERIES, "DNS queries sent by client sockets to port 53", "{query}",
+                        byKind.get(DnsKind.QUERY)),
+                sum(resource, now, DNS_RESPONSES, "Responses to DNS queries in flight, by response code", "{response}",
+                        byKind.get(DnsKind.RESPONSE)),
+                sum(resource, now, DNS_TIMEOUTS, "DNS queries with no response within the timeout (--dns-timeout)",
+                        "{query}", byKind.get(DnsKind.TIMEOUT)),
+                sum(resource, now, DNS_UNMATCHED, "DNS responses that matched no query in flight (after its timeout,"
+                        + " or to a query sent before the agent started)", "{response}", byKind.get(DnsKind.UNMATCHED)));
+    }
+
+    /** A DNS query sent to its response received, per client cgroup, from the in-kernel histograms. */
+    private MetricData dnsLatency(Resource resource, long now, Set<Long> cgroups) {
+        Map<Attributes, long[]> buckets = new LinkedHashMap<>();
+        Map<Attributes, double[]> sums = new HashMap<>();
+        for (DnsHistogram h : source.dnsHistograms()) {
+            cgroups.add(h.cgroupId());
+            Attributes who = who(h.cgroupId(), now);
+            if (who == null || h.count() == 0) {
+                continue;
+            }
+            Attributes a = limit.admit(DNS_DURATION, who);
+            long[] c = buckets.computeIfAbsent(a, k -> new long[LayerHistogram.SLOTS]);
+            for (int i = 0; i < LayerHistogram.SLOTS; i++) {
+                c[i] += h.slots()[i];
+            }
+            sums.computeIfAbsent(a, k -> new double[1])[0] += h.sumNs() / 1e9;
+        }
+        List<HistogramPointData> points = new ArrayList<>();
+        for (Map.Entry<Attributes, long[]> e : buckets.entrySet()) {
+            List<Long> counts = new ArrayList<>(LayerHistogram.SLOTS);
+            for (long c : e.getValue()) {
+                counts.add(c);
+            }
+            points.add(HistogramPointData.create(start(DNS_DURATION, e.getKey(), now), now, e.getKey(),
+                    sums.get(e.getKey())[0], false, 0, false, 0, BOUNDARIES, counts));
+        }
+        return new Metric(resource, scope, DNS_DURATION, "DNS latency: a client's query sent to its response"
+                + " received, from the in-kernel histograms (every answered query)", "s", MetricDataType.HISTOGRAM,
+                HistogramData.create(AggregationTemporality.CUMULATIVE, points));
     }
 
     private MetricData sum(Resource resource, long now, String name, String description, String unit,

@@ -1,8 +1,10 @@
 package io.netwatcher.export;
 
 import io.netwatcher.event.ConnectHistogram;
+import io.netwatcher.event.DnsHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.kernel.Counter;
+import io.netwatcher.kernel.DnsCounter;
 import io.netwatcher.kernel.IcmpCounter;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +22,12 @@ public interface KernelSource {
 
     /** Cumulative ICMP counters per (cgroup or network namespace, kind, family, type, code). */
     Map<IcmpCounter, Long> icmpCounters();
+
+    /** Cumulative DNS counters per (client cgroup, kind, response code, transport, family). */
+    Map<DnsCounter, Long> dnsCounters();
+
+    /** Cumulative DNS latency histograms per client cgroup. */
+    List<DnsHistogram> dnsHistograms();
 
     /** The cgroup is gone: its kernel entries can be deleted. */
     void forget(long cgroupId);

@@ -1,14 +1,16 @@
 package io.netwatcher.export;
 
 import io.netwatcher.event.ConnectHistogram;
+import io.netwatcher.event.DnsHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.kernel.Counter;
+import io.netwatcher.kernel.DnsCounter;
 import io.netwatcher.kernel.IcmpCounter;
 import io.netwatcher.kernel.KernelMaps;
 import java.util.List;
 import java.util.Map;
 
-/** {@link KernelSource} over the loaded probes' maps: {@code hists}, {@code connect_hists}, {@code counters} and {@code icmp_counters}. */
+/** {@link KernelSource} over the loaded probes' maps: {@code hists}, {@code connect_hists}, {@code counters}, {@code icmp_counters}, {@code dns_counters} and {@code dns_hists}. */
 public final class MapSource implements KernelSource {
     private final KernelMaps maps;
 
@@ -37,10 +39,22 @@ public final class MapSource implements KernelSource {
     }
 
     @Override
+    public Map<DnsCounter, Long> dnsCounters() {
+        return maps.dnsCounters().read();
+    }
+
+    @Override
+    public List<DnsHistogram> dnsHistograms() {
+        return maps.dnsHistograms().read();
+    }
+
+    @Override
     public void forget(long cgroupId) {
         maps.histograms().forget(cgroupId);
         maps.connectHistograms().forget(cgroupId);
         maps.counters().forget(cgroupId);
         maps.icmpCounters().forget(cgroupId);
+        maps.dnsCounters().forget(cgroupId);
+        maps.dnsHistograms().forget(cgroupId);
     }
 }

@@ -1,8 +1,10 @@
 package io.netwatcher.export;
 
 import io.netwatcher.event.ConnectHistogram;
+import io.netwatcher.event.DnsHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.kernel.Counter;
+import io.netwatcher.kernel.DnsCounter;
 import io.netwatcher.kernel.IcmpCounter;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +44,16 @@ final class ReleasableSource implements KernelSource {
     @Override
     public Map<IcmpCounter, Long> icmpCounters() {
         return released ? Map.of() : maps.icmpCounters();
+    }
+
+    @Override
+    public Map<DnsCounter, Long> dnsCounters() {
+        return released ? Map.of() : maps.dnsCounters();
+    }
+
+    @Override
+    public List<DnsHistogram> dnsHistograms() {
+        return released ? List.of() : maps.dnsHistograms();
     }
 
     @Override

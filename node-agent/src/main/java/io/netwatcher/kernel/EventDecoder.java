@@ -2,6 +2,8 @@ package io.netwatcher.kernel;
 
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.Direction;
+import io.netwatcher.event.DnsEvent;
+import io.netwatcher.event.DnsOutcome;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.HandshakeFailure;
@@ -9,6 +11,7 @@ import io.netwatcher.event.IcmpEvent;
 import io.netwatcher.event.IcmpSide;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.StateEvent;
+import io.netwatcher.names.Dns;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -30,6 +33,7 @@ public final class EventDecoder {
             case CONN -> conn(b, off, need(length, Layouts.ConnEvent.SIZE, type));
             case STATE -> state(b, off, need(length, Layouts.StateEvent.SIZE, type));
             case ICMP -> icmp(b, off, need(length, Layouts.IcmpEvent.SIZE, type));
+            case DNS -> dns(b, off, need(length, Layouts.DnsEvent.SIZE, type));
             default -> error(b, off, need(length, Layouts.ErrorEvent.SIZE, type), type);
         };
     }
@@ -110,5 +114,20 @@ public final class EventDecoder {
                 Records.u32(b, off + Layouts.IcmpEvent.NETNS), b.getInt(off + Layouts.IcmpEvent.CPU),
                 b.getInt(off + Layouts.IcmpEvent.TASK_PID), b.getInt(off + Layouts.IcmpEvent.TASK_TGID),
                 records.comm(b, off + Layouts.IcmpEvent.TASK_COMM));
+    }
+
+    DnsEvent dns(ByteBuffer b, int off, int length) {
+        int nameLen = Math.min(Layouts.DNS_NAME_LEN, Short.toUnsignedInt(b.getShort(off + Layouts.DnsEvent.NAME_LEN)));
+        return new DnsEvent(b.getLong(off + Layouts.EventHdr.TS_NS), b.getLong(off + Layouts.EventHdr.COOKIE),
+                b.getLong(off + Layouts.EventHdr.CGROUP_ID), b.getInt(off + Layouts.EventHdr.PID),
+                records.comm(b, off + Layouts.DnsEvent.COMM), Records.tuple(b, off + Layouts.EventHdr.T),
+                Byte.toUnsignedInt(b.get(off + Layouts.DnsEvent.PROTOCOL)),
+                Short.toUnsignedInt(b.getShort(off + Layouts.DnsEvent.ID)),
+                Short.toUnsignedInt(b.getShort(off + Layouts.DnsEvent.QTYPE)),
+                Dns.name(b, off + Layouts.DnsEvent.NAME, nameLen),
+                DnsOutcome.of(Byte.toUnsignedInt(b.get(off + Layouts.DnsEvent.OUTCOME))),
+                Byte.toUnsignedInt(b.get(off + Layouts.DnsEvent.RCODE)) & 0xf,
+                Short.toUnsignedInt(b.getShort(off + Layouts.DnsEvent.ANCOUNT)),
+                b.getLong(off + Layouts.DnsEvent.LATENCY_NS));
     }
 }

@@ -15,6 +15,8 @@ public final class KernelMaps {
     private final ConnectHistogramMap connectHistograms;
     private final CounterMap counters;
     private final IcmpCounterMap icmpCounters;
+    private final DnsCounterMap dnsCounters;
+    private final DnsHistogramMap dnsHistograms;
     private final StatsMap stats;
     private final ControlMap control;
     private final ListenerMap listeners;
@@ -28,6 +30,8 @@ public final class KernelMaps {
         this.connectHistograms = new ConnectHistogramMap(object);
         this.counters = new CounterMap(object);
         this.icmpCounters = new IcmpCounterMap(object);
+        this.dnsCounters = new DnsCounterMap(object);
+        this.dnsHistograms = new DnsHistogramMap(object);
         this.stats = new StatsMap(object);
         this.control = new ControlMap(object);
         this.listeners = new ListenerMap(object);
@@ -65,6 +69,14 @@ public final class KernelMaps {
         return icmpCounters;
     }
 
+    public DnsCounterMap dnsCounters() {
+        return dnsCounters;
+    }
+
+    public DnsHistogramMap dnsHistograms() {
+        return dnsHistograms;
+    }
+
     public StatsMap stats() {
         return stats;
     }
@@ -75,7 +87,7 @@ public final class KernelMaps {
 
     /** The hash maps whose fill level is a self-metric. */
     public List<MapView> hashMaps() {
-        return List.of(connections, histograms, connectHistograms, counters, icmpCounters, listeners);
+        return List.of(connections, histograms, connectHistograms, counters, icmpCounters, dnsCounters, dnsHistograms, listeners);
     }
 
     /** Maps the ring buffer; the caller closes it (before the object). */

@@ -21,6 +21,8 @@ public final class Layouts {
     public static final int BENIGN_MAX = 8;
     /** NW_PORTS_MAX: the event model's SocketFilter.MAX_PORTS (LayoutTest checks both). */
     public static final int PORTS_MAX = 8;
+    /** NW_DNS_NAME_LEN: bytes of a query name in wire format. */
+    public static final int DNS_NAME_LEN = 256;
     /** struct nw_hist without its slots: count and sum_ns. */
     static final int SIZE_OF_HIST_FIXED = 16;
 
@@ -165,6 +167,24 @@ public final class Layouts {
         private IcmpEvent() {}
     }
 
+    public static final class DnsEvent {
+        public static final String STRUCT = "nw_dns_event";
+        public static final int SIZE = 368;
+        public static final int H = 0;
+        public static final int LATENCY_NS = 72;
+        public static final int ID = 80;
+        public static final int QTYPE = 82;
+        public static final int ANCOUNT = 84;
+        public static final int NAME_LEN = 86;
+        public static final int RCODE = 88;
+        public static final int OUTCOME = 89;
+        public static final int PROTOCOL = 90;
+        public static final int COMM = 96;
+        public static final int NAME = 112;
+
+        private DnsEvent() {}
+    }
+
     /** One entry of the benign drop table (rodata targ_benign[BENIGN_MAX]). */
     public static final class BenignDrop {
         public static final String STRUCT = "nw_benign_drop";
@@ -225,6 +245,18 @@ public final class Layouts {
         public static final int CODE = 15;
 
         private IcmpKey() {}
+    }
+
+    public static final class DnsKey {
+        public static final String STRUCT = "nw_dns_key";
+        public static final int SIZE = 16;
+        public static final int CGROUP_ID = 0;
+        public static final int KIND = 8;
+        public static final int RCODE = 9;
+        public static final int PROTOCOL = 10;
+        public static final int FAMILY = 11;
+
+        private DnsKey() {}
     }
 
     /** Run-time control, the value of the {@code control} map. */

@@ -19,7 +19,9 @@ public enum RecordType {
     /** struct nw_state_event */
     STATE("NW_EV_STATE", 10, null),
     /** struct nw_icmp_event */
-    ICMP("NW_EV_ICMP", 11, null);
+    ICMP("NW_EV_ICMP", 11, null),
+    /** struct nw_dns_event */
+    DNS("NW_EV_DNS", 12, null);
 
     private static final RecordType[] BY_VALUE = new RecordType[16];
 
@@ -49,7 +51,7 @@ public enum RecordType {
         return value;
     }
 
-    /** The error event a record of this type is (struct nw_error_event), null for packet, connection, state and ICMP records. */
+    /** The error event a record of this type is (struct nw_error_event), null for packet, connection, state, ICMP and DNS records. */
     public ErrorKind errorKind() {
         return errorKind;
     }

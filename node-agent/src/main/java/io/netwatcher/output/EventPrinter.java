@@ -3,6 +3,7 @@ package io.netwatcher.output;
 import io.netwatcher.event.AnomalyEvent;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ErrorEvent;
+import io.netwatcher.event.DnsEvent;
 import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.EventListener;
@@ -32,7 +33,7 @@ public final class EventPrinter implements EventListener {
     public static final String ANOMALY = "anomaly";
     /** Event type names, as in the JSON "type" field and the --events option (one per error kind). */
     public static final Set<String> TYPES = Stream.concat(Stream.of("packet", "connection", "flow", "latency",
-            STATE, "icmp", ANOMALY), Arrays.stream(ErrorKind.values()).map(ErrorKind::jsonType))
+            STATE, "icmp", "dns", ANOMALY), Arrays.stream(ErrorKind.values()).map(ErrorKind::jsonType))
             .collect(Collectors.toUnmodifiableSet());
     /** What is printed without --events: everything but drops that are not losses and TCP state transitions. */
     public static final Set<String> DEFAULT_TYPES = TYPES.stream()
@@ -169,6 +170,9 @@ public final class EventPrinter implements EventListener {
         }
         if (e instanceof IcmpEvent) {
             return "icmp";
+        }
+        if (e instanceof DnsEvent) {
+            return "dns";
         }
         if (e instanceof AnomalyEvent) {
             return ANOMALY;

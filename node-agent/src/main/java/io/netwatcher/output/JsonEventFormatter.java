@@ -4,6 +4,8 @@ import io.netwatcher.event.AnomalyEvent;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Direction;
+import io.netwatcher.event.DnsEvent;
+import io.netwatcher.event.DnsOutcome;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.FlowEvent;
@@ -18,6 +20,7 @@ import io.netwatcher.event.RetransmitKind;
 import io.netwatcher.event.StateEvent;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.event.Who;
+import io.netwatcher.names.Dns;
 import io.netwatcher.names.IpProtocol;
 import io.netwatcher.names.KernelNames;
 import io.netwatcher.names.TcpState;
@@ -65,6 +68,8 @@ public final class JsonEventFormatter {
             state(j, s);
         } else if (e instanceof IcmpEvent i) {
             icmp(j, i);
+        } else if (e instanceof DnsEvent d) {
+            dns(j, d);
         } else if (e instanceof AnomalyEvent a) {
             anomaly(j, a);
         }
@@ -310,6 +315,28 @@ public final class JsonEventFormatter {
                 .field("task_tgid", i.taskTgid())
                 .field("task_comm", i.taskComm())
                 .field("netns", i.netns());
+    }
+
+    private void dns(Json j, DnsEvent d) {
+        Tuple t = d.tuple();
+        j.field("type", "dns")
+                .field("time", time(d.timeNs()))
+                .field("outcome", d.outcome().label())
+                .field("protocol", IpProtocol.label(d.protocol()))
+                .field("family", t.familyName())
+                .field("src", t.srcAddress())
+                .field("sport", t.sport())
+                .field("server", t.dstAddress())
+                .field("dport", t.dport())
+                .field("id", d.id());
+        if (!d.name().isEmpty()) {
+            j.field("name", d.name());
+        }
+        j.field("qtype", Dns.qtype(d.qtype()));
+        if (d.outcome() == DnsOutcome.ANSWERED) {
+            j.field("rcode", Dns.rcode(d.rcode())).field("answers", d.ancount());
+        }
+        j.micros("latency_us", d.latencyNs()).field("cookie", d.cookie());
     }
 
     private static void common(Json j, Event e, Who who) {

@@ -4,6 +4,8 @@ import io.netwatcher.event.AnomalyEvent;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Direction;
+import io.netwatcher.event.DnsEvent;
+import io.netwatcher.event.DnsOutcome;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.FlowEvent;
@@ -18,6 +20,8 @@ import io.netwatcher.event.ResetDirection;
 import io.netwatcher.event.RetransmitKind;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.event.Who;
+import io.netwatcher.names.Dns;
+import io.netwatcher.names.IpProtocol;
 import io.netwatcher.names.KernelNames;
 import io.netwatcher.names.TcpState;
 import java.time.ZoneId;
@@ -98,6 +102,12 @@ public final class TableFormatter {
                     h.layerLabel(), h.count(), us(h.count() == 0 ? 0 : h.sumNs() / h.count()),
                     us(h.quantileNs(0.5)), us(h.quantileNs(0.99)));
             return line(time, "latency", "-", "-", d + proc(e, who));
+        }
+        if (e instanceof DnsEvent q) {
+            String d = String.format("%s %s %s %s %s answers=%d latency=%sus", q.outcome().label(),
+                    IpProtocol.label(q.protocol()), Dns.qtype(q.qtype()), q.name().isEmpty() ? "-" : escape(q.name()),
+                    q.outcome() == DnsOutcome.ANSWERED ? Dns.rcode(q.rcode()) : "-", q.ancount(), us(q.latencyNs()));
+            return line(time, "dns", t.src(), t.dst(), d + proc(e, who));
         }
         if (e instanceof AnomalyEvent a) {
             String d = String.format("%s %-6s n=%d p99=%sus expected=%sus band=%sus", a.direction().jsonName(),

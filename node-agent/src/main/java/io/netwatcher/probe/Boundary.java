@@ -2,6 +2,7 @@ package io.netwatcher.probe;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A point the agent observes, with the programs that can back it in order of preference.
@@ -14,7 +15,7 @@ public enum Boundary {
                     "tp_netif_receive_skb_list_entry", "tp_napi_gro_frags_entry")),
     RX_STACK("rx.stack", "core stack dispatch", c(HookKind.TRACEPOINT, "tp_netif_receive_skb")),
     RX_TRANSPORT("rx.transport", "transport entry after socket lookup",
-            c(HookKind.CGROUP_SKB, "cg_ingress"),
+            c(HookKind.CGROUP_SKB, "cg_ingress@bpf_cast_to_kern_ctx"),
             c(HookKind.FENTRY, "fe_tcp_v4_rcv", "fe_tcp_v6_rcv"),
             c(HookKind.KPROBE, "kp_tcp_v4_rcv", "kp_tcp_v6_rcv")),
     RX_TCP("rx.tcp", "TCP processing: parks packets when rx.transport has no socket, refreshes connection"
@@ -62,11 +63,21 @@ public enum Boundary {
     ICMP_TX("icmp.tx", "ICMP echo requests, replies and errors sent from a local socket (every packet: a"
             + " protocol check)", c(HookKind.TRACEPOINT, "tp_icmp_tx")),
     ICMP_READ("icmp.read", "ICMP echo replies read by a local socket (every datagram copied: a socket protocol"
-            + " check)", c(HookKind.TRACEPOINT, "tp_icmp_read"));
+            + " check)", c(HookKind.TRACEPOINT, "tp_icmp_read")),
+    DNS_EGRESS("dns.egress", "DNS queries a client socket sends to port 53 (every packet sent: a port check)",
+            c(HookKind.CGROUP_SKB, "cg_dns_egress"),
+            c(HookKind.CGROUP_SKB, "cg_dns_egress_notask")),
+    DNS_INGRESS("dns.ingress", "DNS responses a client socket receives from port 53 (every packet received: a"
+            + " port check)", c(HookKind.CGROUP_SKB, "cg_dns_ingress"));
 
     /** The boundaries of the ICMP programs ({@code --no-icmp} leaves them out). */
     public boolean isIcmp() {
         return this == ICMP_RX || this == ICMP_TX || this == ICMP_READ;
+    }
+
+    /** The boundaries of the DNS programs ({@code --no-dns} leaves them out). */
+    public boolean isDns() {
+        return this == DNS_EGRESS || this == DNS_INGRESS;
     }
 
     private final String id;
@@ -94,18 +105,28 @@ public enum Boundary {
 
     /**
      * Programs of one backing. A program written {@code name:N} needs a tracepoint with at least
-     * N arguments (the kernel's prototypes grow over time, e.g. kfree_skb's rx_sk in v6.11).
+     * N arguments (the kernel's prototypes grow over time, e.g. kfree_skb's rx_sk in v6.11); one
+     * written {@code name@KFUNC} calls that kfunc, which the kernel's BTF must have.
      */
     public record Candidate(HookKind kind, List<ProgramRef> programs) {
     }
 
-    public record ProgramRef(String name, int minArgs) {
+    /** A program, the tracepoint arguments it needs (0: any) and the kfunc it calls (empty: none). */
+    public record ProgramRef(String name, int minArgs, String kfunc) {
+        public ProgramRef {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(kfunc, "kfunc");
+        }
     }
 
     private static Candidate c(HookKind kind, String... programs) {
         return new Candidate(kind, Arrays.stream(programs).map(p -> {
-            int i = p.indexOf(':');
-            return i < 0 ? new ProgramRef(p, 0) : new ProgramRef(p.substring(0, i), Integer.parseInt(p.substring(i + 1)));
+            int at = p.indexOf('@');
+            String kfunc = at < 0 ? "" : p.substring(at + 1);
+            String rest = at < 0 ? p : p.substring(0, at);
+            int i = rest.indexOf(':');
+            return i < 0 ? new ProgramRef(rest, 0, kfunc)
+                    : new ProgramRef(rest.substring(0, i), Integer.parseInt(rest.substring(i + 1)), kfunc);
         }).toList());
     }
 }

@@ -99,8 +99,8 @@ public final class KernelHooks {
                     : "kernel has no BPF iterator " + target + " (v5.9+)";
             case SOCKOPS -> cgroup2 == null ? "no cgroup v2 mount" : null;
             case CGROUP_SKB -> cgroup2 == null ? "no cgroup v2 mount"
-                    : vmlinux.has("bpf_cast_to_kern_ctx", Btf.KIND_FUNC) ? null
-                    : "kernel lacks kfunc bpf_cast_to_kern_ctx (v6.2+)";
+                    : ref.kfunc().isEmpty() || vmlinux.has(ref.kfunc(), Btf.KIND_FUNC) ? null
+                    : "kernel lacks kfunc " + ref.kfunc();
         };
     }
 }

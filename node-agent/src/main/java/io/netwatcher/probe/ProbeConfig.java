@@ -26,16 +26,18 @@ import java.util.Optional;
  * @param stateEvents      report every TCP state transition as an event (connect latency and handshake
  *                         failures are always aggregated)
  * @param icmp             load the ICMP programs (echo and error counters, icmp events)
+ * @param dns              the DNS programs: on or off, query names, timeout
  */
 public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, int maxErrorsPerSec,
                           SocketFilter filter, boolean http, long snapshotNs, int ringBufferBytes, int maxConnections,
                           Optional<HookKind> preferHook, Optional<Path> cgroupRoot, boolean benignDropEvents,
-                          boolean stateEvents, boolean icmp) {
+                          boolean stateEvents, boolean icmp, DnsConfig dns) {
 
     public ProbeConfig {
         Objects.requireNonNull(preferHook, "preferHook");
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(cgroupRoot, "cgroupRoot");
+        Objects.requireNonNull(dns, "dns");
         if (timeEvery < 1 || timeEvery > MAX_TIME_EVERY) {
             throw new IllegalArgumentException("timeEvery must be between 1 and " + MAX_TIME_EVERY);
         }
@@ -75,7 +77,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
                 .maxErrorsPerSec(maxErrorsPerSec).filter(filter).http(http).snapshotNs(snapshotNs)
                 .ringBufferBytes(ringBufferBytes).maxConnections(maxConnections).preferHook(preferHook.orElse(null))
                 .cgroupRoot(cgroupRoot.orElse(null)).benignDropEvents(benignDropEvents)
-                .stateEvents(stateEvents).icmp(icmp);
+                .stateEvents(stateEvents).icmp(icmp).dns(dns);
     }
 
     /** Settings of a {@link ProbeConfig}; {@link #build()} validates them. */
@@ -94,6 +96,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
         private boolean benignDropEvents;
         private boolean stateEvents;
         private boolean icmp = true;
+        private DnsConfig dns = DnsConfig.DEFAULTS;
 
         private Builder() {}
 
@@ -199,10 +202,16 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
             return this;
         }
 
+        /** The DNS programs' settings (default on, with names, 5 s timeout). */
+        public Builder dns(DnsConfig settings) {
+            this.dns = settings;
+            return this;
+        }
+
         public ProbeConfig build() {
             return new ProbeConfig(timeEvery, sampleEvery, maxEventsPerSec, maxErrorsPerSec, filter, http,
                     snapshotNs, ringBufferBytes, maxConnections, Optional.ofNullable(preferHook),
-                    Optional.ofNullable(cgroupRoot), benignDropEvents, stateEvents, icmp);
+                    Optional.ofNullable(cgroupRoot), benignDropEvents, stateEvents, icmp, dns);
         }
     }
 }

@@ -90,6 +90,7 @@ public final class ProbeSet implements AutoCloseable {
                 flags.write(obj.rodata(), config.benignDropEvents(), benign,
                         !plans.get(Boundary.ERR_DROP).programs.isEmpty(),
                         plans.get(Boundary.CONN_CLIENT_OPEN).kind == HookKind.SOCKOPS, config.stateEvents());
+                flags.writeDns(obj.rodata(), config.dns());
                 obj.load();
                 KernelMaps maps = KernelMaps.of(obj);
                 maps.control().setTimeEvery(config.timeEvery());
@@ -135,6 +136,10 @@ public final class ProbeSet implements AutoCloseable {
         for (Boundary b : Boundary.values()) {
             if (b.isIcmp() && !config.icmp()) {
                 plans.put(b, Plan.unused("ICMP programs off (--no-icmp)"));
+                continue;
+            }
+            if (b.isDns() && !config.dns().enabled()) {
+                plans.put(b, Plan.unused("DNS programs off (--no-dns)"));
                 continue;
             }
             List<Boundary.Candidate> order = new ArrayList<>(b.candidates());

@@ -11,8 +11,8 @@ import java.util.List;
  * {@code targ_cfg}: the benign drop table ({@code targ_benign}, {@code targ_benign_n}), whether
  * benign drops are reported ({@code targ_benign_events}), whether bad checksums are reported from
  * the drop program ({@code targ_csum_at_drop}), client opens from sockops
- * ({@code targ_client_open_at_sockops}) and whether TCP state transitions are reported
- * ({@code targ_state_events}). Offsets come from the object's symbol table.
+ * ({@code targ_client_open_at_sockops}), whether TCP state transitions are reported
+ * ({@code targ_state_events}), and the DNS settings ({@code targ_dns_names}, {@code targ_dns_timeout_ns}). Offsets come from the object's symbol table.
  */
 final class Rodata {
     private final int benign;
@@ -21,22 +21,26 @@ final class Rodata {
     private final int csumAtDrop;
     private final int clientOpenAtSockops;
     private final int stateEvents;
+    private final int dnsNames;
+    private final int dnsTimeoutNs;
 
     private Rodata(int benign, int benignN, int benignEvents, int csumAtDrop, int clientOpenAtSockops,
-                   int stateEvents) {
+                   int stateEvents, int dnsNames, int dnsTimeoutNs) {
         this.benign = benign;
         this.benignN = benignN;
         this.benignEvents = benignEvents;
         this.csumAtDrop = csumAtDrop;
         this.clientOpenAtSockops = clientOpenAtSockops;
         this.stateEvents = stateEvents;
+        this.dnsNames = dnsNames;
+        this.dnsTimeoutNs = dnsTimeoutNs;
     }
 
     static Rodata of(byte[] object) {
         Elf elf = Elf.parse(object);
         return new Rodata(offset(elf, "targ_benign"), offset(elf, "targ_benign_n"), offset(elf, "targ_benign_events"),
                 offset(elf, "targ_csum_at_drop"), offset(elf, "targ_client_open_at_sockops"),
-                offset(elf, "targ_state_events"));
+                offset(elf, "targ_state_events"), offset(elf, "targ_dns_names"), offset(elf, "targ_dns_timeout_ns"));
     }
 
     private static int offset(Elf elf, String variable) {
@@ -62,5 +66,10 @@ final class Rodata {
         ro.put(csumAtDrop, (byte) (csumFromDrops ? 1 : 0));
         ro.put(clientOpenAtSockops, (byte) (clientOpenFromSockops ? 1 : 0));
         ro.put(stateEvents, (byte) (reportStates ? 1 : 0));
+    }
+
+    void writeDns(ByteBuffer ro, DnsConfig dns) {
+        ro.put(dnsNames, (byte) (dns.names() ? 1 : 0));
+        ro.putLong(dnsTimeoutNs, dns.timeoutNs());
     }
 }

@@ -8,6 +8,7 @@ import io.netwatcher.Main;
 import io.netwatcher.event.SocketFilter;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.output.EventPrinter;
+import io.netwatcher.probe.DnsConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -62,13 +63,27 @@ class CliTest {
         "--kube-pod-selection|all|--kube-pod-selection", "--namespaces|Shop|--namespaces",
         "--exclude-namespaces|'kube-system,,web'|--exclude-namespaces", "--namespaces|shop|--namespaces",
         "--otlp-endpoint|http://127.0.0.1:99999|--otlp-endpoint", "--otlp-endpoint|http://c:0|--otlp-endpoint",
-        "--liveness-timeout|0|--liveness-timeout", "--metrics-address|' '|--metrics-address"})
+        "--liveness-timeout|0|--liveness-timeout", "--metrics-address|' '|--metrics-address",
+        "--dns-timeout|0|--dns-timeout", "--dns-timeout|7200|--dns-timeout", "--dns-timeout|5s|--dns-timeout"})
     void aBadValueExitsWithStatus2AndOneLineNamingTheOption(String option, String value, String named) {
         Run r = run("--standalone", option, value);
         assertEquals(Main.EXIT_USAGE, r.status(), r.err());
         assertEquals(1, r.err().lines().count(), "one line: " + r.err());
         assertTrue(r.err().contains(named), "names the option: " + r.err());
         assertTrue(r.out().isEmpty(), "nothing on stdout");
+    }
+
+    @Test
+    void dnsOptionsReachTheProbes() {
+        AgentOptions defaults = new AgentOptions();
+        new CommandLine(defaults).parseArgs("--standalone");
+        assertEquals(DnsConfig.DEFAULTS, defaults.toConfig(Map.of()).probes().dns(), "on, with names, 5 s");
+        AgentOptions o = new AgentOptions();
+        new CommandLine(o).parseArgs("--standalone", "--no-dns-names", "--dns-timeout", "0.25");
+        assertEquals(new DnsConfig(true, false, 250_000_000L), o.toConfig(Map.of()).probes().dns());
+        AgentOptions off = new AgentOptions();
+        new CommandLine(off).parseArgs("--standalone", "--no-dns");
+        assertFalse(off.toConfig(Map.of()).probes().dns().enabled());
     }
 
     @Test

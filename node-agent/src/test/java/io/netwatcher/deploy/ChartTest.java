@@ -28,6 +28,7 @@ import io.netwatcher.config.AgentConfig;
 import io.netwatcher.config.AgentOptions;
 import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.output.EventPrinter;
+import io.netwatcher.probe.DnsConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -198,6 +199,7 @@ class ChartTest {
         assertEquals("0.0.0.0", c.export().metricsAddress(), "the chart asks for the pod address explicitly");
         assertTrue(c.export().otlpEndpoint().isEmpty());
         assertFalse(c.probes().http(), "HTTP first-line capture stays off by default");
+        assertEquals(DnsConfig.DEFAULTS, c.probes().dns(), "DNS on, with names, 5 s timeout");
         assertEquals(NamespaceScope.ALL, c.namespaces());
         assertEquals(EventPrinter.DEFAULT_TYPES, c.events(), "every type but benign_drop");
     }
@@ -215,6 +217,8 @@ class ChartTest {
                   events: [retransmit, reset, drop]
                   clusterName: prod eu
                   http: true
+                  dnsNames: false
+                  dnsTimeout: 1.5
                   interval: 2.5
                 metrics: {port: 9100}
                 """);
@@ -229,6 +233,7 @@ class ChartTest {
         assertEquals(Set.of("retransmit", "reset", "drop"), c.events());
         assertEquals("prod eu", c.export().clusterName().orElseThrow());
         assertTrue(c.probes().http());
+        assertEquals(new DnsConfig(true, false, 1_500_000_000L), c.probes().dns());
         assertEquals(2_500_000_000L, c.intervalNs());
         assertEquals(9100, c.export().metricsPort());
         assertEquals(9100, agent(objects).getPorts().get(0).getContainerPort());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.event.ConnectHistogram;
+import io.netwatcher.event.DnsHistogram;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.EventListener;
@@ -15,6 +16,8 @@ import io.netwatcher.identity.IdentityResolver;
 import io.netwatcher.identity.NetnsCgroups;
 import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.kernel.Counter;
+import io.netwatcher.kernel.DnsCounter;
+import io.netwatcher.kernel.DnsKind;
 import io.netwatcher.kernel.CounterKind;
 import io.netwatcher.kernel.IcmpCounter;
 import io.netwatcher.kernel.IcmpKind;
@@ -42,6 +45,8 @@ class KernelMetricsTest {
         final List<ConnectHistogram> connects = new ArrayList<>();
         final Map<Counter, Long> counters = new HashMap<>();
         final Map<IcmpCounter, Long> icmp = new HashMap<>();
+        final Map<DnsCounter, Long> dns = new HashMap<>();
+        final List<DnsHistogram> dnsHists = new ArrayList<>();
         final Set<Long> forgotten = new HashSet<>();
 
         @Override
@@ -65,8 +70,20 @@ class KernelMetricsTest {
         }
 
         @Override
+        public Map<DnsCounter, Long> dnsCounters() {
+            return dns;
+        }
+
+        @Override
+        public List<DnsHistogram> dnsHistograms() {
+            return dnsHists;
+        }
+
+        @Override
         public void forget(long cgroupId) {
             forgotten.add(cgroupId);
+            dns.keySet().removeIf(k -> k.cgroupId() == cgroupId);
+            dnsHists.removeIf(h -> h.cgroupId() == cgroupId);
             icmp.keySet().removeIf(k -> k.cgroupId() == cgroupId);
             hists.removeIf(h -> h.cgroupId() == cgroupId);
             connects.removeIf(h -> h.cgroupId() == cgroupId);
@@ -174,6 +191,47 @@ class KernelMetricsTest {
             }
             assertEquals(Map.of("/kubepods/pod-a/c1 refused", 4L, "/kubepods/pod-a/c1 timed_out", 1L,
                     "/kubepods/pod-b/c1 other", 2L), failures);
+        }
+    }
+
+    @Test
+    void dnsCountsByCodeAndLatencyArePerClientCgroup() {
+        labels.paths.put(7L, "/kubepods/pod-a/c1");
+        kernel.dns.put(new DnsCounter(7, DnsKind.QUERY, 0, 17, 4), 10L);
+        kernel.dns.put(new DnsCounter(7, DnsKind.QUERY, 0, 6, 6), 2L);
+        kernel.dns.put(new DnsCounter(7, DnsKind.RESPONSE, 0, 17, 4), 6L);
+        kernel.dns.put(new DnsCounter(7, DnsKind.RESPONSE, 3, 17, 4), 3L);
+        kernel.dns.put(new DnsCounter(7, DnsKind.RESPONSE, 2, 6, 6), 2L);
+        kernel.dns.put(new DnsCounter(7, DnsKind.TIMEOUT, 0, 17, 4), 1L);
+        long[] slots = new long[LayerHistogram.SLOTS];
+        slots[LayerHistogram.slotOf(400_000)] = 10;
+        slots[LayerHistogram.slotOf(20_000_000)] = 1;
+        kernel.dnsHists.add(new DnsHistogram(7, 11, 4_000_000 + 20_000_000, slots));
+        try (SdkMeterProvider p = provider(100)) {
+            Collection<MetricData> all = reader.collectAllMetrics();
+            Map<String, Long> queries = new HashMap<>();
+            for (LongPointData d : metric(all, KernelMetrics.DNS_QUERIES).getLongSumData().getPoints()) {
+                queries.put(d.getAttributes().get(Attr.CGROUP) + " " + d.getAttributes().get(Attr.NETWORK_TRANSPORT)
+                        + " " + d.getAttributes().get(Attr.NETWORK_TYPE), d.getValue());
+            }
+            assertEquals(Map.of("/kubepods/pod-a/c1 udp ipv4", 10L, "/kubepods/pod-a/c1 tcp ipv6", 2L), queries);
+            Map<String, Long> responses = new HashMap<>();
+            for (LongPointData d : metric(all, KernelMetrics.DNS_RESPONSES).getLongSumData().getPoints()) {
+                responses.put(d.getAttributes().get(Attr.DNS_RCODE) + " " + d.getAttributes().get(Attr.NETWORK_TRANSPORT),
+                        d.getValue());
+            }
+            assertEquals(Map.of("NOERROR udp", 6L, "NXDOMAIN udp", 3L, "SERVFAIL tcp", 2L), responses);
+            LongPointData timeouts = metric(all, KernelMetrics.DNS_TIMEOUTS).getLongSumData().getPoints().iterator()
+                    .next();
+            assertEquals(1L, timeouts.getValue());
+            assertEquals(null, timeouts.getAttributes().get(Attr.DNS_RCODE), "a timeout has no response code");
+            MetricData m = metric(all, KernelMetrics.DNS_DURATION);
+            assertEquals("s", m.getUnit());
+            HistogramPointData h = m.getHistogramData().getPoints().iterator().next();
+            assertEquals("/kubepods/pod-a/c1", h.getAttributes().get(Attr.CGROUP));
+            assertEquals(11, h.getCount());
+            assertEquals(0.024, h.getSum(), 1e-12);
+            assertEquals(10, h.getCounts().get(LayerHistogram.slotOf(400_000)));
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.btf.Btf;
 import io.netwatcher.event.Direction;
+import io.netwatcher.event.DnsOutcome;
 import io.netwatcher.event.HandshakeFailure;
 import io.netwatcher.event.IcmpSide;
 import io.netwatcher.event.Layer;
@@ -53,6 +54,8 @@ class EnumLayoutTest {
         MIRRORS.put("nw_handshake_fail", HandshakeFailure.class);
         MIRRORS.put("nw_icmp_kind", IcmpKind.class);
         MIRRORS.put("nw_icmp_side", IcmpSide.class);
+        MIRRORS.put("nw_dns_kind", DnsKind.class);
+        MIRRORS.put("nw_dns_outcome", DnsOutcome.class);
         MIRRORS.put("nw_stat", KernelStat.class);
     }
 

@@ -11,6 +11,8 @@ import io.netwatcher.event.Direction;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.HandshakeFailure;
+import io.netwatcher.event.DnsEvent;
+import io.netwatcher.event.DnsOutcome;
 import io.netwatcher.event.IcmpEvent;
 import io.netwatcher.event.IcmpSide;
 import io.netwatcher.event.Layer;
@@ -156,6 +158,45 @@ class EventDecoderTest {
         assertEquals(99, e.cgroupId());
         assertEquals("198.18.0.2", e.tuple().srcAddress());
         assertEquals(0, e.cookie());
+    }
+
+    @Test
+    void decodesADnsRecordWithItsWireFormatName() {
+        ByteBuffer b = buf(Layouts.DnsEvent.SIZE);
+        header(b, RecordType.DNS.value(), 4321, 2000, 777, 42);
+        tuple(b, Layouts.EventHdr.T, Tuple.AF_INET, A4, 40000, B4, 53);
+        b.putLong(Layouts.DnsEvent.LATENCY_NS, 812_345);
+        b.putShort(Layouts.DnsEvent.ID, (short) 0xBEEF);
+        b.putShort(Layouts.DnsEvent.QTYPE, (short) 28);
+        b.putShort(Layouts.DnsEvent.ANCOUNT, (short) 3);
+        byte[] name = {3, 'a', 'p', 'i', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0};
+        b.putShort(Layouts.DnsEvent.NAME_LEN, (short) name.length);
+        b.put(Layouts.DnsEvent.NAME, name);
+        b.put(Layouts.DnsEvent.RCODE, (byte) 3);
+        b.put(Layouts.DnsEvent.OUTCOME, (byte) DnsOutcome.ANSWERED.value());
+        b.put(Layouts.DnsEvent.PROTOCOL, (byte) 17);
+        b.put(Layouts.DnsEvent.COMM, "curl".getBytes(StandardCharsets.US_ASCII));
+        DnsEvent e = (DnsEvent) decoder.decode(b, 0, b.capacity());
+        assertEquals("api.example", e.name());
+        assertEquals(0xBEEF, e.id(), "ids are unsigned");
+        assertEquals(28, e.qtype());
+        assertEquals(3, e.ancount());
+        assertEquals(3, e.rcode());
+        assertEquals(DnsOutcome.ANSWERED, e.outcome());
+        assertEquals(17, e.protocol());
+        assertEquals(812_345, e.latencyNs());
+        assertEquals("curl", e.comm());
+        assertEquals(4321, e.pid());
+        assertEquals(777, e.cookie());
+        assertEquals(42, e.cgroupId());
+        assertEquals("198.18.0.2", e.tuple().dstAddress(), "the server");
+        assertEquals(53, e.tuple().dport());
+
+        b.putShort(Layouts.DnsEvent.NAME_LEN, (short) 0);
+        b.put(Layouts.DnsEvent.OUTCOME, (byte) DnsOutcome.TIMED_OUT.value());
+        DnsEvent off = (DnsEvent) decoder.decode(b, 0, b.capacity());
+        assertEquals("", off.name(), "names off: none copied");
+        assertEquals(DnsOutcome.TIMED_OUT, off.outcome());
     }
 
     @Test

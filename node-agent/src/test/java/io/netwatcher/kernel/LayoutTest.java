@@ -84,7 +84,7 @@ class LayoutTest {
         int size = elf.section(".rodata").orElseThrow().remaining();
         Map<String, Integer> sizes = Map.of("targ_cfg", Layouts.Config.SIZE, "targ_benign",
                 Layouts.BENIGN_MAX * Layouts.BenignDrop.SIZE, "targ_benign_n", 4, "targ_benign_events", 1,
-                "targ_csum_at_drop", 1, "targ_client_open_at_sockops", 1);
+                "targ_csum_at_drop", 1, "targ_client_open_at_sockops", 1, "targ_dns_names", 1, "targ_dns_timeout_ns", 8);
         List<long[]> spans = new ArrayList<>();
         for (Map.Entry<String, Integer> e : sizes.entrySet()) {
             long off = elf.symbolValue(e.getKey()).orElseThrow(() -> new AssertionError("no symbol " + e.getKey()));

@@ -13,6 +13,8 @@ import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.HandshakeFailure;
+import io.netwatcher.event.DnsEvent;
+import io.netwatcher.event.DnsOutcome;
 import io.netwatcher.event.IcmpEvent;
 import io.netwatcher.event.IcmpSide;
 import io.netwatcher.event.MonotonicClock;
@@ -195,5 +197,36 @@ class JsonEventFormatterTest {
         assertEquals(4026532001L, j.get("netns").asLong());
         assertFalse(j.has("pid"), "the kernel answered: no process");
         assertEquals("/kubepods.slice/x", j.get("cgroup").asText(), "the namespace's cgroup");
+    }
+
+    @Test
+    void aDnsEventNamesItsQuestionCodeAndServer() throws Exception {
+        Tuple t = new Tuple(Tuple.AF_INET, 0, 0x0000FFFFC6120002L, 40000, 0, 0x0000FFFFC6120001L, 53);
+        DnsEvent e = new DnsEvent(0, 77, 5, 1234, "curl", t, 17, 0xBEEF, 28, "api.example.com", DnsOutcome.ANSWERED,
+                3, 0, 812_345);
+        JsonNode j = parse(f.format(e, WHO.resolve(e)));
+        assertEquals("dns", j.get("type").asText());
+        assertEquals("answered", j.get("outcome").asText());
+        assertEquals("udp", j.get("protocol").asText());
+        assertEquals("198.18.0.2", j.get("src").asText(), "the client");
+        assertEquals("198.18.0.1", j.get("server").asText());
+        assertEquals(53, j.get("dport").asInt());
+        assertEquals(0xBEEF, j.get("id").asInt());
+        assertEquals("api.example.com", j.get("name").asText());
+        assertEquals("AAAA", j.get("qtype").asText());
+        assertEquals("NXDOMAIN", j.get("rcode").asText());
+        assertEquals(0, j.get("answers").asInt());
+        assertEquals(812.345, j.get("latency_us").asDouble());
+        assertEquals(1234, j.get("pid").asInt());
+        assertEquals("curl", j.get("comm").asText());
+
+        DnsEvent timeout = new DnsEvent(0, 77, 5, 1234, "curl", t, 6, 7, 1, "", DnsOutcome.TIMED_OUT, 0, 0,
+                5_000_000_000L);
+        JsonNode k = parse(f.format(timeout, WHO.resolve(timeout)));
+        assertEquals("timeout", k.get("outcome").asText());
+        assertEquals("tcp", k.get("protocol").asText());
+        assertFalse(k.has("name"), "names off: no name field");
+        assertFalse(k.has("rcode"), "no response: no code");
+        assertFalse(k.has("answers"));
     }
 }

@@ -49,6 +49,8 @@ class ProbeLoadIT {
             assertTrue(mine.size() >= 20, "our programs visible to bpftool: " + mine);
             assertTrue(cgroupAttachments(p).contains("cg_ingress"), "cgroup_skb attached to the cgroup2 root");
             assertTrue(cgroupAttachments(p).contains("so_established"), "sockops attached to the cgroup2 root");
+            assertTrue(cgroupAttachments(p).contains("cg_dns_egress") && cgroupAttachments(p).contains("cg_dns_ingress"),
+                    "the DNS cgroup_skb programs attached to the cgroup2 root: " + cgroupAttachments(p));
             Map<String, ProbeSet.RunStats> stats = p.runStats();
             assertTrue(stats.containsKey("tp_netif_receive_skb"), "run stats readable from fdinfo: " + stats.keySet());
         }
