@@ -124,6 +124,10 @@ public final class AgentOptions {
     @Option(names = "--no-icmp", description = "Do not load the ICMP programs: no ICMP counters and no icmp events.")
     boolean noIcmp;
 
+    @Option(names = "--no-udp", description = "Do not count or time UDP datagrams: no UDP counters, no UDP layer"
+            + " histograms and no UDP packet events (UDP drops are still counted).")
+    boolean noUdp;
+
     @Option(names = "--http", description = "Capture the first line of HTTP/1 requests and responses in packet events.")
     boolean http;
 
@@ -322,7 +326,7 @@ public final class AgentOptions {
                 .filter(new SocketFilter(sports, dports, uid == null ? -1 : uid)).http(http).snapshotNs(Math.min(intervalNs / 2, 100_000_000L))
                 .ringBufferBytes(ringBufferMb << 20).maxConnections(maxConnections).preferHook(prefer.orElse(null))
                 .cgroupRoot(cgroupRoot).benignDropEvents(types.contains("benign_drop"))
-                .stateEvents(types.contains(EventPrinter.STATE)).icmp(!noIcmp).build();
+                .stateEvents(types.contains(EventPrinter.STATE)).icmp(!noIcmp).udp(!noUdp).build();
         CostConfig defaults = CostConfig.defaults();
         CostConfig cost = new CostConfig(cpuBudgetPercent / 100, defaults.maxTimeEvery(), defaults.periodMs(),
                 defaults.windowMs(), bpfStats, nice);

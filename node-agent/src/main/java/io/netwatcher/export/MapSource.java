@@ -2,6 +2,7 @@ package io.netwatcher.export;
 
 import io.netwatcher.event.ConnectHistogram;
 import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.event.Transport;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.IcmpCounter;
 import io.netwatcher.kernel.KernelMaps;
@@ -19,6 +20,11 @@ public final class MapSource implements KernelSource {
     @Override
     public List<LayerHistogram> histograms() {
         return maps.histograms().read();
+    }
+
+    @Override
+    public List<LayerHistogram> udpHistograms() {
+        return maps.histograms().read(Transport.UDP);
     }
 
     @Override

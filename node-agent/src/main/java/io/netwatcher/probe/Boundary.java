@@ -62,11 +62,18 @@ public enum Boundary {
     ICMP_TX("icmp.tx", "ICMP echo requests, replies and errors sent from a local socket (every packet: a"
             + " protocol check)", c(HookKind.TRACEPOINT, "tp_icmp_tx")),
     ICMP_READ("icmp.read", "ICMP echo replies read by a local socket (every datagram copied: a socket protocol"
-            + " check)", c(HookKind.TRACEPOINT, "tp_icmp_read"));
+            + " check)", c(HookKind.TRACEPOINT, "tp_icmp_read")),
+    UDP_READ("udp.read", "UDP datagrams read by the application: counted, their layers finished (every recvmsg: a"
+            + " socket protocol check)", c(HookKind.TRACEPOINT, "tp_udp_recv_length"));
 
     /** The boundaries of the ICMP programs ({@code --no-icmp} leaves them out). */
     public boolean isIcmp() {
         return this == ICMP_RX || this == ICMP_TX || this == ICMP_READ;
+    }
+
+    /** The boundaries of the UDP programs ({@code --no-udp} leaves them out). */
+    public boolean isUdp() {
+        return this == UDP_READ;
     }
 
     private final String id;

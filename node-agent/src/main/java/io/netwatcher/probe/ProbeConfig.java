@@ -26,11 +26,12 @@ import java.util.Optional;
  * @param stateEvents      report every TCP state transition as an event (connect latency and handshake
  *                         failures are always aggregated)
  * @param icmp             load the ICMP programs (echo and error counters, icmp events)
+ * @param udp              count and time UDP datagrams (counters, layer histograms, udp packet events)
  */
 public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, int maxErrorsPerSec,
                           SocketFilter filter, boolean http, long snapshotNs, int ringBufferBytes, int maxConnections,
                           Optional<HookKind> preferHook, Optional<Path> cgroupRoot, boolean benignDropEvents,
-                          boolean stateEvents, boolean icmp) {
+                          boolean stateEvents, boolean icmp, boolean udp) {
 
     public ProbeConfig {
         Objects.requireNonNull(preferHook, "preferHook");
@@ -75,7 +76,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
                 .maxErrorsPerSec(maxErrorsPerSec).filter(filter).http(http).snapshotNs(snapshotNs)
                 .ringBufferBytes(ringBufferBytes).maxConnections(maxConnections).preferHook(preferHook.orElse(null))
                 .cgroupRoot(cgroupRoot.orElse(null)).benignDropEvents(benignDropEvents)
-                .stateEvents(stateEvents).icmp(icmp);
+                .stateEvents(stateEvents).icmp(icmp).udp(udp);
     }
 
     /** Settings of a {@link ProbeConfig}; {@link #build()} validates them. */
@@ -94,6 +95,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
         private boolean benignDropEvents;
         private boolean stateEvents;
         private boolean icmp = true;
+        private boolean udp = true;
 
         private Builder() {}
 
@@ -199,10 +201,16 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
             return this;
         }
 
+        /** Count and time UDP datagrams (default on). */
+        public Builder udp(boolean on) {
+            this.udp = on;
+            return this;
+        }
+
         public ProbeConfig build() {
             return new ProbeConfig(timeEvery, sampleEvery, maxEventsPerSec, maxErrorsPerSec, filter, http,
                     snapshotNs, ringBufferBytes, maxConnections, Optional.ofNullable(preferHook),
-                    Optional.ofNullable(cgroupRoot), benignDropEvents, stateEvents, icmp);
+                    Optional.ofNullable(cgroupRoot), benignDropEvents, stateEvents, icmp, udp);
         }
     }
 }

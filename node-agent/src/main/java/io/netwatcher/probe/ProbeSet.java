@@ -89,7 +89,8 @@ public final class ProbeSet implements AutoCloseable {
                 configure(obj, config, cfgOffset, !iterator, !cgroupTransport);
                 flags.write(obj.rodata(), config.benignDropEvents(), benign,
                         !plans.get(Boundary.ERR_DROP).programs.isEmpty(),
-                        plans.get(Boundary.CONN_CLIENT_OPEN).kind == HookKind.SOCKOPS, config.stateEvents());
+                        plans.get(Boundary.CONN_CLIENT_OPEN).kind == HookKind.SOCKOPS, config.stateEvents(),
+                        config.udp());
                 obj.load();
                 KernelMaps maps = KernelMaps.of(obj);
                 maps.control().setTimeEvery(config.timeEvery());
@@ -135,6 +136,10 @@ public final class ProbeSet implements AutoCloseable {
         for (Boundary b : Boundary.values()) {
             if (b.isIcmp() && !config.icmp()) {
                 plans.put(b, Plan.unused("ICMP programs off (--no-icmp)"));
+                continue;
+            }
+            if (b.isUdp() && !config.udp()) {
+                plans.put(b, Plan.unused("UDP off (--no-udp)"));
                 continue;
             }
             List<Boundary.Candidate> order = new ArrayList<>(b.candidates());
