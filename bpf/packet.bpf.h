@@ -270,7 +270,14 @@ static __always_inline void nw_rx_stack(const struct sk_buff *skb)
 	if (nw_parse_l3(skb->data, skb->protocol, &p) != 0)
 		return;
 	if (p.proto == IPPROTO_UDP) {
+		__u16 frag = 0;
+
 		if (!targ_udp)
+			return;
+		/* An IPv4 fragment: its datagram is reassembled later, in another skb (IPv6 fragments
+		 * have another next header and do not get here). Counted when read, not timed. */
+		if (p.t.family == AF_INET && (bpf_probe_read_kernel(&frag, sizeof(frag), skb->data + 6) ||
+					      (frag & bpf_htons(0x3fff))))
 			return;
 		c->cur.t = p.t; /* reported with the datagram: an unconnected socket has no peer */
 	} else if (p.proto != IPPROTO_TCP || p.payload == 0) {

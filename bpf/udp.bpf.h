@@ -13,7 +13,8 @@
  *    recvmsg that returned >= 0, MSG_PEEK excepted; bytes = what it returned), as the kernel's
  *    UdpInDatagrams counts them. Datagrams dropped before (no socket, a full receive buffer, bad
  *    checksums) are drops (errors.bpf.h), with their reason.
- *  - timed like TCP segments (picked at the driver boundary, packet.bpf.h): driver -> stack ->
+ *  - timed like TCP segments (picked at the driver boundary, packet.bpf.h; IPv4 fragments are not:
+ *    their datagram is reassembled in another skb): driver -> stack ->
  *    transport (cgroup_skb ingress, after the socket lookup) stays this CPU's current packet until
  *    it is queued (sk_data_ready, when it is the tail of the socket's receive queue: the same
  *    softirq), then waits in the socket's FIFO (socket storage) until it is read. Datagrams are
@@ -111,7 +112,10 @@ static __always_inline void nw_udp_queued(const struct sock *sk)
 	if (!c || !c->cur.skb || c->cur.proto != IPPROTO_UDP || !c->cur.stamps[NW_RX_TRANSPORT])
 		return;
 	r = &c->cur;
-	if ((__u64)sk->sk_receive_queue.prev != r->skb)
+	/* The receive queue's tail, or the reader queue's when a reader on another CPU moved the
+	 * queue there (udp_recvmsg splices it) between the enqueue and this wake-up. */
+	if ((__u64)sk->sk_receive_queue.prev != r->skb &&
+	    (__u64)BPF_CORE_READ((struct udp_sock *)sk, reader_queue.prev) != r->skb)
 		return; /* another socket's wake-up, or a reader took the datagram already */
 	r->skb = 0;
 	f = bpf_sk_storage_get(&udp_rx, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);

@@ -200,8 +200,9 @@ class UdpIT {
                 assertEquals(0, udp(h, b.id(), CounterKind.UDP_DATAGRAMS, Direction.TX, ip), what + ": the receiver sent none");
                 assertEquals(0, udp(h, b.id(), CounterKind.UDP_DATAGRAMS, Direction.RX, v6 ? 4 : 6), what + ": its IP version");
 
-                // Every datagram is picked (time 1 in 1); a few lose their pick on the way (the RX pick
-                // table is hashed by skb, shared with TCP), none is timed twice.
+                // Every datagram is picked (time 1 in 1) but the fragmented one (not timed: reassembled
+                // in another skb); a few lose their pick on the way (the RX pick table is hashed by skb,
+                // shared with TCP); none is timed twice.
                 StringBuilder timed = new StringBuilder();
                 for (Layer l : Layer.RX) {
                     timed.append(" rx.").append(l.label(Transport.UDP)).append('=')
@@ -240,7 +241,7 @@ class UdpIT {
                     assertEquals(PORT, e.tuple().sport());
                     assertEquals(aAddr, e.tuple().dstAddress(), what + ": the sender " + e);
                     assertEquals("python3", e.comm(), "the reader");
-                    assertTrue(sizes.contains((int) e.len()), what + ": a size sent " + e);
+                    assertTrue(sizes.contains((int) e.len()) && e.len() != 3000, what + ": a size sent, not fragmented " + e);
                     long[] s = e.stamps();
                     for (int i = 0; i < s.length; i++) {
                         assertTrue(s[i] != 0 && (i == 0 || s[i] >= s[i - 1]), what + ": RX boundaries in order " + e);
