@@ -14,14 +14,15 @@
  *    UdpInDatagrams counts them. Datagrams dropped before (no socket, a full receive buffer, bad
  *    checksums) are drops (errors.bpf.h), with their reason.
  *  - timed like TCP segments (picked at the driver boundary, packet.bpf.h; IPv4 fragments are not:
- *    their datagram is reassembled in another skb): driver -> stack ->
- *    transport (cgroup_skb ingress, after the socket lookup) stays this CPU's current packet until
- *    it is queued (sk_data_ready, when it is the tail of the socket's receive queue: the same
- *    softirq), then waits in the socket's FIFO (socket storage) until it is read. Datagrams are
- *    read in queue order: one queued behind `unread` datagrams is the socket's read number
- *    reads + unread; the socket counts its reads once it has storage. A read the tracepoint does
- *    not see (a datagram discarded by recvmsg for a bad checksum) shifts the datagrams queued
- *    before it by one; entries whose turn has passed are dropped at the next read.
+ *    their datagram is reassembled in another skb): driver -> stack -> transport (cgroup_skb
+ *    ingress, after the socket lookup, right before the enqueue), where it is parked in the
+ *    socket's FIFO (socket storage) with the number of the read that will take it (datagrams are
+ *    read in queue order: reads + unread ones + 1), -> queued (sk_data_ready, when it is the
+ *    queue's tail; v6.11+ wakes the reader only when the queue was empty, so a datagram queued
+ *    behind others counts as queued at its transport entry) -> read (its read number comes up).
+ *    A read the tracepoint does not see (a datagram discarded by recvmsg for a bad checksum)
+ *    shifts the datagrams queued before it by one; entries whose turn has passed are dropped at
+ *    the next read.
  * Sent:
  *  - counted when a datagram of a local UDP socket reaches the device layer (net:net_dev_queue, in
  *    the sender's context): a UDP_SEGMENT (GSO) skb counts its segments, an IP-fragmented datagram
@@ -41,6 +42,7 @@
 
 /* A timed datagram in its socket's receive queue, not read yet. */
 struct nw_udp_pending {
+	__u64 skb;                        /* the datagram's skb until it is queued */
 	__u64 stamps[NW_RX_QUEUED + 1];   /* driver, stack, transport, queued */
 	struct nw_tuple t;                /* the datagram's, sender first */
 	__u32 read;                       /* the socket's read number that reads it */
@@ -91,56 +93,83 @@ static __always_inline __u8 nw_udp_sk_ip_version(const struct sock *sk)
 /* --- RX ------------------------------------------------------------------ */
 
 /*
- * cgroup_skb ingress for the current (picked) datagram, stamped at transport: it stays current
- * until its socket's sk_data_ready; a packet for a socket of another protocol is not timed.
+ * cgroup_skb ingress of the current (picked) datagram, stamped at transport: its socket is known,
+ * and the datagram is about to be queued (sk_filter runs right before the enqueue). It is parked
+ * now in the socket's FIFO with the number of the read that will take it: datagrams are read in
+ * queue order and it goes behind the `unread` ones, and reads + unread does not change when a
+ * reader takes one meanwhile. It stays this CPU's current packet for sk_data_ready to stamp it
+ * queued; v6.11+ wakes the reader only when the queue was empty, so a datagram queued behind
+ * others has no such stamp and counts as queued at its transport entry (read time). One that
+ * will not fit (receive memory over the buffer) is dropped by the enqueue: not timed.
  */
 static __always_inline void nw_udp_rx_transport(struct __sk_buff *ctx, struct bpf_sock *sk, struct nw_rx_cur *r)
 {
-	if (sk->protocol != IPPROTO_UDP)
-		r->skb = 0;
-}
-
-/* sk_data_ready of a UDP socket: if the current timed datagram is its queue's tail, park it. */
-static __always_inline void nw_udp_queued(const struct sock *sk)
-{
-	struct nw_cpu *c = nw_cpu();
 	struct nw_udp_pending *e;
-	struct nw_rx_cur *r;
 	struct nw_udp_rx *f;
+	struct sk_buff *kskb;
+	struct sock *ksk;
 	__u32 unread;
 
-	if (!c || !c->cur.skb || c->cur.proto != IPPROTO_UDP || !c->cur.stamps[NW_RX_TRANSPORT])
-		return;
-	r = &c->cur;
-	/* The receive queue's tail, or the reader queue's when a reader on another CPU moved the
-	 * queue there (udp_recvmsg splices it) between the enqueue and this wake-up. */
-	if ((__u64)sk->sk_receive_queue.prev != r->skb &&
-	    (__u64)BPF_CORE_READ((struct udp_sock *)sk, reader_queue.prev) != r->skb)
-		return; /* another socket's wake-up, or a reader took the datagram already */
-	r->skb = 0;
-	f = bpf_sk_storage_get(&udp_rx, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (sk->protocol != IPPROTO_UDP || !bpf_cast_to_kern_ctx)
+		goto untimed;
+	kskb = bpf_cast_to_kern_ctx(ctx);
+	ksk = kskb->sk; /* the receiving socket, set for the cgroup program's run */
+	if (!ksk)
+		goto untimed;
+	if (BPF_CORE_READ(ksk, sk_backlog.rmem_alloc.counter) > BPF_CORE_READ(ksk, sk_rcvbuf))
+		goto untimed;
+	f = bpf_sk_storage_get(&udp_rx, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!f)
-		return;
+		goto untimed;
 	if (f->tail - f->head >= NW_UDP_FIFO) {
-		struct nw_hists *h = nw_hists_get_proto(nw_sk_cgroup_id(sk), NW_DIR_RX, IPPROTO_UDP);
+		struct nw_hists *h = nw_hists_get_proto(bpf_skb_cgroup_id(ctx), NW_DIR_RX, IPPROTO_UDP);
 
 		if (h)
 			nw_hist_layers(h, r->stamps, NW_RX_DRIVER, NW_RX_TRANSPORT);
 		nw_stat(NW_STAT_RX_UNTRACKED);
-		return;
+		goto untimed;
 	}
-	/* Unread datagrams, this one included: the socket's queue and the one udp_recvmsg reads from. */
-	unread = sk->sk_receive_queue.qlen + BPF_CORE_READ((struct udp_sock *)sk, reader_queue.qlen);
+	/* Unread datagrams: the socket's queue and the one udp_recvmsg reads from. */
+	unread = BPF_CORE_READ(ksk, sk_receive_queue.qlen) + BPF_CORE_READ((struct udp_sock *)ksk, reader_queue.qlen);
 	e = &f->e[NW_IDX(f->tail, NW_UDP_FIFO)];
+	e->skb = r->skb;
 	e->stamps[NW_RX_DRIVER] = r->stamps[NW_RX_DRIVER];
 	e->stamps[NW_RX_STACK] = r->stamps[NW_RX_STACK];
 	e->stamps[NW_RX_TRANSPORT] = r->stamps[NW_RX_TRANSPORT];
-	e->stamps[NW_RX_QUEUED] = bpf_ktime_get_ns();
+	e->stamps[NW_RX_QUEUED] = 0;
 	e->t = r->t;
-	e->read = f->reads + unread;
+	e->read = f->reads + unread + 1;
 	e->len = r->len;
 	e->sampled = r->sampled;
 	__sync_fetch_and_add(&f->tail, 1); /* publishes the entry (the reader may run on another CPU) */
+	return;
+untimed:
+	r->skb = 0;
+}
+
+/* sk_data_ready of a UDP socket: the current timed datagram, parked at transport, is queued now. */
+static __always_inline void nw_udp_queued(const struct sock *sk)
+{
+	struct nw_cpu *c = nw_cpu();
+	struct nw_udp_pending *e;
+	struct nw_udp_rx *f;
+	__u64 skb;
+
+	if (!c || !c->cur.skb || c->cur.proto != IPPROTO_UDP || !c->cur.stamps[NW_RX_TRANSPORT])
+		return;
+	skb = c->cur.skb;
+	/* The receive queue's tail, or the reader queue's when a reader on another CPU moved the
+	 * queue there (udp_recvmsg splices it) between the enqueue and this wake-up. */
+	if ((__u64)sk->sk_receive_queue.prev != skb &&
+	    (__u64)BPF_CORE_READ((struct udp_sock *)sk, reader_queue.prev) != skb)
+		return; /* another socket's wake-up, or a reader took the datagram already */
+	c->cur.skb = 0;
+	f = bpf_sk_storage_get(&udp_rx, (struct sock *)sk, 0, 0);
+	if (!f || f->tail == f->head)
+		return;
+	e = &f->e[NW_IDX(f->tail - 1, NW_UDP_FIFO)];
+	if (e->skb == skb && !e->stamps[NW_RX_QUEUED])
+		e->stamps[NW_RX_QUEUED] = bpf_ktime_get_ns();
 }
 
 /* A UDP socket's recvmsg returned `ret` (sock_recv_length): count it, finish its timed datagram. */
@@ -181,7 +210,7 @@ static __always_inline void nw_udp_read(struct sock *sk, int ret, int flags)
 	s[0] = e->stamps[0];
 	s[1] = e->stamps[1];
 	s[2] = e->stamps[2];
-	s[3] = e->stamps[3];
+	s[3] = e->stamps[3] ? e->stamps[3] : e->stamps[2]; /* no wake-up: queued at its transport entry */
 	s[4] = bpf_ktime_get_ns();
 	h = nw_hists_get_proto(cg, NW_DIR_RX, IPPROTO_UDP);
 	if (h) {
