@@ -314,7 +314,7 @@ static __always_inline void nw_drop(const struct sk_buff *skb, __u64 location, _
 		return;
 	if (!sk)
 		sk = skb->sk;
-	if (sk && nw_sk_fullsock(sk) && nw_sk_is_tcp(sk)) {
+	if (sk && nw_sk_fullsock(sk) && (nw_sk_is_tcp(sk) || nw_sk_is_udp(sk))) {
 		cookie = sk->__sk_common.skc_cookie.counter;
 		cg = nw_cg_of(sk, cookie);
 	} else {

@@ -23,12 +23,18 @@ static __always_inline __u32 nw_log2(__u64 v)
 	return r;
 }
 
-/* The histograms of one cgroup and direction, created on first use. */
-static __always_inline struct nw_hists *nw_hists_get(__u64 cgroup_id, __u8 dir)
+/* The histograms of one cgroup, direction and transport (IPPROTO_TCP, IPPROTO_UDP), created on first use. */
+static __always_inline struct nw_hists *nw_hists_get_proto(__u64 cgroup_id, __u8 dir, __u8 protocol)
 {
-	struct nw_hist_key k = { .cgroup_id = cgroup_id, .direction = dir };
+	struct nw_hist_key k = { .cgroup_id = cgroup_id, .direction = dir, .protocol = protocol };
 
 	return nw_lookup_or_init(&hists, &k, &zero_hists, NW_STAT_HIST_FULL);
+}
+
+/* The TCP histograms of one cgroup and direction. */
+static __always_inline struct nw_hists *nw_hists_get(__u64 cgroup_id, __u8 dir)
+{
+	return nw_hists_get_proto(cgroup_id, dir, IPPROTO_TCP);
 }
 
 /* One value into one histogram. Per-CPU values: plain increments (a rare nested program on the same

@@ -80,7 +80,7 @@ struct {
 	__type(value, struct nw_listener);
 } listeners SEC(".maps");
 
-/* Layer histograms per cgroup and direction (hist.bpf.h); a full map is counted (NW_STAT_HIST_FULL). */
+/* Layer histograms per cgroup, direction and transport (hist.bpf.h); a full map is counted (NW_STAT_HIST_FULL). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 8192);

@@ -117,6 +117,8 @@ enum nw_counter_kind {
 	NW_CNT_ICMP_SENT = 9,    /* detail: (type << 8) | code */
 	NW_CNT_DROP_BENIGN = 10, /* detail: enum skb_drop_reason value; a free that is not a loss */
 	NW_CNT_HANDSHAKE_FAIL = 11, /* detail: enum nw_handshake_fail; a client's SYN_SENT -> CLOSE */
+	NW_CNT_UDP_DATAGRAMS = 12,  /* detail: (enum nw_direction << 8) | IP version (4, 6); UDP datagrams */
+	NW_CNT_UDP_BYTES = 13,      /* detail: as NW_CNT_UDP_DATAGRAMS; UDP payload bytes */
 };
 
 /* Why a client's handshake failed (SYN_SENT -> CLOSE), from the socket's error at that moment. */
@@ -195,15 +197,16 @@ struct nw_event_hdr {
 	struct nw_tuple t;
 };
 
-/* A sampled packet and its boundary timestamps. */
+/* A sampled packet (a TCP segment or a UDP datagram) and its boundary timestamps. */
 struct nw_packet_event {
 	struct nw_event_hdr h;
 	__u32 seq;                       /* TCP sequence number of the first payload byte */
 	__u32 ack;                       /* TCP acknowledgement number */
-	__u32 len;                       /* TCP payload bytes */
+	__u32 len;                       /* TCP or UDP payload bytes */
 	__u8 direction;                  /* enum nw_direction */
 	__u8 http_len;                   /* bytes valid in http[] */
-	__u16 pad;
+	__u8 protocol;                   /* IPPROTO_TCP or IPPROTO_UDP (seq and ack are 0 for UDP) */
+	__u8 pad;
 	__u64 stamps[NW_MAX_STAMPS];     /* CLOCK_MONOTONIC ns per boundary, 0 = not seen */
 	__u8 comm[NW_COMM_LEN];          /* owning process when known */
 	__u8 http[NW_HTTP_LEN];          /* HTTP/1 first line when --http */
@@ -357,11 +360,12 @@ struct nw_benign_drop {
 	__u32 pad;
 };
 
-/* Key of the layer histograms (per-CPU hash): one value per cgroup and direction. */
+/* Key of the layer histograms (per-CPU hash): one value per cgroup, direction and transport. */
 struct nw_hist_key {
 	__u64 cgroup_id;
 	__u8 direction;          /* enum nw_direction */
-	__u8 pad[7];
+	__u8 protocol;           /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad[6];
 };
 
 struct nw_hist {

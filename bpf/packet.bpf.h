@@ -16,6 +16,8 @@
  * Histograms take one per-CPU hash lookup per timed packet: RX every layer when the segment is
  * read (or, if the socket FIFO is full, link and ip at transport); TX when the segment leaves.
  * Event fields (process, tuple, HTTP line) are gathered only for sampled packets.
+ * Picked UDP datagrams share the RX driver -> transport path and the TX device table; the rest of
+ * their way (transport -> queued -> read, and their pick at the device boundary) is in udp.bpf.h.
  */
 #ifndef NW_PACKET_BPF_H
 #define NW_PACKET_BPF_H
@@ -27,6 +29,9 @@
 
 #define NW_TCP_FIN 0x01
 #define NW_TCP_SYN 0x02
+
+/* Time and count UDP datagrams too (udp.bpf.h); the agent clears it for --no-udp. */
+const volatile bool targ_udp = true;
 
 /*
  * RX driver -> stack: the packets picked at the driver boundary, in a table shared by all CPUs
@@ -54,7 +59,8 @@ struct nw_rx_cur {
 	__u32 ack;
 	__u32 len;
 	__u32 sampled;
-	__u32 pad;
+	__u32 proto;        /* IPPROTO_TCP or IPPROTO_UDP */
+	struct nw_tuple t;  /* UDP: the datagram's, sender first */
 };
 
 /* TX device queue -> driver done: per CPU, matched by skb (a qdisc may hold several). */
@@ -71,6 +77,8 @@ struct nw_tx_dev {
 	__u32 sampled;
 	__u32 pid;
 	__u32 http_len;
+	__u32 proto;        /* IPPROTO_TCP or IPPROTO_UDP */
+	__u32 pad;
 	struct nw_tuple t;
 	__u8 comm[NW_COMM_LEN];
 	__u8 http[NW_HTTP_LEN];
@@ -178,6 +186,10 @@ struct {
 	__type(value, struct nw_tx_http);
 } tx_http SEC(".maps");
 
+/* UDP (udp.bpf.h): a picked datagram at transport entry, a datagram from a UDP socket at the device. */
+static __always_inline void nw_udp_rx_transport(struct __sk_buff *ctx, struct bpf_sock *sk, struct nw_rx_cur *r);
+static __always_inline bool nw_udp_tx_devq(const struct sk_buff *skb, struct sock *sk);
+
 static __always_inline struct nw_cpu *nw_cpu(void)
 {
 	__u32 zero = 0;
@@ -257,10 +269,23 @@ static __always_inline void nw_rx_stack(const struct sk_buff *skb)
 		return;
 	if (nw_parse_l3(skb->data, skb->protocol, &p) != 0)
 		return;
-	if (p.proto != IPPROTO_TCP || p.payload == 0)
+	if (p.proto == IPPROTO_UDP) {
+		__u16 frag = 0;
+
+		if (!targ_udp)
+			return;
+		/* An IPv4 fragment: its datagram is reassembled later, in another skb (IPv6 fragments
+		 * have another next header and do not get here). Counted when read, not timed. */
+		if (p.t.family == AF_INET && (bpf_probe_read_kernel(&frag, sizeof(frag), skb->data + 6) ||
+					      (frag & bpf_htons(0x3fff))))
+			return;
+		c->cur.t = p.t; /* reported with the datagram: an unconnected socket has no peer */
+	} else if (p.proto != IPPROTO_TCP || p.payload == 0) {
 		return;
+	}
 	if (!nw_ports_match(p.t.dport, p.t.sport))
 		return;
+	c->cur.proto = p.proto;
 	c->cur.skb = (__u64)skb;
 	c->cur.stamps[NW_RX_DRIVER] = t0;
 	c->cur.stamps[NW_RX_STACK] = now;
@@ -367,11 +392,17 @@ static __always_inline void nw_rx_transport_cg(struct __sk_buff *ctx, __u64 skb)
 	if (!r)
 		return;
 	r->stamps[NW_RX_TRANSPORT] = bpf_ktime_get_ns();
-	c->cur.skb = 0;
 	sk = ctx->sk;
-	if (!sk)
+	if (sk)
+		sk = bpf_sk_fullsock(sk);
+	if (r->proto == IPPROTO_UDP) {
+		if (sk)
+			nw_udp_rx_transport(ctx, sk, r); /* stays current until it is queued */
+		else
+			c->cur.skb = 0;
 		return;
-	sk = bpf_sk_fullsock(sk);
+	}
+	c->cur.skb = 0;
 	if (!sk)
 		return;
 	f = bpf_sk_storage_get(&rx_fifo, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
@@ -410,7 +441,7 @@ static __always_inline void nw_rx_tcp(struct sock *sk, const struct sk_buff *skb
 	if (!c)
 		return;
 	r = nw_rx_current(c, (__u64)skb);
-	if (!r)
+	if (!r || r->proto != IPPROTO_TCP)
 		return;
 	c->cur.skb = 0;
 	f = bpf_sk_storage_get(&rx_fifo, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
@@ -495,6 +526,7 @@ static __always_inline void nw_rx_read(const struct sock *sk, struct nw_rx_fifo 
 				nw_fill_hdr(&ev->h, NW_EV_PACKET, cookie ? cookie : bpf_get_socket_cookie((void *)sk), cg);
 				nw_tuple_from_sk(sk, &ev->h.t);
 				ev->direction = NW_DIR_RX;
+				ev->protocol = IPPROTO_TCP;
 				ev->h.pid = bpf_get_current_pid_tgid() >> 32;
 				bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 				ev->seq = e->seq;
@@ -700,6 +732,8 @@ static __always_inline void nw_tx_devq(const struct sk_buff *skb)
 
 	if (!sk)
 		return;
+	if (targ_udp && nw_udp_tx_devq(skb, sk))
+		return;
 	f = bpf_sk_storage_get(&tx_fifo, sk, 0, 0);
 	if (!f || f->head == f->tail)
 		return;
@@ -737,6 +771,7 @@ static __always_inline void nw_tx_devq(const struct sk_buff *skb)
 	d->cgroup_id = nw_sk_cgroup_id(sk);
 	d->seq = seq;
 	d->sampled = sampled;
+	d->proto = IPPROTO_TCP;
 	d->http_len = 0;
 	if (sampled) {
 		struct nw_owner *o = bpf_sk_storage_get(&owners, sk, 0, 0);
@@ -805,7 +840,7 @@ static __always_inline void nw_tx_done(const struct sk_buff *skb, int rc)
 	if (c->tx_used)
 		c->tx_used -= 1;
 	d->stamps[NW_TX_DONE] = bpf_ktime_get_ns();
-	h = nw_hists_get(d->cgroup_id, NW_DIR_TX);
+	h = nw_hists_get_proto(d->cgroup_id, NW_DIR_TX, d->proto);
 	if (h) {
 		nw_hist_layers(h, d->stamps, NW_TX_SEND, NW_TX_DONE);
 		nw_hist_total(h, d->stamps, NW_TX_STAMPS);
@@ -824,6 +859,7 @@ static __always_inline void nw_tx_done(const struct sk_buff *skb, int rc)
 				__builtin_memcpy(ev->http, d->http, NW_HTTP_LEN);
 			}
 			ev->direction = NW_DIR_TX;
+			ev->protocol = d->proto;
 			ev->seq = d->seq;
 			ev->ack = d->ack;
 			ev->len = d->len;

@@ -139,6 +139,10 @@ public final class AgentOptions {
                     + " 3600). Default: ${DEFAULT-VALUE}, the resolver's own wait per try.")
     double dnsTimeoutSeconds;
 
+    @Option(names = "--no-udp", description = "Do not count or time UDP datagrams: no UDP counters, no UDP layer"
+            + " histograms and no UDP packet events (UDP drops are still counted).")
+    boolean noUdp;
+
     @Option(names = "--http", description = "Capture the first line of HTTP/1 requests and responses in packet events.")
     boolean http;
 
@@ -365,7 +369,7 @@ public final class AgentOptions {
                 .filter(new SocketFilter(sports, dports, uid == null ? -1 : uid)).http(http).snapshotNs(Math.min(intervalNs / 2, 100_000_000L))
                 .ringBufferBytes(ringBufferMb << 20).maxConnections(maxConnections).preferHook(prefer.orElse(null))
                 .cgroupRoot(cgroupRoot).benignDropEvents(types.contains("benign_drop"))
-                .stateEvents(types.contains(EventPrinter.STATE)).icmp(!noIcmp)
+                .stateEvents(types.contains(EventPrinter.STATE)).icmp(!noIcmp).udp(!noUdp)
                 .dns(new DnsConfig(!noDns, !noDnsNames, Math.round(dnsTimeoutSeconds * 1e9))).build();
         CostConfig defaults = CostConfig.defaults();
         CostConfig cost = new CostConfig(cpuBudgetPercent / 100, defaults.maxTimeEvery(), defaults.periodMs(),

@@ -65,6 +65,22 @@ public enum Layer {
         return label;
     }
 
+    /**
+     * The layer's name for a transport's packets: a UDP datagram's transport layer is "udp" (entry
+     * to queued) and "udp_ip" (send to the device) where a TCP segment's are "tcp" and "tcp_ip".
+     */
+    public String label(Transport transport) {
+        if (transport == Transport.UDP) {
+            if (this == RX_TCP) {
+                return "udp";
+            }
+            if (this == TX_TCP_IP) {
+                return "udp_ip";
+            }
+        }
+        return label;
+    }
+
     /** The layers of a direction, in the order a packet crosses them ({@link #TOTAL} aside). */
     public static List<Layer> of(Direction d) {
         return d == Direction.RX ? RX : TX;

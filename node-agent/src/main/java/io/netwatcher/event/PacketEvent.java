@@ -3,16 +3,27 @@ package io.netwatcher.event;
 import java.util.Arrays;
 
 /**
- * A sampled TCP segment and the CLOCK_MONOTONIC time at each boundary it crossed ({@code stamps},
- * 0 where a boundary was not seen). Layer i lasts from stamp i to stamp i+1.
+ * A sampled TCP segment or UDP datagram and the CLOCK_MONOTONIC time at each boundary it crossed
+ * ({@code stamps}, 0 where a boundary was not seen). Layer i lasts from stamp i to stamp i+1. A
+ * datagram has no sequence or acknowledgement number (0).
  */
 public record PacketEvent(long timeNs, long cookie, long cgroupId, int pid, String comm, Tuple tuple,
-                          Direction direction, long seq, long ack, long len, long[] stamps, String http)
+                          Direction direction, long seq, long ack, long len, long[] stamps, String http,
+                          Transport transport)
         implements Event {
     /** Boundary stamps of a packet (NW_MAX_STAMPS): RX has five boundaries, TX four. */
     public static final int STAMPS = 5;
 
+    /** A TCP segment. */
+    public PacketEvent(long timeNs, long cookie, long cgroupId, int pid, String comm, Tuple tuple, Direction direction,
+                       long seq, long ack, long len, long[] stamps, String http) {
+        this(timeNs, cookie, cgroupId, pid, comm, tuple, direction, seq, ack, len, stamps, http, Transport.TCP);
+    }
+
     public PacketEvent {
+        if (transport == null) {
+            throw new IllegalArgumentException("transport must be set");
+        }
         if (stamps.length != STAMPS) {
             throw new IllegalArgumentException("stamps must have " + STAMPS + " entries");
         }
@@ -58,7 +69,7 @@ public record PacketEvent(long timeNs, long cookie, long cgroupId, int pid, Stri
     @Override
     public boolean equals(Object o) {
         return o instanceof PacketEvent p && timeNs == p.timeNs && cookie == p.cookie && seq == p.seq
-                && direction == p.direction && Arrays.equals(stamps, p.stamps);
+                && direction == p.direction && transport == p.transport && Arrays.equals(stamps, p.stamps);
     }
 
     @Override
@@ -68,7 +79,7 @@ public record PacketEvent(long timeNs, long cookie, long cgroupId, int pid, Stri
 
     @Override
     public String toString() {
-        return "PacketEvent[" + direction + " " + tuple.src() + " -> " + tuple.dst() + " seq=" + seq + " len=" + len
+        return "PacketEvent[" + transport.label() + " " + direction + " " + tuple.src() + " -> " + tuple.dst() + " seq=" + seq + " len=" + len
                 + " stamps=" + Arrays.toString(stamps) + "]";
     }
 }

@@ -3,6 +3,7 @@ package io.netwatcher.export;
 import io.netwatcher.event.ConnectHistogram;
 import io.netwatcher.event.DnsHistogram;
 import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.event.Transport;
 import io.netwatcher.event.Role;
 import io.netwatcher.event.Who;
 import io.netwatcher.identity.IdentityResolver;
@@ -73,6 +74,8 @@ public final class KernelMetrics implements MetricProducer {
     static final String DNS_TIMEOUTS = "netwatcher.dns.timeouts";
     static final String DNS_UNMATCHED = "netwatcher.dns.unmatched_responses";
     static final String DNS_DURATION = "netwatcher.dns.duration";
+    static final String UDP_DATAGRAMS = "netwatcher.udp.datagrams";
+    static final String UDP_BYTES = "netwatcher.udp.bytes";
 
     /** Bucket boundaries in seconds: the upper ends of log2 slots 0..30 (slot 31 is +Inf). */
     static final List<Double> BOUNDARIES;
@@ -262,22 +265,24 @@ public final class KernelMetrics implements MetricProducer {
     private MetricData histograms(Resource resource, long now, Set<Long> cgroups) {
         Map<Attributes, long[]> buckets = new LinkedHashMap<>();
         Map<Attributes, double[]> sums = new HashMap<>();
-        for (LayerHistogram h : source.histograms()) {
-            cgroups.add(h.cgroupId());
-            Attributes who = who(h.cgroupId(), now);
-            if (who == null) {
-                continue;
+        for (Transport t : Transport.values()) {
+            for (LayerHistogram h : t == Transport.UDP ? source.udpHistograms() : source.histograms()) {
+                cgroups.add(h.cgroupId());
+                Attributes who = who(h.cgroupId(), now);
+                if (who == null) {
+                    continue;
+                }
+                Attributes a = limit.admit(LAYER_DURATION, who.toBuilder()
+                        .put(Attr.NETWORK_IO_DIRECTION, h.direction().otelName())
+                        .put(Attr.NETWORK_TRANSPORT, t.label())
+                        .put(Attr.LAYER, h.layer().label(t)).build());
+                long[] c = buckets.computeIfAbsent(a, k -> new long[LayerHistogram.SLOTS + 1]);
+                for (int i = 0; i < LayerHistogram.SLOTS; i++) {
+                    c[i] += h.slots()[i];
+                }
+                c[LayerHistogram.SLOTS] += h.count();
+                sums.computeIfAbsent(a, k -> new double[1])[0] += h.sumNs() / 1e9;
             }
-            Attributes a = limit.admit(LAYER_DURATION, who.toBuilder()
-                    .put(Attr.NETWORK_IO_DIRECTION, h.direction().otelName())
-                    .put(Attr.NETWORK_TRANSPORT, "tcp")
-                    .put(Attr.LAYER, h.layerLabel()).build());
-            long[] c = buckets.computeIfAbsent(a, k -> new long[LayerHistogram.SLOTS + 1]);
-            for (int i = 0; i < LayerHistogram.SLOTS; i++) {
-                c[i] += h.slots()[i];
-            }
-            c[LayerHistogram.SLOTS] += h.count();
-            sums.computeIfAbsent(a, k -> new double[1])[0] += h.sumNs() / 1e9;
         }
         List<HistogramPointData> points = new ArrayList<>();
         for (Map.Entry<Attributes, long[]> e : buckets.entrySet()) {
@@ -295,7 +300,8 @@ public final class KernelMetrics implements MetricProducer {
             }
         }
         return new Metric(resource, scope, LAYER_DURATION,
-                "Time TCP segments spend in each kernel layer, from the in-kernel histograms (every timed packet)",
+                "Time TCP segments and UDP datagrams spend in each kernel layer, from the in-kernel histograms (every"
+                        + " timed packet)",
                 "s", MetricDataType.HISTOGRAM, HistogramData.create(AggregationTemporality.CUMULATIVE, points));
     }
 
@@ -352,6 +358,10 @@ public final class KernelMetrics implements MetricProducer {
         specs.put(CLOSED, new CounterSpec(CLOSED, "TCP connections closed", "{connection}"));
         specs.put(HANDSHAKE_FAILURES, new CounterSpec(HANDSHAKE_FAILURES, "Client TCP handshakes that failed"
                 + " (SYN_SENT -> CLOSE), by cause: refused, timed_out, other", "{handshake}"));
+        specs.put(UDP_DATAGRAMS, new CounterSpec(UDP_DATAGRAMS, "UDP datagrams received (read by the application)"
+                + " and sent (handed to a device)", "{datagram}"));
+        specs.put(UDP_BYTES, new CounterSpec(UDP_BYTES, "UDP payload bytes received (read by the application) and"
+                + " sent (handed to a device)", "By"));
         Map<String, Map<Attributes, Long>> values = new LinkedHashMap<>();
         specs.keySet().forEach(k -> values.put(k, new LinkedHashMap<>()));
         for (Map.Entry<Counter, Long> e : counts.entrySet()) {
@@ -360,6 +370,7 @@ public final class KernelMetrics implements MetricProducer {
             String metric;
             AttributeKey<String> key;
             String value;
+            String direction = null;
             switch (k.kind()) {
                 case DROP, DROP_BENIGN -> {
                     metric = k.kind() == CounterKind.DROP ? DROPS : BENIGN_DROPS;
@@ -402,6 +413,12 @@ public final class KernelMetrics implements MetricProducer {
                     key = Attr.HANDSHAKE_FAILURE;
                     value = k.handshakeFailure().label();
                 }
+                case UDP_DATAGRAMS, UDP_BYTES -> {
+                    metric = k.kind() == CounterKind.UDP_DATAGRAMS ? UDP_DATAGRAMS : UDP_BYTES;
+                    key = Attr.NETWORK_TYPE;
+                    value = k.udpIpVersion() == 6 ? "ipv6" : "ipv4";
+                    direction = k.udpDirection().otelName();
+                }
                 default -> {
                     continue;
                 }
@@ -410,7 +427,14 @@ public final class KernelMetrics implements MetricProducer {
             if (who == null) {
                 continue;
             }
-            Attributes a = limit.admit(metric, key == null ? who : who.toBuilder().put(key, value).build());
+            AttributesBuilder b = who.toBuilder();
+            if (key != null) {
+                b.put(key, value);
+            }
+            if (direction != null) {
+                b.put(Attr.NETWORK_IO_DIRECTION, direction);
+            }
+            Attributes a = limit.admit(metric, b.build());
             values.get(metric).merge(a, e.getValue(), Long::sum);
         }
         List<MetricData> out = new ArrayList<>();

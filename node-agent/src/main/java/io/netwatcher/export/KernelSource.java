@@ -11,8 +11,11 @@ import java.util.Map;
 
 /** The in-kernel aggregates, read when metrics are collected. */
 public interface KernelSource {
-    /** Cumulative layer histograms per (cgroup, direction, layer). */
+    /** Cumulative layer histograms of TCP segments per (cgroup, direction, layer). */
     List<LayerHistogram> histograms();
+
+    /** Cumulative layer histograms of UDP datagrams per (cgroup, direction, layer). */
+    List<LayerHistogram> udpHistograms();
 
     /** Cumulative connect-latency histograms per cgroup. */
     List<ConnectHistogram> connectHistograms();

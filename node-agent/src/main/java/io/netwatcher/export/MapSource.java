@@ -3,6 +3,7 @@ package io.netwatcher.export;
 import io.netwatcher.event.ConnectHistogram;
 import io.netwatcher.event.DnsHistogram;
 import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.event.Transport;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.DnsCounter;
 import io.netwatcher.kernel.IcmpCounter;
@@ -21,6 +22,11 @@ public final class MapSource implements KernelSource {
     @Override
     public List<LayerHistogram> histograms() {
         return maps.histograms().read();
+    }
+
+    @Override
+    public List<LayerHistogram> udpHistograms() {
+        return maps.histograms().read(Transport.UDP);
     }
 
     @Override

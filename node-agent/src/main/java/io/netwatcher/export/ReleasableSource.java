@@ -32,6 +32,11 @@ final class ReleasableSource implements KernelSource {
     }
 
     @Override
+    public List<LayerHistogram> udpHistograms() {
+        return released ? List.of() : maps.udpHistograms();
+    }
+
+    @Override
     public List<ConnectHistogram> connectHistograms() {
         return released ? List.of() : maps.connectHistograms();
     }

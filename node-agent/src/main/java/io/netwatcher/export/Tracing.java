@@ -105,7 +105,7 @@ public final class Tracing implements EventListener {
         if (p.tuple().isKnown()) {
             b.put(Attr.PACKET_SRC, p.tuple().src()).put(Attr.PACKET_DST, p.tuple().dst());
         }
-        endpoints(socket, b);
+        endpoints(socket, b).put(Attr.NETWORK_TRANSPORT, p.transport().label());
         if (p.http() != null) {
             b.put(Attr.HTTP_LINE, p.http());
         }
@@ -119,9 +119,9 @@ public final class Tracing implements EventListener {
                 continue;
             }
             long start = p.stamps()[l.index()];
-            tracer.spanBuilder(l.label()).setParent(parent).setSpanKind(SpanKind.INTERNAL)
+            tracer.spanBuilder(l.label(p.transport())).setParent(parent).setSpanKind(SpanKind.INTERNAL)
                     .setStartTimestamp(epoch(start), TimeUnit.NANOSECONDS)
-                    .setAttribute(Attr.LAYER, l.label())
+                    .setAttribute(Attr.LAYER, l.label(p.transport()))
                     .setAttribute(Attr.NETWORK_IO_DIRECTION, p.direction().otelName())
                     .startSpan().end(epoch(start + ns), TimeUnit.NANOSECONDS);
         }

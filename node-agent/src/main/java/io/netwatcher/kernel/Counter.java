@@ -1,5 +1,6 @@
 package io.netwatcher.kernel;
 
+import io.netwatcher.event.Direction;
 import io.netwatcher.event.HandshakeFailure;
 import io.netwatcher.event.ResetDirection;
 import io.netwatcher.event.RetransmitKind;
@@ -34,6 +35,16 @@ public record Counter(long cgroupId, CounterKind kind, int detail) {
     public HandshakeFailure handshakeFailure() {
         HandshakeFailure f = HandshakeFailure.of(detail);
         return f == null ? HandshakeFailure.OTHER : f;
+    }
+
+    /** UDP_DATAGRAMS, UDP_BYTES: received or sent. */
+    public Direction udpDirection() {
+        return Direction.of(detail >> 8);
+    }
+
+    /** UDP_DATAGRAMS, UDP_BYTES: the IP version, 4 or 6. */
+    public int udpIpVersion() {
+        return detail & 0xff;
     }
 
     /** ICMP_SENT: the message's type and code, {@code type/code}. */

@@ -26,7 +26,11 @@ public enum CounterKind {
     /** Drops that are not losses; detail: the enum skb_drop_reason value. */
     DROP_BENIGN("NW_CNT_DROP_BENIGN", 10),
     /** Client handshakes that failed (SYN_SENT -> CLOSE); detail: enum nw_handshake_fail. */
-    HANDSHAKE_FAIL("NW_CNT_HANDSHAKE_FAIL", 11);
+    HANDSHAKE_FAIL("NW_CNT_HANDSHAKE_FAIL", 11),
+    /** UDP datagrams; detail: (enum nw_direction << 8) | IP version. */
+    UDP_DATAGRAMS("NW_CNT_UDP_DATAGRAMS", 12),
+    /** UDP payload bytes; detail: as {@link #UDP_DATAGRAMS}. */
+    UDP_BYTES("NW_CNT_UDP_BYTES", 13);
 
     private static final CounterKind[] BY_VALUE = new CounterKind[16];
 

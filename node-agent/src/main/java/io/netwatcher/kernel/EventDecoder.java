@@ -11,6 +11,7 @@ import io.netwatcher.event.IcmpEvent;
 import io.netwatcher.event.IcmpSide;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.StateEvent;
+import io.netwatcher.event.Transport;
 import io.netwatcher.names.Dns;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -73,7 +74,16 @@ public final class EventDecoder {
                 records.comm(b, off + Layouts.PacketEvent.COMM), Records.tuple(b, off + Layouts.EventHdr.T),
                 Direction.of(b.get(off + Layouts.PacketEvent.DIRECTION)),
                 Records.u32(b, off + Layouts.PacketEvent.SEQ), Records.u32(b, off + Layouts.PacketEvent.ACK),
-                Records.u32(b, off + Layouts.PacketEvent.LEN), stamps, http);
+                Records.u32(b, off + Layouts.PacketEvent.LEN), stamps, http, transport(b.get(off + Layouts.PacketEvent.PROTOCOL)));
+    }
+
+    /** A packet record's transport (IPPROTO_TCP or IPPROTO_UDP); any other value is a malformed record. */
+    private static Transport transport(byte protocol) {
+        Transport t = Transport.of(Byte.toUnsignedInt(protocol));
+        if (t == null) {
+            throw new IllegalArgumentException("packet record of IP protocol " + Byte.toUnsignedInt(protocol));
+        }
+        return t;
     }
 
     ConnEvent conn(ByteBuffer b, int off, int length) {

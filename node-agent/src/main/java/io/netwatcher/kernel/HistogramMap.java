@@ -5,6 +5,7 @@ import io.netwatcher.bpf.BpfObject;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.Layer;
 import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.event.Transport;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -13,10 +14,11 @@ import java.util.Optional;
 
 /**
  * The {@code hists} map: per-CPU log2 layer histograms, one value (struct nw_hists, every layer)
- * per cgroup and direction (key struct nw_hist_key).
+ * per cgroup, direction and transport (key struct nw_hist_key: TCP segments, UDP datagrams).
  */
 public final class HistogramMap implements MapView {
     public static final String NAME = "hists";
+    private static final List<Transport> TRANSPORTS = List.of(Transport.TCP, Transport.UDP);
 
     private final BpfMap map;
 
@@ -44,11 +46,16 @@ public final class HistogramMap implements MapView {
         return Optional.of(KernelStat.HIST_FULL);
     }
 
-    /**
-     * Every (cgroup, direction, layer) histogram, summed over CPUs; layers that never counted
-     * anything are left out.
-     */
+    /** The TCP histograms ({@link #read(Transport)}). */
     public List<LayerHistogram> read() {
+        return read(Transport.TCP);
+    }
+
+    /**
+     * Every (cgroup, direction, layer) histogram of one transport (TCP or UDP), summed over CPUs;
+     * layers that never counted anything are left out.
+     */
+    public List<LayerHistogram> read(Transport transport) {
         List<LayerHistogram> out = new ArrayList<>();
         int stride = map.valueStride();
         int cpus = map.lookupSize() / stride;
@@ -57,6 +64,9 @@ public final class HistogramMap implements MapView {
             ByteBuffer v = e.values();
             for (int i = 0; i < e.count(); i++) {
                 int ko = e.keyOffset(i);
+                if (Byte.toUnsignedInt(k.get(ko + Layouts.HistKey.PROTOCOL)) != transport.value()) {
+                    continue;
+                }
                 int vo = e.valueOffset(i);
                 long cgroup = k.getLong(ko + Layouts.HistKey.CGROUP_ID);
                 Direction dir = Direction.of(k.get(ko + Layouts.HistKey.DIRECTION));
@@ -89,12 +99,15 @@ public final class HistogramMap implements MapView {
         return out;
     }
 
-    /** Deletes a cgroup's histograms (the cgroup is gone). */
+    /** Deletes a cgroup's histograms, every transport (the cgroup is gone). */
     public void forget(long cgroupId) {
-        for (Direction d : Direction.values()) {
-            ByteBuffer k = ByteBuffer.allocate(Layouts.HistKey.SIZE).order(ByteOrder.nativeOrder());
-            k.putLong(Layouts.HistKey.CGROUP_ID, cgroupId).put(Layouts.HistKey.DIRECTION, (byte) d.value());
-            map.delete(k.array());
+        for (Transport p : TRANSPORTS) {
+            for (Direction d : Direction.values()) {
+                ByteBuffer k = ByteBuffer.allocate(Layouts.HistKey.SIZE).order(ByteOrder.nativeOrder());
+                k.putLong(Layouts.HistKey.CGROUP_ID, cgroupId).put(Layouts.HistKey.DIRECTION, (byte) d.value())
+                        .put(Layouts.HistKey.PROTOCOL, (byte) p.value());
+                map.delete(k.array());
+            }
         }
     }
 }

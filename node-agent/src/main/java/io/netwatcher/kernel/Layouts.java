@@ -61,6 +61,7 @@ public final class Layouts {
         public static final int LEN = 80;
         public static final int DIRECTION = 84;
         public static final int HTTP_LEN = 85;
+        public static final int PROTOCOL = 86;
         public static final int STAMPS = 88;
         public static final int COMM = 128;
         public static final int HTTP = 144;
@@ -201,6 +202,7 @@ public final class Layouts {
         public static final int SIZE = 16;
         public static final int CGROUP_ID = 0;
         public static final int DIRECTION = 8;
+        public static final int PROTOCOL = 9;
 
         private HistKey() {}
     }

@@ -18,6 +18,7 @@ import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.ResetDirection;
 import io.netwatcher.event.RetransmitKind;
 import io.netwatcher.event.StateEvent;
+import io.netwatcher.event.Transport;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.event.Who;
 import io.netwatcher.names.Dns;
@@ -109,17 +110,19 @@ public final class JsonEventFormatter {
         j.field("type", "packet")
                 .field("time", time(p.firstStampNs() != 0 ? p.firstStampNs() : p.timeNs()))
                 .field("direction", p.direction().jsonName())
+                .field("protocol", p.transport().label())
                 .field("family", t.familyName())
                 .field("src", rx ? t.dst() : t.src())
-                .field("dst", rx ? t.src() : t.dst())
-                .field("seq", p.seq())
-                .field("ack", p.ack())
-                .field("len", p.len());
+                .field("dst", rx ? t.src() : t.dst());
+        if (p.transport() == Transport.TCP) {
+            j.field("seq", p.seq()).field("ack", p.ack());
+        }
+        j.field("len", p.len());
         Json layers = j.object("layers_us");
         for (Layer l : Layer.of(p.direction())) {
             long ns = p.layerNs(l);
             if (ns >= 0) {
-                layers.micros(l.label(), ns);
+                layers.micros(l.label(p.transport()), ns);
             }
         }
         layers.end();

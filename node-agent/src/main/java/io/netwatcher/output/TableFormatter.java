@@ -18,6 +18,7 @@ import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.StateEvent;
 import io.netwatcher.event.ResetDirection;
 import io.netwatcher.event.RetransmitKind;
+import io.netwatcher.event.Transport;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.event.Who;
 import io.netwatcher.names.Dns;
@@ -56,10 +57,11 @@ public final class TableFormatter {
         if (e instanceof PacketEvent p) {
             boolean rx = p.direction() == Direction.RX;
             StringBuilder d = new StringBuilder();
-            d.append(String.format("seq=%d ack=%d len=%d", p.seq(), p.ack(), p.len()));
+            d.append(p.transport() == Transport.TCP ? String.format("seq=%d ack=%d len=%d", p.seq(), p.ack(), p.len())
+                    : String.format("%s len=%d", p.transport().label(), p.len()));
             for (Layer l : Layer.of(p.direction())) {
                 long ns = p.layerNs(l);
-                d.append(' ').append(l.label()).append('=').append(ns < 0 ? "-" : us(ns));
+                d.append(' ').append(l.label(p.transport())).append('=').append(ns < 0 ? "-" : us(ns));
             }
             d.append(" total=").append(us(p.totalNs())).append("us");
             if (p.http() != null) {

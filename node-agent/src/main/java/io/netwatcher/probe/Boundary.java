@@ -68,7 +68,9 @@ public enum Boundary {
             c(HookKind.CGROUP_SKB, "cg_dns_egress"),
             c(HookKind.CGROUP_SKB, "cg_dns_egress_notask")),
     DNS_INGRESS("dns.ingress", "DNS responses a client socket receives from port 53 (every packet received: a"
-            + " port check)", c(HookKind.CGROUP_SKB, "cg_dns_ingress"));
+            + " port check)", c(HookKind.CGROUP_SKB, "cg_dns_ingress")),
+    UDP_READ("udp.read", "UDP datagrams read by the application: counted, their layers finished (every recvmsg: a"
+            + " socket protocol check)", c(HookKind.TRACEPOINT, "tp_udp_recv_length"));
 
     /** The boundaries of the ICMP programs ({@code --no-icmp} leaves them out). */
     public boolean isIcmp() {
@@ -78,6 +80,11 @@ public enum Boundary {
     /** The boundaries of the DNS programs ({@code --no-dns} leaves them out). */
     public boolean isDns() {
         return this == DNS_EGRESS || this == DNS_INGRESS;
+    }
+
+    /** The boundaries of the UDP programs ({@code --no-udp} leaves them out). */
+    public boolean isUdp() {
+        return this == UDP_READ;
     }
 
     private final String id;

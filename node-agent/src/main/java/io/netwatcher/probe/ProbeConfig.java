@@ -26,12 +26,13 @@ import java.util.Optional;
  * @param stateEvents      report every TCP state transition as an event (connect latency and handshake
  *                         failures are always aggregated)
  * @param icmp             load the ICMP programs (echo and error counters, icmp events)
+ * @param udp              count and time UDP datagrams (counters, layer histograms, udp packet events)
  * @param dns              the DNS programs: on or off, query names, timeout
  */
 public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, int maxErrorsPerSec,
                           SocketFilter filter, boolean http, long snapshotNs, int ringBufferBytes, int maxConnections,
                           Optional<HookKind> preferHook, Optional<Path> cgroupRoot, boolean benignDropEvents,
-                          boolean stateEvents, boolean icmp, DnsConfig dns) {
+                          boolean stateEvents, boolean icmp, boolean udp, DnsConfig dns) {
 
     public ProbeConfig {
         Objects.requireNonNull(preferHook, "preferHook");
@@ -77,7 +78,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
                 .maxErrorsPerSec(maxErrorsPerSec).filter(filter).http(http).snapshotNs(snapshotNs)
                 .ringBufferBytes(ringBufferBytes).maxConnections(maxConnections).preferHook(preferHook.orElse(null))
                 .cgroupRoot(cgroupRoot.orElse(null)).benignDropEvents(benignDropEvents)
-                .stateEvents(stateEvents).icmp(icmp).dns(dns);
+                .stateEvents(stateEvents).icmp(icmp).udp(udp).dns(dns);
     }
 
     /** Settings of a {@link ProbeConfig}; {@link #build()} validates them. */
@@ -96,6 +97,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
         private boolean benignDropEvents;
         private boolean stateEvents;
         private boolean icmp = true;
+        private boolean udp = true;
         private DnsConfig dns = DnsConfig.DEFAULTS;
 
         private Builder() {}
@@ -202,6 +204,12 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
             return this;
         }
 
+        /** Count and time UDP datagrams (default on). */
+        public Builder udp(boolean on) {
+            this.udp = on;
+            return this;
+        }
+
         /** The DNS programs' settings (default on, with names, 5 s timeout). */
         public Builder dns(DnsConfig settings) {
             this.dns = settings;
@@ -211,7 +219,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
         public ProbeConfig build() {
             return new ProbeConfig(timeEvery, sampleEvery, maxEventsPerSec, maxErrorsPerSec, filter, http,
                     snapshotNs, ringBufferBytes, maxConnections, Optional.ofNullable(preferHook),
-                    Optional.ofNullable(cgroupRoot), benignDropEvents, stateEvents, icmp, dns);
+                    Optional.ofNullable(cgroupRoot), benignDropEvents, stateEvents, icmp, udp, dns);
         }
     }
 }

@@ -89,7 +89,8 @@ public final class ProbeSet implements AutoCloseable {
                 configure(obj, config, cfgOffset, !iterator, !cgroupTransport);
                 flags.write(obj.rodata(), config.benignDropEvents(), benign,
                         !plans.get(Boundary.ERR_DROP).programs.isEmpty(),
-                        plans.get(Boundary.CONN_CLIENT_OPEN).kind == HookKind.SOCKOPS, config.stateEvents());
+                        plans.get(Boundary.CONN_CLIENT_OPEN).kind == HookKind.SOCKOPS, config.stateEvents(),
+                        config.udp());
                 flags.writeDns(obj.rodata(), config.dns());
                 obj.load();
                 KernelMaps maps = KernelMaps.of(obj);
@@ -140,6 +141,10 @@ public final class ProbeSet implements AutoCloseable {
             }
             if (b.isDns() && !config.dns().enabled()) {
                 plans.put(b, Plan.unused("DNS programs off (--no-dns)"));
+                continue;
+            }
+            if (b.isUdp() && !config.udp()) {
+                plans.put(b, Plan.unused("UDP off (--no-udp)"));
                 continue;
             }
             List<Boundary.Candidate> order = new ArrayList<>(b.candidates());

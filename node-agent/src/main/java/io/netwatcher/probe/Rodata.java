@@ -12,7 +12,9 @@ import java.util.List;
  * benign drops are reported ({@code targ_benign_events}), whether bad checksums are reported from
  * the drop program ({@code targ_csum_at_drop}), client opens from sockops
  * ({@code targ_client_open_at_sockops}), whether TCP state transitions are reported
- * ({@code targ_state_events}), and the DNS settings ({@code targ_dns_names}, {@code targ_dns_timeout_ns}). Offsets come from the object's symbol table.
+ * ({@code targ_state_events}), whether UDP datagrams are counted and timed ({@code targ_udp}), and the
+ * DNS settings ({@code targ_dns_names}, {@code targ_dns_timeout_ns}). Offsets come from the object's symbol
+ * table.
  */
 final class Rodata {
     private final int benign;
@@ -21,17 +23,19 @@ final class Rodata {
     private final int csumAtDrop;
     private final int clientOpenAtSockops;
     private final int stateEvents;
+    private final int udp;
     private final int dnsNames;
     private final int dnsTimeoutNs;
 
     private Rodata(int benign, int benignN, int benignEvents, int csumAtDrop, int clientOpenAtSockops,
-                   int stateEvents, int dnsNames, int dnsTimeoutNs) {
+                   int stateEvents, int udp, int dnsNames, int dnsTimeoutNs) {
         this.benign = benign;
         this.benignN = benignN;
         this.benignEvents = benignEvents;
         this.csumAtDrop = csumAtDrop;
         this.clientOpenAtSockops = clientOpenAtSockops;
         this.stateEvents = stateEvents;
+        this.udp = udp;
         this.dnsNames = dnsNames;
         this.dnsTimeoutNs = dnsTimeoutNs;
     }
@@ -40,7 +44,8 @@ final class Rodata {
         Elf elf = Elf.parse(object);
         return new Rodata(offset(elf, "targ_benign"), offset(elf, "targ_benign_n"), offset(elf, "targ_benign_events"),
                 offset(elf, "targ_csum_at_drop"), offset(elf, "targ_client_open_at_sockops"),
-                offset(elf, "targ_state_events"), offset(elf, "targ_dns_names"), offset(elf, "targ_dns_timeout_ns"));
+                offset(elf, "targ_state_events"), offset(elf, "targ_udp"), offset(elf, "targ_dns_names"),
+                offset(elf, "targ_dns_timeout_ns"));
     }
 
     private static int offset(Elf elf, String variable) {
@@ -49,7 +54,7 @@ final class Rodata {
     }
 
     void write(ByteBuffer ro, boolean reportBenign, List<BenignDrops.Entry> table, boolean csumFromDrops,
-               boolean clientOpenFromSockops, boolean reportStates) {
+               boolean clientOpenFromSockops, boolean reportStates, boolean udpOn) {
         if (table.size() > Layouts.BENIGN_MAX) {
             throw new IllegalArgumentException("benign drop table of " + table.size() + " entries, max "
                     + Layouts.BENIGN_MAX);
@@ -66,6 +71,7 @@ final class Rodata {
         ro.put(csumAtDrop, (byte) (csumFromDrops ? 1 : 0));
         ro.put(clientOpenAtSockops, (byte) (clientOpenFromSockops ? 1 : 0));
         ro.put(stateEvents, (byte) (reportStates ? 1 : 0));
+        ro.put(udp, (byte) (udpOn ? 1 : 0));
     }
 
     void writeDns(ByteBuffer ro, DnsConfig dns) {

@@ -182,6 +182,17 @@ class CliTest {
     }
 
     @Test
+    void udpIsOnUnlessNoUdp() {
+        AgentOptions on = new AgentOptions();
+        new CommandLine(on).parseArgs("--standalone");
+        assertTrue(on.toConfig().probes().udp(), "UDP on by default");
+        AgentOptions off = new AgentOptions();
+        new CommandLine(off).parseArgs("--standalone", "--no-udp");
+        assertFalse(off.toConfig().probes().udp(), "--no-udp");
+        assertTrue(off.toConfig().probes().icmp(), "ICMP is its own switch");
+    }
+
+    @Test
     void benignDropsArePrintedAndReportedByTheKernelOnlyWhenAskedFor() {
         AgentOptions o = new AgentOptions();
         new CommandLine(o).parseArgs("--standalone");

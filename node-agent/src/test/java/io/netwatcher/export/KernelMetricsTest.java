@@ -42,6 +42,7 @@ class KernelMetricsTest {
     /** A kernel whose maps the test fills. */
     static final class FakeKernel implements KernelSource {
         final List<LayerHistogram> hists = new ArrayList<>();
+        final List<LayerHistogram> udpHists = new ArrayList<>();
         final List<ConnectHistogram> connects = new ArrayList<>();
         final Map<Counter, Long> counters = new HashMap<>();
         final Map<IcmpCounter, Long> icmp = new HashMap<>();
@@ -52,6 +53,11 @@ class KernelMetricsTest {
         @Override
         public List<LayerHistogram> histograms() {
             return hists;
+        }
+
+        @Override
+        public List<LayerHistogram> udpHistograms() {
+            return udpHists;
         }
 
         @Override
@@ -249,6 +255,32 @@ class KernelMetricsTest {
             assertEquals(first.getStartEpochNanos(), second.getStartEpochNanos());
             assertEquals(first.getEpochNanos() + 5_000_000_000L, second.getEpochNanos());
             assertEquals(2, second.getCount());
+        }
+    }
+
+    @Test
+    void udpDatagramsAndBytesPerDirectionAndIpVersionAndTheirLayersApartFromTcp() {
+        labels.paths.put(9L, "/svc");
+        kernel.counters.put(new Counter(9, CounterKind.UDP_DATAGRAMS, (0 << 8) | 4), 10L);
+        kernel.counters.put(new Counter(9, CounterKind.UDP_BYTES, (0 << 8) | 4), 1000L);
+        kernel.counters.put(new Counter(9, CounterKind.UDP_DATAGRAMS, (1 << 8) | 6), 3L);
+        kernel.counters.put(new Counter(9, CounterKind.UDP_BYTES, (1 << 8) | 6), 300L);
+        kernel.hists.add(hist(9, Direction.RX, 2, 4_000));
+        kernel.udpHists.add(hist(9, Direction.RX, 2, 9_000, 10_000));
+        try (SdkMeterProvider p = provider(100)) {
+            Collection<MetricData> all = reader.collectAllMetrics();
+            Map<String, Long> datagrams = new HashMap<>();
+            metric(all, KernelMetrics.UDP_DATAGRAMS).getLongSumData().getPoints().forEach(d -> datagrams.put(
+                    d.getAttributes().get(Attr.NETWORK_IO_DIRECTION) + "/" + d.getAttributes().get(Attr.NETWORK_TYPE),
+                    d.getValue()));
+            assertEquals(Map.of("receive/ipv4", 10L, "transmit/ipv6", 3L), datagrams);
+            MetricData bytes = metric(all, KernelMetrics.UDP_BYTES);
+            assertEquals("By", bytes.getUnit());
+            assertEquals(1300L, bytes.getLongSumData().getPoints().stream().mapToLong(LongPointData::getValue).sum());
+            Map<String, Long> layers = new HashMap<>();
+            metric(all, KernelMetrics.LAYER_DURATION).getHistogramData().getPoints().forEach(h -> layers.put(
+                    h.getAttributes().get(Attr.NETWORK_TRANSPORT) + "/" + h.getAttributes().get(Attr.LAYER), h.getCount()));
+            assertEquals(Map.of("tcp/tcp", 1L, "udp/udp", 2L), layers, "a datagram's transport layer is udp");
         }
     }
 

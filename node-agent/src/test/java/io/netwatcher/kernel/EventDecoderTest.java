@@ -19,6 +19,7 @@ import io.netwatcher.event.Layer;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.Role;
 import io.netwatcher.event.StateEvent;
+import io.netwatcher.event.Transport;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.names.TcpState;
 import java.nio.ByteBuffer;
@@ -104,6 +105,7 @@ class EventDecoderTest {
         b.putInt(Layouts.PacketEvent.ACK, 5);
         b.putInt(Layouts.PacketEvent.LEN, 1448);
         b.put(Layouts.PacketEvent.DIRECTION, (byte) 0);
+        b.put(Layouts.PacketEvent.PROTOCOL, (byte) 6);
         long[] stamps = {100, 250, 0, 700, 1000};
         for (int i = 0; i < 5; i++) {
             b.putLong(Layouts.PacketEvent.STAMPS + 8 * i, stamps[i]);
@@ -126,6 +128,15 @@ class EventDecoderTest {
         assertEquals(300, p.layerNs(Layer.RX_SOCKET));
         assertEquals(900, p.totalNs());
         assertNull(p.http());
+        assertEquals(Transport.TCP, p.transport());
+
+        b.put(Layouts.PacketEvent.PROTOCOL, (byte) 17);
+        PacketEvent udp = (PacketEvent) decoder.decode(b, 0, b.capacity());
+        assertEquals(Transport.UDP, udp.transport());
+        assertEquals("udp", Layer.RX_TCP.label(udp.transport()), "a datagram's transport layer");
+        b.put(Layouts.PacketEvent.PROTOCOL, (byte) 1);
+        assertThrows(IllegalArgumentException.class, () -> decoder.decode(b, 0, b.capacity()),
+                "a packet record of another protocol is malformed");
     }
 
     @Test
@@ -217,6 +228,7 @@ class EventDecoderTest {
         int n = Math.min(line.length, Layouts.HTTP_LEN);
         b.put(Layouts.PacketEvent.HTTP, line, 0, n);
         b.put(Layouts.PacketEvent.HTTP_LEN, (byte) n);
+        b.put(Layouts.PacketEvent.PROTOCOL, (byte) 6);
         return ((PacketEvent) decoder.decode(b, 0, b.capacity())).http();
     }
 

@@ -19,6 +19,7 @@ import io.netwatcher.event.IcmpEvent;
 import io.netwatcher.event.IcmpSide;
 import io.netwatcher.event.MonotonicClock;
 import io.netwatcher.event.PacketEvent;
+import io.netwatcher.event.Transport;
 import io.netwatcher.event.Role;
 import io.netwatcher.event.StateEvent;
 import io.netwatcher.event.Tuple;
@@ -74,6 +75,20 @@ class JsonEventFormatterTest {
         assertTrue(first.get("duration_us").isNull(), "the time in CLOSE before connect() is not known");
         assertFalse(first.has("handshake_failure"));
         assertFalse(first.has("error"));
+    }
+
+    @Test
+    void aUdpDatagramSaysItsProtocolHasNoSequenceAndAUdpTransportLayer() throws Exception {
+        PacketEvent p = new PacketEvent(0, 77, 5, 9, "srv", LOCAL_FIRST, Direction.RX, 0, 0, 1184,
+                new long[] {1_000, 2_500, 3_000, 4_000, 10_000}, null, Transport.UDP);
+        JsonNode j = parse(format(p));
+        assertEquals("udp", j.get("protocol").asText());
+        assertFalse(j.has("seq") || j.has("ack"), "a datagram has no sequence numbers");
+        assertEquals(1184, j.get("len").asLong());
+        assertEquals(1.0, j.get("layers_us").get("udp").asDouble(), "transport entry to queued");
+        assertFalse(j.get("layers_us").has("tcp"));
+        assertEquals("tcp", parse(format(new PacketEvent(0, 77, 5, 9, "srv", LOCAL_FIRST, Direction.RX, 1, 2, 1448,
+                new long[] {1_000, 2_500, 0, 4_000, 10_000}, null))).get("protocol").asText());
     }
 
     @Test
