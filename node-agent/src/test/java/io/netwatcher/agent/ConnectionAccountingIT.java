@@ -23,21 +23,23 @@ import io.netwatcher.testing.Kernel;
 import io.netwatcher.testing.TcpPeer;
 import io.netwatcher.testing.TestNet;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -95,6 +97,8 @@ class ConnectionAccountingIT {
                 assertTrue(refused >= 2L * HELD, "inserts refused by the full map are counted: " + refused);
                 assertEquals(perRole(HELD), open(h, id), "open gauge = opened - closed while they are held");
 
+                Set<Long> heldCookies = h.events(ConnEvent.class, c -> c.cgroupId() == id).stream()
+                        .map(ConnEvent::cookie).collect(Collectors.toSet());
                 // Short connections from 4 threads while the map stays full, so that
                 // every churned connection lives in socket storage: state changes nest on a CPU and are
                 // missed by the state-change program; socket destruction must catch every close.
@@ -105,7 +109,8 @@ class ConnectionAccountingIT {
                 assertTrue(churn.waitFor(30, TimeUnit.SECONDS));
                 awaitTrue(() -> counts(h, id, CounterKind.CONN_CLOSE).equals(perRole(CHURN)), 30,
                         () -> "closed per role " + counts(h, id, CounterKind.CONN_CLOSE) + ", opened "
-                                + counts(h, id, CounterKind.CONN_OPEN) + "; " + unclosed(h, id));
+                                + counts(h, id, CounterKind.CONN_OPEN) + "; " + unclosed(h, id, heldCookies) + "\nsockets to the port in the client's namespace: "
+                                + socketStates(net.b().name(), port));
                 assertEquals(perRole(HELD + CHURN), counts(h, id, CounterKind.CONN_OPEN), "opened per role");
                 assertTrue(stat(h, KernelStat.CONN_FULL) - fullBefore >= refused + CHURN,
                         "the churn found the map full: " + (stat(h, KernelStat.CONN_FULL) - fullBefore - refused));
@@ -115,7 +120,8 @@ class ConnectionAccountingIT {
                 assertEquals("closed " + HELD, holdOut.readLine());
                 awaitTrue(() -> counts(h, id, CounterKind.CONN_CLOSE).equals(perRole(HELD + CHURN)), 30,
                         () -> "closed per role " + counts(h, id, CounterKind.CONN_CLOSE) + ", opened "
-                                + counts(h, id, CounterKind.CONN_OPEN) + "; " + unclosed(h, id));
+                                + counts(h, id, CounterKind.CONN_OPEN) + "; " + unclosed(h, id, heldCookies) + "\nsockets to the port in the client's namespace: "
+                                + socketStates(net.b().name(), port));
                 assertEquals(perRole(0), open(h, id), "the open gauge is back to 0");
 
                 // Every close was reported once, with its role and duration, tracked in the map or not.
@@ -218,14 +224,30 @@ class ConnectionAccountingIT {
     }
 
     /** What a failure needs to be explained: the opens without a close, the map, the kernel's statistics. */
-    private static String unclosed(AgentHarness h, long cgroup) {
+    /** What ss says of the test's connections (their states), for a failure's message. */
+    private static String socketStates(String netns, int port) {
+        try {
+            Process ss = new ProcessBuilder("ip", "netns", "exec", netns, "ss", "-tanH", "dport", "= :" + port)
+                    .redirectErrorStream(true).start();
+            Map<String, Integer> states = new TreeMap<>();
+            try (BufferedReader r = reader(ss)) {
+                r.lines().map(l -> l.trim().split("\\s+")[0]).forEach(st -> states.merge(st, 1, Integer::sum));
+            }
+            return states.toString();
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static String unclosed(AgentHarness h, long cgroup, Set<Long> held) {
         Map<Long, ConnEvent> open = new HashMap<>();
         h.events(ConnEvent.class, c -> c.kind() == ConnEvent.Kind.OPEN && c.cgroupId() == cgroup)
                 .forEach(c -> open.put(c.cookie(), c));
         h.events(ConnEvent.class, c -> c.kind() == ConnEvent.Kind.CLOSE && c.cgroupId() == cgroup)
                 .forEach(c -> open.remove(c.cookie()));
-        StringBuilder out = new StringBuilder("opens without a close event: " + open.size());
-        open.values().stream().sorted(Comparator.comparingLong(ConnEvent::cookie).reversed()).limit(5).forEach(c -> out.append("\n  ").append(c.stats().role()).append(' ')
+        StringBuilder out = new StringBuilder("opens without a close event: " + open.size() + ", of those held: "
+                + open.keySet().stream().filter(held::contains).count());
+        open.values().stream().filter(c -> !held.contains(c.cookie())).limit(5).forEach(c -> out.append("\n  ").append(c.stats().role()).append(' ')
                 .append(c.tuple()).append(" cookie ").append(c.cookie()).append(" tracked now: ")
                 .append(h.agent().connection(c.cookie()).isPresent()).append(" its events: ")
                 .append(h.events(ConnEvent.class, e -> e.cookie() == c.cookie()).stream()
