@@ -188,7 +188,7 @@ static __always_inline void nw_dns_count(__u64 cgroup_id, __u8 kind, __u8 rcode,
 	__u64 *v = nw_lookup_or_init(&dns_counters, &k, &zero, NW_STAT_COUNTERS_FULL);
 
 	if (v)
-		*v += 1;
+		nw_add(v, 1);
 }
 
 /* An event for a query that ended (reserved; the caller submits or discards it). */

@@ -151,7 +151,7 @@ static __always_inline void nw_icmp_count(__u64 cgroup_id, __u32 netns, __u8 kin
 	}
 	v = nw_lookup_or_init(&icmp_counters, &k, &zero, NW_STAT_COUNTERS_FULL);
 	if (v)
-		*v += 1;
+		nw_add(v, 1);
 }
 
 static __always_inline void nw_echo_key_of(const struct nw_icmp_pkt *p, const __u8 *requester, struct nw_echo_key *k)

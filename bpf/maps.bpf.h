@@ -168,12 +168,22 @@ struct {
 	__type(value, struct nw_budget);
 } budget SEC(".maps");
 
+/*
+ * Adds to a counter. Per-CPU values too are added to atomically: a program nested on the CPU (a
+ * softirq over a process-context run, e.g. two connections closing) may add to the same value
+ * between a plain load and store, and one of the two additions would be lost.
+ */
+static __always_inline void nw_add(__u64 *v, __u64 n)
+{
+	__sync_fetch_and_add(v, n);
+}
+
 static __always_inline void nw_stat(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
 
 	if (v)
-		*v += 1;
+		nw_add(v, 1);
 }
 
 /*
@@ -202,7 +212,7 @@ static __always_inline void nw_count_n(__u64 cgroup_id, __u16 kind, __u32 detail
 	__u64 *v = nw_lookup_or_init(&counters, &k, &zero, NW_STAT_COUNTERS_FULL);
 
 	if (v)
-		*v += n;
+		nw_add(v, n);
 }
 
 static __always_inline void nw_count(__u64 cgroup_id, __u16 kind, __u32 detail)
