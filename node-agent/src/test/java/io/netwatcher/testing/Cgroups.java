@@ -5,7 +5,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Cgroup v2 directories created by a test under the real cgroup2 mount (kubelet-shaped paths),
@@ -14,6 +19,8 @@ import java.util.Deque;
 public final class Cgroups implements AutoCloseable {
     private final Path root;
     private final Deque<Path> created = new ArrayDeque<>();
+    /** Existing parents of what this created (e.g. left by an interrupted run): removed too once empty. */
+    private final Set<Path> parents = new LinkedHashSet<>();
 
     public Cgroups() {
         this.root = Cgroup2Mount.find().orElseThrow(() -> new IllegalStateException("no cgroup2 mount"));
@@ -34,6 +41,8 @@ public final class Cgroups implements AutoCloseable {
             if (!Files.isDirectory(p)) {
                 Files.createDirectory(p);
                 created.push(p);
+            } else if (!p.equals(root.resolve(relative).normalize())) {
+                parents.add(p);
             }
         }
         return p;
@@ -67,6 +76,15 @@ public final class Cgroups implements AutoCloseable {
                         return;
                     }
                 }
+            }
+        }
+        List<Path> deepestFirst = new ArrayList<>(parents);
+        Collections.reverse(deepestFirst);
+        for (Path p : deepestFirst) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                // EBUSY: another test's cgroup or a process is still in it; its owner removes it
             }
         }
     }
