@@ -234,14 +234,19 @@ class OtlpExportIT {
         }
     }
 
+    private static long serverBytes(OtlpReceiver r, Exchange x) {
+        return sum(r, "netwatcher.tcp.bytes", a -> x.serverPath().equals(a.get("netwatcher.cgroup"))
+                && "receive".equals(a.get("network.io.direction")));
+    }
+
     @Test
     void metricsAndTracesOverOtlpGrpc() throws Exception {
         int port = 24702;
         try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups(); OtlpReceiver rx = OtlpReceiver.grpc();
              Running agent = Running.start(cg, rx.endpoint(), "grpc", 0)) {
             Exchange x = exchange(net, cg, port, false);
-            rx.await(r -> sum(r, "netwatcher.tcp.bytes", a -> x.serverPath().equals(a.get("netwatcher.cgroup"))
-                    && "receive".equals(a.get("network.io.direction"))) == BYTES, WAIT_MS, "server bytes over gRPC");
+            rx.await(r -> serverBytes(r, x) == BYTES, WAIT_MS,
+                    () -> "server bytes over gRPC: " + serverBytes(rx, x) + " of " + BYTES);
             rx.await(r -> r.spans().stream().anyMatch(s -> s.span().getName().equals("tcp connection")
                     && x.serverPath().equals(attrs(s.span()).get("netwatcher.cgroup"))
                     && s.span().getKind() == Span.SpanKind.SPAN_KIND_SERVER), WAIT_MS, "the server's connection span");
