@@ -71,6 +71,7 @@ class ConnectionAccountingIT {
             Process server = Cgroups.startIn(group, net.a().name(),
                     TcpPeer.java(ConnPeer.class, "serve", net.a().ipv4(), "" + port).toArray(String[]::new));
             Process otherHold = null;
+            Process hold = null;
             try {
                 assertEquals("listening", reader(otherServer).readLine());
                 otherHold = Cgroups.startIn(others, net.b().name(),
@@ -83,7 +84,7 @@ class ConnectionAccountingIT {
 
                 // 150 connections held open: 300 sockets of this cgroup beside a full map.
                 long fullBefore = stat(h, KernelStat.CONN_FULL);
-                Process hold = Cgroups.startIn(group, net.b().name(),
+                hold = Cgroups.startIn(group, net.b().name(),
                         TcpPeer.java(ConnPeer.class, "hold", net.a().ipv4(), "" + port, "" + HELD)
                                 .toArray(String[]::new));
                 BufferedReader holdOut = reader(hold);
@@ -105,8 +106,11 @@ class ConnectionAccountingIT {
                 assertEquals(perRole(0), open(h, id), "the open gauge is back to 0");
                 assertClosedOnceWithDuration(h, id, HELD);
             } finally {
-                if (otherHold != null) {
-                    otherHold.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                // Every process of the test's cgroups ends, even on failure, so that they can be removed.
+                for (Process p : new Process[] {otherHold, hold}) {
+                    if (p != null) {
+                        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    }
                 }
                 otherServer.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -128,9 +132,10 @@ class ConnectionAccountingIT {
             long id = Cgroups.id(group);
             Process server = Cgroups.startIn(group, net.a().name(),
                     TcpPeer.java(ConnPeer.class, "serve", net.a().ipv4(), "" + port).toArray(String[]::new));
+            Process churn = null;
             try {
                 assertEquals("listening", reader(server).readLine());
-                Process churn = Cgroups.startIn(group, net.b().name(),
+                churn = Cgroups.startIn(group, net.b().name(),
                         TcpPeer.java(ConnPeer.class, "churn", net.a().ipv4(), "" + port, "" + CHURN, "4")
                                 .toArray(String[]::new));
                 assertEquals("done " + CHURN, reader(churn).readLine());
@@ -143,6 +148,9 @@ class ConnectionAccountingIT {
                 assertEquals(perRole(0), open(h, id), "the open gauge is back to 0");
                 assertClosedOnceWithDuration(h, id, CHURN);
             } finally {
+                if (churn != null) {
+                    churn.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
                 server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         }
