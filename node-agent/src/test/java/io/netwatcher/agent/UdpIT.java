@@ -52,9 +52,11 @@ class UdpIT {
     /**
      * Datagrams at least timed through every layer, of N picked (the sender's bursts of 20 queue
      * datagrams behind unread ones: those have no sk_data_ready on v6.11+ and are timed from their
-     * transport entry).
+     * transport entry). Quiet runs time 175-199 of 200; with both cores busy (two spinning loops)
+     * 158 reached the socket layer: a pick is lost when the RX pick table, shared with TCP, reuses
+     * its slot. Half is far from that and from a broken path (none).
      */
-    private static final int MIN_TIMED = N * 8 / 10;
+    private static final int MIN_TIMED = N / 2;
     private static final int PORT = 24711;
     private static final int CLOSED_PORT = 24712;
     private static final String RECEIVER = """
