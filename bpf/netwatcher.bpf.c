@@ -356,6 +356,7 @@ int BPF_PROG(tp_tcp_bad_csum, const struct sk_buff *skb)
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(tp_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
+	nw_tx_forget(skb);
 	nw_drop(skb, (__u64)location, reason, 0);
 	return 0;
 }
@@ -365,6 +366,7 @@ SEC("tp_btf/kfree_skb")
 int BPF_PROG(tp_kfree_skb_rx_sk, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
 	     struct sock *rx_sk)
 {
+	nw_tx_forget(skb);
 	nw_drop(skb, (__u64)location, reason, rx_sk);
 	return 0;
 }

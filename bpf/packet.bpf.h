@@ -714,6 +714,27 @@ static __always_inline __u32 nw_tx_slot(struct nw_cpu *c, const struct sk_buff *
 }
 
 /*
+ * `skb` is freed (kfree_skb: a qdisc dropped it, or any other drop on this CPU): its device-table
+ * slot goes now, so a later skb at the same address cannot take its stamps (before, the slot
+ * waited NW_TX_STALE_NS, and an unpicked skb reusing the address got a false qdisc time).
+ */
+static __always_inline void nw_tx_forget(const struct sk_buff *skb)
+{
+	struct nw_cpu *c = nw_cpu();
+	__u32 i;
+
+	if (!c || !c->tx_used)
+		return;
+	i = nw_tx_slot(c, skb, 0);
+	if (i >= NW_TX_DEV)
+		return;
+	c->tx[NW_IDX(i, NW_TX_DEV)].skb = 0;
+	if (c->tx_used)
+		c->tx_used -= 1;
+	nw_stat(NW_STAT_TX_STALE);
+}
+
+/*
  * The segment reaches dev_queue_xmit: pop the socket's older entries, and when the first
  * byte matches a queued send, move it to this CPU's device table keyed by skb.
  */

@@ -13,6 +13,7 @@ import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.Transport;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.CounterKind;
+import io.netwatcher.kernel.KernelStat;
 import io.netwatcher.names.DropReasons;
 import io.netwatcher.testing.AgentHarness;
 import io.netwatcher.testing.Cgroups;
@@ -31,6 +32,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -326,6 +329,42 @@ class UdpIT {
                     .filter(e -> e.getKey().kind() == CounterKind.DROP && e.getKey().detail() == noSocket)
                     .mapToLong(Map.Entry::getValue).sum();
             assertTrue(counted >= 6, "counted with their reason: " + counted);
+        }
+    }
+
+    /**
+     * A token bucket on the sender's loopback passes a burst, queues a little and drops the rest at
+     * enqueue. Every datagram is picked at the device layer (1 in 1); a dropped one must leave this
+     * CPU's device table at its kfree_skb (counted stale then), not linger for a later skb at the
+     * same address to take its stamps. Other traffic on the machine only adds to the statistic.
+     */
+    @Test
+    void aDatagramTheQdiscDropsLeavesTheDeviceTableAtOnce() throws Exception {
+        try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups();
+             AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
+            Pod a = pod(cg, "qdrop");
+            net.a().exec("tc", "qdisc", "add", "dev", "lo", "root", "tbf", "rate", "8kbit", "burst", "1600",
+                    "limit", "1600");
+            long before = h.agent().maps().stats().read().get(KernelStat.TX_STALE);
+            StringJoiner list = new StringJoiner(",");
+            for (int i = 0; i < 60; i++) {
+                list.add("100");
+            }
+            Process snd = Cgroups.startIn(a.cgroup(), net.a().name(), "python3", senderPy.toString(), "4",
+                    "127.0.0.1", "" + CLOSED_PORT, list.toString());
+            String sent = new String(snd.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertTrue(snd.waitFor(30, TimeUnit.SECONDS), "the sender finished");
+            assertEquals("sent 60 6000", sent, "the sender's own account");
+            String tc = net.a().exec("tc", "-s", "qdisc", "show", "dev", "lo");
+            Matcher m = Pattern.compile("dropped (\\d+)").matcher(tc);
+            assertTrue(m.find(), "tc shows the qdisc's drops");
+            long dropped = Long.parseLong(m.group(1));
+            assertTrue(dropped >= 20, "the token bucket dropped most of the burst: " + dropped);
+            long stale = h.agent().maps().stats().read().get(KernelStat.TX_STALE) - before;
+            assertTrue(stale >= dropped, "each datagram the qdisc dropped left the device table at its drop: "
+                    + stale + " slots freed, " + dropped + " dropped (tc -s qdisc)");
+            assertEquals(60, udp(h, a.id(), CounterKind.UDP_DATAGRAMS, Direction.TX, 4),
+                    "counted at the device layer, whatever became of them");
         }
     }
 
