@@ -19,6 +19,13 @@
 #define NW_COMPAT_BPF_H
 
 /*
+ * A global function's pointer argument the verifier takes as a trusted kernel object (BTF decl
+ * tag "arg:trusted", v6.8: the global function argument tags). An older
+ * verifier refuses the program that calls one; the agent then loads the program's twin.
+ */
+#define NW_ARG_TRUSTED __attribute__((btf_decl_tag("arg:trusted")))
+
+/*
  * The kernel's sk_buff behind a cgroup_skb program's context: v6.2 (fd264ca02094 "bpf: Add a
  * kfunc to type cast from bpf uapi ctx to kernel ctx"); NULL before (the agent then backs
  * rx.transport with fentry or kprobe programs).

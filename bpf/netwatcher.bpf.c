@@ -143,17 +143,51 @@ int BPF_PROG(fe_tcp_data_ready, struct sock *sk)
 	return 0;
 }
 
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
+/* A TCP socket's recvmsg returned `ret`: finish the segments it read (and learn its owner). */
+static __always_inline void nw_tcp_read(struct sock *sk, int ret)
 {
 	struct nw_rx_fifo *f;
 
-	if (ret <= 0 || !nw_sk_is_tcp(sk))
-		return 0;
+	if (ret <= 0)
+		return;
 	nw_owner_set(sk);
 	f = bpf_sk_storage_get(&rx_fifo, sk, 0, 0);
 	if (f)
 		nw_rx_read(sk, f, 0);
+}
+
+/*
+ * The UDP read as a global function: the verifier checks it once on its own (v6.8+ takes the
+ * trusted socket argument), so it adds nothing to the TCP read's verification, which leaves no
+ * room for a second path inline (over a million instructions processed).
+ */
+__noinline int nw_udp_read_global(struct sock *sk NW_ARG_TRUSTED, int ret, int flags)
+{
+	nw_udp_read(sk, ret, flags);
+	return 0;
+}
+
+/*
+ * Every recvmsg: TCP and (targ_udp) UDP reads in one program, so a TCP read runs no second
+ * program for UDP. A kernel whose verifier does not take the global function's trusted argument
+ * (before v6.8) refuses it: the agent then loads tp_tcp_recv_length and tp_udp_recv_length.
+ */
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
+{
+	if (nw_sk_is_tcp(sk))
+		nw_tcp_read(sk, ret);
+	else if (targ_udp && nw_sk_is_udp(sk))
+		nw_udp_read_global(sk, ret, flags);
+	return 0;
+}
+
+/* TCP reads only (tp_sock_recv_length refused; UDP reads then have tp_udp_recv_length). */
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(tp_tcp_recv_length, struct sock *sk, int ret, int flags)
+{
+	if (nw_sk_is_tcp(sk))
+		nw_tcp_read(sk, ret);
 	return 0;
 }
 
@@ -395,8 +429,9 @@ int BPF_PROG(tp_icmp_send, const struct sk_buff *skb, int type, int code)
 /* ==== UDP (udp.bpf.h): the rest of UDP runs in the programs above, behind a protocol check ==== */
 
 /*
- * A program of its own (the TCP read's verification leaves no room for a second path): every
- * recvmsg of a UDP socket, counted and its timed datagram finished; others leave at the protocol.
+ * UDP reads when tp_sock_recv_length is not loaded (its verifier refused it, or rx.read is on
+ * another hook: --prefer-hook fentry): every recvmsg of a UDP socket, counted and its timed
+ * datagram finished; others leave at the protocol check.
  */
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tp_udp_recv_length, struct sock *sk, int ret, int flags)

@@ -25,6 +25,7 @@ public enum Boundary {
             c(HookKind.FENTRY, "fe_tcp_data_ready")),
     RX_READ("rx.read", "application read (and the socket's owning process)",
             c(HookKind.TRACEPOINT, "tp_sock_recv_length"),
+            c(HookKind.TRACEPOINT, "tp_tcp_recv_length"),
             c(HookKind.FENTRY, "fe_tcp_cleanup_rbuf")),
     TX_SEND("tx.send", "application data enters a TCP segment (and the socket's owning process)",
             c(HookKind.TRACEPOINT, "tp_tcp_sendmsg_locked"),
@@ -69,8 +70,10 @@ public enum Boundary {
             c(HookKind.CGROUP_SKB, "cg_dns_egress_notask")),
     DNS_INGRESS("dns.ingress", "DNS responses a client socket receives from port 53 (every packet received: a"
             + " port check)", c(HookKind.CGROUP_SKB, "cg_dns_ingress")),
-    UDP_READ("udp.read", "UDP datagrams read by the application: counted, their layers finished (every recvmsg: a"
-            + " socket protocol check)", c(HookKind.TRACEPOINT, "tp_udp_recv_length"));
+    UDP_READ("udp.read", "UDP datagrams read by the application: counted, their layers finished (in rx.read's"
+            + " program behind its protocol check; else a program of its own, which every recvmsg runs)",
+            c(HookKind.TRACEPOINT, "tp_sock_recv_length"),
+            c(HookKind.TRACEPOINT, "tp_udp_recv_length"));
 
     /** The boundaries of the ICMP programs ({@code --no-icmp} leaves them out). */
     public boolean isIcmp() {

@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class ProbeSet implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProbeSet.class);
     private static final int MAX_LOAD_ATTEMPTS = 4;
+    private static final String SHARED_READ = "tp_sock_recv_length";
+    private static final String UDP_ONLY_READ = "tp_udp_recv_length";
 
     private final BpfObject object;
     private final KernelMaps maps;
@@ -60,17 +62,27 @@ public final class ProbeSet implements AutoCloseable {
         Btf vmlinux = Btf.vmlinux();
         KernelHooks hooks = KernelHooks.detect(vmlinux, BpfObjects.read(BpfObjects.FEATURES),
                 config.cgroupRoot().or(Cgroup2Mount::find));
-        return open(config, hooks, BpfObjects.read(BpfObjects.NETWATCHER));
+        return open(config, hooks, BpfObjects.read(BpfObjects.NETWATCHER), Map.of());
     }
 
-    static ProbeSet open(ProbeConfig config, KernelHooks hooks, byte[] elf) {
+    /**
+     * As {@link #open(ProbeConfig)}, with programs taken as refused by the verifier before the first
+     * load (name to reason): how the twins of a program an older kernel refuses are tested here.
+     */
+    static ProbeSet open(ProbeConfig config, Map<String, String> refused) throws IOException {
+        KernelHooks hooks = KernelHooks.detect(Btf.vmlinux(), BpfObjects.read(BpfObjects.FEATURES),
+                config.cgroupRoot().or(Cgroup2Mount::find));
+        return open(config, hooks, BpfObjects.read(BpfObjects.NETWATCHER), refused);
+    }
+
+    private static ProbeSet open(ProbeConfig config, KernelHooks hooks, byte[] elf, Map<String, String> refused) {
         Btf objBtf = Btf.ofObject(elf);
         int cfgOffset = objBtf.varOffset(".rodata", "targ_cfg")
                 .orElseThrow(() -> new IllegalStateException("targ_cfg not found in .rodata"));
         Rodata flags = Rodata.of(elf);
         List<BenignDrops.Entry> benign = BenignDrops.resolve(DropReasons.fromBtf(hooks.vmlinux()),
                 KernelSymbols.load(Path.of("/proc/kallsyms")), Layouts.BENIGN_MAX);
-        Map<String, String> rejected = new HashMap<>();
+        Map<String, String> rejected = new HashMap<>(refused);
         for (int attempt = 1; ; attempt++) {
             BpfObject obj = BpfObject.open("netwatcher", elf);
             try {
@@ -81,6 +93,7 @@ public final class ProbeSet implements AutoCloseable {
                     plans.put(Boundary.RX_TCP, Plan.unused("rx.transport parks packets and conn.snapshot walks"
                             + " sockets"));
                 }
+                udpReadOwnProgram(plans);
                 Set<String> enabled = new LinkedHashSet<>();
                 plans.values().forEach(p -> enabled.addAll(p.programs));
                 for (BpfProgram p : obj.programs().values()) {
@@ -171,6 +184,20 @@ public final class ProbeSet implements AutoCloseable {
             plans.put(b, chosen != null ? chosen : new Plan(null, List.of(), String.join("; ", reasons)));
         }
         return plans;
+    }
+
+    /**
+     * UDP reads ride in rx.read's sock_recv_length program (a TCP read pays one protocol check, no
+     * second program run); when rx.read is backed by something else (--prefer-hook fentry, or the
+     * TCP-only twin after the verifier refused the shared program), UDP reads take the UDP-only
+     * program on the same tracepoint.
+     */
+    private static void udpReadOwnProgram(Map<Boundary, Plan> plans) {
+        Plan udp = plans.get(Boundary.UDP_READ);
+        if (udp.programs.contains(SHARED_READ) && !plans.get(Boundary.RX_READ).programs.contains(SHARED_READ)) {
+            plans.put(Boundary.UDP_READ, new Plan(HookKind.TRACEPOINT, List.of(UDP_ONLY_READ),
+                    "rx.read is not on sock_recv_length"));
+        }
     }
 
     private static void configure(BpfObject obj, ProbeConfig c, int off, boolean snapshotOnSegments,

@@ -4,8 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netwatcher.event.Direction;
+import io.netwatcher.kernel.CounterKind;
 import io.netwatcher.testing.Kernel;
 import io.netwatcher.testing.Sh;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -79,5 +84,50 @@ class ProbeLoadIT {
                 assertFalse(transport.detail().isEmpty(), "why fentry was not used: " + transport);
             }
         }
+    }
+
+    /**
+     * A kernel whose verifier refuses the shared read program (before v6.8: its global function's
+     * trusted argument) gets the twins: TCP reads on tp_tcp_recv_length, UDP reads on
+     * tp_udp_recv_length, and the UDP datagrams this test reads on loopback are counted.
+     */
+    @Test
+    void whereTheSharedReadProgramIsRefusedItsTwinsReadTcpAndUdp() throws Exception {
+        ProbeConfig config = ProbeConfig.builder().maxEventsPerSec(0).maxErrorsPerSec(0).snapshotNs(0)
+                .ringBufferBytes(1 << 20).maxConnections(1024).build();
+        try (ProbeSet p = ProbeSet.open(config, Map.of("tp_sock_recv_length", "refused by the test"))) {
+            assertEquals(List.of("tp_tcp_recv_length"), programs(p, Boundary.RX_READ));
+            assertEquals(List.of("tp_udp_recv_length"), programs(p, Boundary.UDP_READ));
+            long before = udpDatagramsRead(p);
+            try (DatagramSocket rx = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                 DatagramSocket tx = new DatagramSocket()) {
+                rx.setSoTimeout(5000);
+                for (int i = 0; i < 20; i++) {
+                    tx.send(new DatagramPacket(new byte[10], 10, rx.getLocalSocketAddress()));
+                    rx.receive(new DatagramPacket(new byte[100], 100));
+                }
+            }
+            long read = udpDatagramsRead(p) - before;
+            assertTrue(read >= 20, "the 20 datagrams read, counted by the UDP-only program: " + read);
+        }
+    }
+
+    /** With the shared read program, one program backs both reads. */
+    @Test
+    void tcpAndUdpReadsShareOneProgram() throws Exception {
+        try (ProbeSet p = ProbeSet.open(ProbeConfig.defaults())) {
+            assertEquals(List.of("tp_sock_recv_length"), programs(p, Boundary.RX_READ));
+            assertEquals(List.of("tp_sock_recv_length"), programs(p, Boundary.UDP_READ));
+        }
+    }
+
+    private static List<String> programs(ProbeSet p, Boundary b) {
+        return p.attachments().stream().filter(a -> a.boundary() == b).findFirst().orElseThrow().programs();
+    }
+
+    private static long udpDatagramsRead(ProbeSet p) {
+        return p.maps().counters().read().entrySet().stream()
+                .filter(e -> e.getKey().kind() == CounterKind.UDP_DATAGRAMS && e.getKey().udpDirection() == Direction.RX)
+                .mapToLong(Map.Entry::getValue).sum();
     }
 }
