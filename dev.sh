@@ -8,9 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Packages: build (JDK, Maven, clang/llvm, libbpf headers), run (libbpf1), test (iproute2,
-# nftables for loss and drops, bpftool, iperf3 for benchmarks, prometheus for the scrape tests).
+# nftables for loss and drops, bpftool, iperf3 for benchmarks, prometheus for the scrape tests,
+# ping, python3 and curl, which the kernel tests drive).
 RUN_PKGS=(openjdk-17-jdk-headless maven clang llvm make libbpf-dev libbpf1 iproute2)
-TEST_PKGS=(nftables bpftool iperf3 prometheus tcpdump ethtool)
+TEST_PKGS=(nftables bpftool iperf3 prometheus tcpdump ethtool iputils-ping python3 curl)
 
 need_root() {
   if [ "$(id -u)" != 0 ]; then
