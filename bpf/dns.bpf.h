@@ -36,6 +36,8 @@
 
 /* Copy query names into dns events (--no-dns-names sets 0). */
 const volatile __u8 targ_dns_names = 1;
+/* --no-dns: false prunes the DNS ingress out of cg_ingress at load. */
+const volatile bool targ_dns = true;
 /* A query with no response after this long is a timeout (--dns-timeout), ns. */
 const volatile __u64 targ_dns_timeout_ns = 5000000000ULL;
 

@@ -7,9 +7,11 @@
  * the requester's (request at net_dev_queue -> reply copied to the socket), with the CPU and the
  * task that were running when the kernel received the packet (traceicmpsoftirq).
  *
- * Three programs on per-packet tracepoints, separate from the TCP ones so they can be left out
- * (--no-icmp): every non-ICMP packet leaves them at the protocol check (RX: the IP header's
- * protocol byte, one probed read; TX and the datagram read: the socket's protocol, two loads).
+ * Receive and transmit ride in TCP's programs on the same tracepoints (rx.stack's
+ * netif_receive_skb, tx.device's net_dev_queue), after the TCP work: a non-ICMP packet pays the
+ * protocol check (RX: the IP header's protocol byte, one probed read; TX: the socket's protocol,
+ * two loads), not a program run of its own. The datagram read is a program of its own on
+ * skb_copy_datagram_iovec (no TCP program there). targ_icmp = false (--no-icmp) prunes them.
  * Packets forwarded by the node are not counted on transmit (no local socket); on receive they are
  * counted in the namespace of the device they arrived at. IPv6 extension headers are not walked.
  */
@@ -19,6 +21,9 @@
 #include "emit.bpf.h"
 #include "sample.bpf.h"
 #include "sock.bpf.h"
+
+/* --no-icmp: false prunes the ICMP work out of the programs it rides in, at load. */
+const volatile bool targ_icmp = true;
 
 #define IPPROTO_ICMP 1
 #define IPPROTO_ICMPV6 58

@@ -59,16 +59,31 @@ SEC("tp_btf/netif_receive_skb")
 int BPF_PROG(tp_netif_receive_skb, struct sk_buff *skb)
 {
 	nw_rx_stack(skb);
+	if (targ_icmp)
+		nw_icmp_rx(skb); /* icmp.rx: a protocol check for every other packet */
 	return 0;
 }
 
 /* ==== RX: transport entry ================================================ */
+
+/*
+ * DNS responses (dns.bpf.h) as a global function: verified once on its own, so cg_ingress's own
+ * verification does not grow; a cgroup_skb context is a global function argument on every
+ * kernel with cgroup_skb programs that can use bpf_cast_to_kern_ctx.
+ */
+__noinline int nw_dns_ingress_global(struct __sk_buff *ctx)
+{
+	nw_dns_skb(ctx, false, false);
+	return 0;
+}
 
 SEC("cgroup_skb/ingress")
 int cg_ingress(struct __sk_buff *ctx)
 {
 	if (bpf_cast_to_kern_ctx)
 		nw_rx_transport_cg(ctx, (__u64)bpf_cast_to_kern_ctx(ctx));
+	if (targ_dns)
+		nw_dns_ingress_global(ctx); /* dns.ingress: a port check for every other packet */
 	return 1; /* never drops: observation only */
 }
 
@@ -236,6 +251,8 @@ SEC("tp_btf/net_dev_queue")
 int BPF_PROG(tp_net_dev_queue, struct sk_buff *skb)
 {
 	nw_tx_devq(skb);
+	if (targ_icmp)
+		nw_icmp_tx(skb); /* icmp.tx: a protocol check for every other packet */
 	return 0;
 }
 
@@ -441,21 +458,27 @@ int BPF_PROG(tp_udp_recv_length, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
-/* ==== ICMP echo and errors (icmp.bpf.h): non-ICMP packets leave at the protocol check ==== */
-
-SEC("tp_btf/netif_receive_skb")
-int BPF_PROG(tp_icmp_rx, struct sk_buff *skb)
+/*
+ * UDP reads on kernels without the sock_recv_length tracepoint (6.1): the return of udp_recvmsg
+ * and udpv6_recvmsg, in their five-argument prototype (v5.19 removed `noblock`; the agent checks
+ * the count in the kernel's BTF: "name:N" in io.netwatcher.probe.Boundary).
+ */
+SEC("fexit/udp_recvmsg")
+int BPF_PROG(fx_udp_recvmsg, struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len, int ret)
 {
-	nw_icmp_rx(skb);
+	nw_udp_read(sk, ret, flags);
 	return 0;
 }
 
-SEC("tp_btf/net_dev_queue")
-int BPF_PROG(tp_icmp_tx, struct sk_buff *skb)
+SEC("fexit/udpv6_recvmsg")
+int BPF_PROG(fx_udpv6_recvmsg, struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len,
+	     int ret)
 {
-	nw_icmp_tx(skb);
+	nw_udp_read(sk, ret, flags);
 	return 0;
 }
+
+/* ==== ICMP echo replies read (icmp.bpf.h; receive and transmit ride in tp_netif_receive_skb and tp_net_dev_queue) ==== */
 
 SEC("tp_btf/skb_copy_datagram_iovec")
 int BPF_PROG(tp_icmp_read, const struct sk_buff *skb, int len)
@@ -481,6 +504,7 @@ int cg_dns_egress_notask(struct __sk_buff *ctx)
 	return 1;
 }
 
+/* DNS responses where cg_ingress is not loaded (rx.transport on fentry or kprobes: 6.1). */
 SEC("cgroup_skb/ingress")
 int cg_dns_ingress(struct __sk_buff *ctx)
 {

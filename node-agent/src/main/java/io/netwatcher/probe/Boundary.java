@@ -59,21 +59,24 @@ public enum Boundary {
     ERR_BUF_LIMIT("err.buffer_limit", "socket memory limit exceeded",
             c(HookKind.TRACEPOINT, "tp_sock_exceed_buf_limit")),
     ERR_ICMP("err.icmp_sent", "ICMP error sent", c(HookKind.TRACEPOINT, "tp_icmp_send")),
-    ICMP_RX("icmp.rx", "ICMP echo requests and errors received (every packet: a protocol check)",
-            c(HookKind.TRACEPOINT, "tp_icmp_rx")),
-    ICMP_TX("icmp.tx", "ICMP echo requests, replies and errors sent from a local socket (every packet: a"
-            + " protocol check)", c(HookKind.TRACEPOINT, "tp_icmp_tx")),
+    ICMP_RX("icmp.rx", "ICMP echo requests and errors received (in rx.stack's program, after TCP: a protocol check"
+            + " for every other packet)", c(HookKind.TRACEPOINT, "tp_netif_receive_skb")),
+    ICMP_TX("icmp.tx", "ICMP echo requests, replies and errors sent from a local socket (in tx.device's program,"
+            + " after TCP: a protocol check for every other packet)", c(HookKind.TRACEPOINT, "tp_net_dev_queue")),
     ICMP_READ("icmp.read", "ICMP echo replies read by a local socket (every datagram copied: a socket protocol"
             + " check)", c(HookKind.TRACEPOINT, "tp_icmp_read")),
     DNS_EGRESS("dns.egress", "DNS queries a client socket sends to port 53 (every packet sent: a port check)",
             c(HookKind.CGROUP_SKB, "cg_dns_egress"),
             c(HookKind.CGROUP_SKB, "cg_dns_egress_notask")),
-    DNS_INGRESS("dns.ingress", "DNS responses a client socket receives from port 53 (every packet received: a"
-            + " port check)", c(HookKind.CGROUP_SKB, "cg_dns_ingress")),
+    DNS_INGRESS("dns.ingress", "DNS responses a client socket receives from port 53 (in rx.transport's cgroup_skb"
+            + " program: a port check for every other packet; else a program of its own)",
+            c(HookKind.CGROUP_SKB, "cg_ingress@bpf_cast_to_kern_ctx"),
+            c(HookKind.CGROUP_SKB, "cg_dns_ingress")),
     UDP_READ("udp.read", "UDP datagrams read by the application: counted, their layers finished (in rx.read's"
             + " program behind its protocol check; else a program of its own, which every recvmsg runs)",
             c(HookKind.TRACEPOINT, "tp_sock_recv_length"),
-            c(HookKind.TRACEPOINT, "tp_udp_recv_length"));
+            c(HookKind.TRACEPOINT, "tp_udp_recv_length"),
+            c(HookKind.FEXIT, "fx_udp_recvmsg:5", "fx_udpv6_recvmsg:5"));
 
     /** The boundaries of the ICMP programs ({@code --no-icmp} leaves them out). */
     public boolean isIcmp() {
@@ -115,7 +118,8 @@ public enum Boundary {
 
     /**
      * Programs of one backing. A program written {@code name:N} needs a tracepoint with at least
-     * N arguments (the kernel's prototypes grow over time, e.g. kfree_skb's rx_sk in v6.11); one
+     * N arguments (the kernel's prototypes grow over time, e.g. kfree_skb's rx_sk in v6.11), or a
+     * fentry/fexit function with exactly N parameters (fexit reads the return value after them); one
      * written {@code name@KFUNC} calls that kfunc, which the kernel's BTF must have.
      */
     public record Candidate(HookKind kind, List<ProgramRef> programs) {

@@ -92,7 +92,11 @@ public final class KernelHooks {
                         + ref.minArgs() : null;
             }
             case FENTRY, FEXIT -> fentryProblem != null ? "fentry/fexit unavailable: " + fentryProblem
-                    : vmlinux.has(target, Btf.KIND_FUNC) ? null : "kernel BTF has no function " + target;
+                    : !vmlinux.has(target, Btf.KIND_FUNC) ? "kernel BTF has no function " + target
+                    : ref.minArgs() > 0 && vmlinux.paramCount(target).orElse(-1) != ref.minArgs()
+                    ? "function " + target + " has " + vmlinux.paramCount(target).orElse(-1) + " parameters, the"
+                    + " program reads " + ref.minArgs()
+                    : null;
             case KPROBE -> kprobeProblem != null ? "kprobes unavailable: " + kprobeProblem
                     : vmlinux.has(target, Btf.KIND_FUNC) ? null : "kernel has no function " + target;
             case ITERATOR -> vmlinux.has("bpf_iter_" + target, Btf.KIND_FUNC) ? null

@@ -39,8 +39,6 @@ import org.slf4j.LoggerFactory;
 public final class ProbeSet implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProbeSet.class);
     private static final int MAX_LOAD_ATTEMPTS = 4;
-    private static final String SHARED_READ = "tp_sock_recv_length";
-    private static final String UDP_ONLY_READ = "tp_udp_recv_length";
 
     private final BpfObject object;
     private final KernelMaps maps;
@@ -93,7 +91,7 @@ public final class ProbeSet implements AutoCloseable {
                     plans.put(Boundary.RX_TCP, Plan.unused("rx.transport parks packets and conn.snapshot walks"
                             + " sockets"));
                 }
-                udpReadOwnProgram(plans);
+                rideOrOwn(plans);
                 Set<String> enabled = new LinkedHashSet<>();
                 plans.values().forEach(p -> enabled.addAll(p.programs));
                 for (BpfProgram p : obj.programs().values()) {
@@ -103,7 +101,7 @@ public final class ProbeSet implements AutoCloseable {
                 flags.write(obj.rodata(), config.benignDropEvents(), benign,
                         !plans.get(Boundary.ERR_DROP).programs.isEmpty(),
                         plans.get(Boundary.CONN_CLIENT_OPEN).kind == HookKind.SOCKOPS, config.stateEvents(),
-                        config.udp());
+                        config.udp(), config.icmp());
                 flags.writeDns(obj.rodata(), config.dns());
                 obj.load();
                 KernelMaps maps = KernelMaps.of(obj);
@@ -187,16 +185,25 @@ public final class ProbeSet implements AutoCloseable {
     }
 
     /**
-     * UDP reads ride in rx.read's sock_recv_length program (a TCP read pays one protocol check, no
-     * second program run); when rx.read is backed by something else (--prefer-hook fentry, or the
-     * TCP-only twin after the verifier refused the shared program), UDP reads take the UDP-only
-     * program on the same tracepoint.
+     * A boundary riding in another's program (UDP reads in rx.read's, DNS responses in
+     * rx.transport's) takes a program of its own where that boundary is backed by something else
+     * (--prefer-hook fentry, an older kernel, or a twin after the verifier refused the shared
+     * program): the shared program is then not loaded.
      */
-    private static void udpReadOwnProgram(Map<Boundary, Plan> plans) {
-        Plan udp = plans.get(Boundary.UDP_READ);
-        if (udp.programs.contains(SHARED_READ) && !plans.get(Boundary.RX_READ).programs.contains(SHARED_READ)) {
-            plans.put(Boundary.UDP_READ, new Plan(HookKind.TRACEPOINT, List.of(UDP_ONLY_READ),
-                    "rx.read is not on sock_recv_length"));
+    private record Ride(Boundary rider, Boundary host, String shared, String own) {
+    }
+
+    private static final List<Ride> RIDES = List.of(
+            new Ride(Boundary.UDP_READ, Boundary.RX_READ, "tp_sock_recv_length", "tp_udp_recv_length"),
+            new Ride(Boundary.DNS_INGRESS, Boundary.RX_TRANSPORT, "cg_ingress", "cg_dns_ingress"));
+
+    private static void rideOrOwn(Map<Boundary, Plan> plans) {
+        for (Ride r : RIDES) {
+            Plan rider = plans.get(r.rider());
+            if (rider.programs.contains(r.shared()) && !plans.get(r.host()).programs.contains(r.shared())) {
+                plans.put(r.rider(), new Plan(rider.kind, List.of(r.own()),
+                        r.host().id() + " is not on " + r.shared()));
+            }
         }
     }
 

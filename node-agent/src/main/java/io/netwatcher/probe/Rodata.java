@@ -12,8 +12,9 @@ import java.util.List;
  * benign drops are reported ({@code targ_benign_events}), whether bad checksums are reported from
  * the drop program ({@code targ_csum_at_drop}), client opens from sockops
  * ({@code targ_client_open_at_sockops}), whether TCP state transitions are reported
- * ({@code targ_state_events}), whether UDP datagrams are counted and timed ({@code targ_udp}), and the
- * DNS settings ({@code targ_dns_names}, {@code targ_dns_timeout_ns}). Offsets come from the object's symbol
+ * ({@code targ_state_events}), whether UDP datagrams are counted and timed ({@code targ_udp}), whether
+ * ICMP rides in the TCP programs ({@code targ_icmp}), and the DNS settings ({@code targ_dns},
+ * {@code targ_dns_names}, {@code targ_dns_timeout_ns}). Offsets come from the object's symbol
  * table.
  */
 final class Rodata {
@@ -24,11 +25,13 @@ final class Rodata {
     private final int clientOpenAtSockops;
     private final int stateEvents;
     private final int udp;
+    private final int icmp;
+    private final int dns;
     private final int dnsNames;
     private final int dnsTimeoutNs;
 
     private Rodata(int benign, int benignN, int benignEvents, int csumAtDrop, int clientOpenAtSockops,
-                   int stateEvents, int udp, int dnsNames, int dnsTimeoutNs) {
+                   int stateEvents, int udp, int icmp, int dns, int dnsNames, int dnsTimeoutNs) {
         this.benign = benign;
         this.benignN = benignN;
         this.benignEvents = benignEvents;
@@ -36,6 +39,8 @@ final class Rodata {
         this.clientOpenAtSockops = clientOpenAtSockops;
         this.stateEvents = stateEvents;
         this.udp = udp;
+        this.icmp = icmp;
+        this.dns = dns;
         this.dnsNames = dnsNames;
         this.dnsTimeoutNs = dnsTimeoutNs;
     }
@@ -44,7 +49,8 @@ final class Rodata {
         Elf elf = Elf.parse(object);
         return new Rodata(offset(elf, "targ_benign"), offset(elf, "targ_benign_n"), offset(elf, "targ_benign_events"),
                 offset(elf, "targ_csum_at_drop"), offset(elf, "targ_client_open_at_sockops"),
-                offset(elf, "targ_state_events"), offset(elf, "targ_udp"), offset(elf, "targ_dns_names"),
+                offset(elf, "targ_state_events"), offset(elf, "targ_udp"), offset(elf, "targ_icmp"),
+                offset(elf, "targ_dns"), offset(elf, "targ_dns_names"),
                 offset(elf, "targ_dns_timeout_ns"));
     }
 
@@ -54,7 +60,7 @@ final class Rodata {
     }
 
     void write(ByteBuffer ro, boolean reportBenign, List<BenignDrops.Entry> table, boolean csumFromDrops,
-               boolean clientOpenFromSockops, boolean reportStates, boolean udpOn) {
+               boolean clientOpenFromSockops, boolean reportStates, boolean udpOn, boolean icmpOn) {
         if (table.size() > Layouts.BENIGN_MAX) {
             throw new IllegalArgumentException("benign drop table of " + table.size() + " entries, max "
                     + Layouts.BENIGN_MAX);
@@ -72,9 +78,11 @@ final class Rodata {
         ro.put(clientOpenAtSockops, (byte) (clientOpenFromSockops ? 1 : 0));
         ro.put(stateEvents, (byte) (reportStates ? 1 : 0));
         ro.put(udp, (byte) (udpOn ? 1 : 0));
+        ro.put(icmp, (byte) (icmpOn ? 1 : 0));
     }
 
     void writeDns(ByteBuffer ro, DnsConfig dns) {
+        ro.put(this.dns, (byte) (dns.enabled() ? 1 : 0));
         ro.put(dnsNames, (byte) (dns.names() ? 1 : 0));
         ro.putLong(dnsTimeoutNs, dns.timeoutNs());
     }

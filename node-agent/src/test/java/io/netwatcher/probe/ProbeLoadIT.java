@@ -54,8 +54,12 @@ class ProbeLoadIT {
             assertTrue(mine.size() >= 20, "our programs visible to bpftool: " + mine);
             assertTrue(cgroupAttachments(p).contains("cg_ingress"), "cgroup_skb attached to the cgroup2 root");
             assertTrue(cgroupAttachments(p).contains("so_established"), "sockops attached to the cgroup2 root");
-            assertTrue(cgroupAttachments(p).contains("cg_dns_egress") && cgroupAttachments(p).contains("cg_dns_ingress"),
-                    "the DNS cgroup_skb programs attached to the cgroup2 root: " + cgroupAttachments(p));
+            assertTrue(cgroupAttachments(p).contains("cg_dns_egress"),
+                    "the DNS egress program attached to the cgroup2 root: " + cgroupAttachments(p));
+            assertEquals(List.of("cg_ingress"), programs(p, Boundary.DNS_INGRESS), "DNS responses ride in cg_ingress");
+            assertFalse(cgroupAttachments(p).contains("cg_dns_ingress"), "no DNS ingress program of its own");
+            assertEquals(List.of("tp_netif_receive_skb"), programs(p, Boundary.ICMP_RX), "ICMP rides in rx.stack");
+            assertEquals(List.of("tp_net_dev_queue"), programs(p, Boundary.ICMP_TX), "ICMP rides in tx.device");
             Map<String, ProbeSet.RunStats> stats = p.runStats();
             assertTrue(stats.containsKey("tp_netif_receive_skb"), "run stats readable from fdinfo: " + stats.keySet());
         }
