@@ -4,7 +4,8 @@
 # alternate without the agent, with its defaults (connect latency and handshake failures
 # aggregated in the kernel, no state events) and with -S (an event per transition, printed);
 # the median wall time of the workload per mode, and the state-change program's average run time
-# (--bpf-stats) with and without -S.
+# (--bpf-stats) with and without -S, and its run time per connection of the workload (all its runs'
+# time / N: the per-connect cost of what runs once per connection, such as the connect count).
 # With BASE_JAR=<another build's jar> a fourth mode runs that agent (e.g. the branch point, without
 # the state times) with its defaults.
 # Usage (after mvn -B -o verify -DskipITs, which builds the jar and the test classes):
@@ -41,8 +42,13 @@ state_prog_ns() { # avg run time of the state-change program from the agent's --
   awk '/tp_inet_sock_set_state/ {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) v = $i} END {print v}' "$1"
 }
 
+state_prog_per_conn() { # the state-change program's run time (RUN TIME column) per workload connection, ns
+  awk -v n="$n" '$1 == "tp_inet_sock_set_state" {printf "%d", $3 / n}' "$1"
+}
+
 declare -A times
 declare -A prog
+declare -A conn
 log=$(mktemp)
 modes="none ${BASE_JAR:+base }default states"
 for r in $(seq 1 "$rounds"); do
@@ -50,11 +56,11 @@ for r in $(seq 1 "$rounds"); do
     case $mode in
       none) ms=$(churn_ms) ;;
       base) JAR=$BASE_JAR start_agent "$log" --bpf-stats --cpu-budget 0; ms=$(churn_ms); stop_agent
-            prog[$mode]+="$(state_prog_ns "$log") " ;;
+            prog[$mode]+="$(state_prog_ns "$log") "; conn[$mode]+="$(state_prog_per_conn "$log") " ;;
       default) start_agent "$log" --bpf-stats --cpu-budget 0; ms=$(churn_ms); stop_agent
-               prog[$mode]+="$(state_prog_ns "$log") " ;;
+               prog[$mode]+="$(state_prog_ns "$log") "; conn[$mode]+="$(state_prog_per_conn "$log") " ;;
       states) start_agent "$log" --bpf-stats --cpu-budget 0 -S; ms=$(churn_ms); stop_agent
-              prog[$mode]+="$(state_prog_ns "$log") " ;;
+              prog[$mode]+="$(state_prog_ns "$log") "; conn[$mode]+="$(state_prog_per_conn "$log") " ;;
     esac
     times[$mode]+="$ms "
     echo "round $r $mode: $ms ms"
@@ -63,7 +69,7 @@ done
 rm -f "$log"
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-echo "== $n short connections x $rounds rounds (median wall ms; state-change program avg ns)"
+echo "== $n short connections x $rounds rounds (median wall ms; state-change program avg ns, ns per connection)"
 for mode in $modes; do
-  echo "$mode: $(echo "${times[$mode]}" | median) ms  [${times[$mode]}]  prog: $(echo "${prog[$mode]:-}" | median) ns [${prog[$mode]:-}]"
+  echo "$mode: $(echo "${times[$mode]}" | median) ms  [${times[$mode]}]  prog: $(echo "${prog[$mode]:-}" | median) ns [${prog[$mode]:-}]  per connection: $(echo "${conn[$mode]:-}" | median) ns [${conn[$mode]:-}]"
 done

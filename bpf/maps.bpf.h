@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The maps the agent reads or writes (each has a typed view in io.netwatcher.kernel: the
- * ring buffer, conns, conn_gc, listeners, hists, connect_hists, counters, icmp_counters, dns_counters, dns_hists, stats, control) and those every
+ * ring buffer, conns, conn_gc, listeners, hists, connect_hists, counters, connect_counts, icmp_counters, dns_counters,
+ * dns_hists, stats, control) and those every
  * probe group shares (owners, budget), with the helpers that update them. Maps private to one
  * group live in that group's header (packet.bpf.h, conn.bpf.h).
  */
@@ -106,6 +107,18 @@ struct {
 	__type(key, struct nw_counter_key);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+/*
+ * connect() calls per cgroup, local address, destination address and port (connects.bpf.h). A
+ * plain hash: the agent deletes the entries that stayed idle; a full map is counted
+ * (NW_STAT_CONNECTS_FULL).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct nw_connect_key);
+	__type(value, __u64);
+} connect_counts SEC(".maps");
 
 /*
  * ICMP messages per cgroup (or network namespace when the kernel itself sent or received them),

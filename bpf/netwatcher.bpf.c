@@ -12,6 +12,7 @@
 #include "packet.bpf.h"
 #include "udp.bpf.h"
 #include "conn.bpf.h"
+#include "connects.bpf.h"
 #include "errors.bpf.h"
 #include "icmp.bpf.h"
 #include "dns.bpf.h"
@@ -282,6 +283,8 @@ int BPF_PROG(tp_inet_sock_set_state, const struct sock *sk, int oldstate, int ne
 		nw_nest_exit();
 	}
 	nw_state_time(sk, oldstate, newstate);
+	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT && nw_sk_is_tcp(sk))
+		nw_connect_count(sk); /* connect() */
 	return 0;
 }
 
@@ -541,6 +544,7 @@ struct nw_btf_types {
 	enum nw_icmp_side icmp_side;
 	struct nw_dns_event dns_event;
 	struct nw_dns_key dns_key;
+	struct nw_connect_key connect_key;
 	enum nw_dns_kind dns_kind;
 	enum nw_dns_outcome dns_outcome;
 };

@@ -172,6 +172,7 @@ enum nw_stat {
 	NW_STAT_TX_PICKED = 10,       /* sent segments picked for timing at their first hook */
 	NW_STAT_TX_STALE = 11,        /* device-table slots freed unfinished (dropped, sent elsewhere, segmented) */
 	NW_STAT_COUNTERS_FULL = 12,   /* counters map update failed: an event counted nowhere */
+	NW_STAT_CONNECTS_FULL = 13,   /* connect_counts map update failed: a connect() counted nowhere */
 };
 
 #define NW_STAT_MAX 16                /* entries of the stats array: every enum nw_stat value is below */
@@ -385,6 +386,17 @@ struct nw_counter_key {
 	__u16 kind;              /* enum nw_counter_kind */
 	__u16 pad;
 	__u32 detail;
+};
+
+/*
+ * Key of the connect counts (per-CPU hash, value __u64: connect() calls), tcpconnect -c's
+ * (LADDR, RADDR, RPORT) per cgroup. The tuple is the socket's when connect() moves it to SYN_SENT:
+ * its local port is not chosen yet and is always 0 here. An IPv6 socket connecting to an IPv4
+ * address is counted as IPv4 (family AF_INET, both addresses IPv4-mapped).
+ */
+struct nw_connect_key {
+	__u64 cgroup_id;         /* cgroup v2 id of the connecting socket */
+	struct nw_tuple t;       /* saddr: local address, daddr and dport: the destination; sport 0 */
 };
 
 /*

@@ -38,13 +38,14 @@ public final class AgentStats {
     public String summary() {
         return String.format("records read %d, undecodable %d, out of namespace scope %d, lost in the kernel %d,"
                         + " packet events over the cap %d, error events over the cap %d, rx untracked %d,"
-                        + " tx untracked %d, connection map full %d, histogram map full %d, counter map full %d",
+                        + " tx untracked %d, connection map full %d, histogram map full %d, counter map full %d,"
+                        + " connect count map full %d",
                 recordsRead(),
                 decodeErrors(), filtered(), kernelStat(KernelStat.RINGBUF_LOST),
                 kernelStat(KernelStat.SAMPLE_CAPPED), kernelStat(KernelStat.ERR_CAPPED),
                 kernelStat(KernelStat.RX_UNTRACKED), kernelStat(KernelStat.TX_UNTRACKED),
                 kernelStat(KernelStat.CONN_FULL), kernelStat(KernelStat.HIST_FULL),
-                kernelStat(KernelStat.COUNTERS_FULL));
+                kernelStat(KernelStat.COUNTERS_FULL), kernelStat(KernelStat.CONNECTS_FULL));
     }
 
     /** A kernel-side statistic as of the last poll. */

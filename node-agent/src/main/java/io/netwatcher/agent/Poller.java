@@ -23,7 +23,8 @@ import java.util.function.Consumer;
 /**
  * Periodic reads of the kernel's maps: connection updates (connections whose kernel record
  * changed since the last read, the refresh time aside), per-connection byte deltas with the
- * owning process (flow), and per-interval latency summaries. A connection's last deltas are
+ * owning process (flow), per-interval latency summaries, and connect counts per destination
+ * ({@link ConnectCounts}, filtered by the kernel as it counts). A connection's last deltas are
  * reported when it closes. A connection older than the agent is first read as a baseline: its
  * flows start from there. With a socket filter (--sport/--dport/--uid) updates and flows are those of
  * matching sockets, and latency summaries (per cgroup, every socket's packets) are not reported,
@@ -36,6 +37,7 @@ final class Poller {
     private final Consumer<Event> sink;
     private final SocketFilter filter;
     private final LatencyAnomalies anomalies;
+    private final ConnectCounts connects;
     /** Per connection: a digest of its kernel record without update_ns, as last reported. */
     private final Map<Long, Long> lastDigest = new HashMap<>();
     /** Established connections seen without an owner: each one asks for the owner walk once. */
@@ -73,6 +75,7 @@ final class Poller {
         this.sink = sink;
         this.lastPollNs = nowNs;
         this.filter = filter;
+        this.connects = new ConnectCounts(maps.connectCounts());
     }
 
     private boolean matches(Tuple t, ConnStats s) {
@@ -98,6 +101,7 @@ final class Poller {
         lastPollNs = nowNs;
         pollConnections(nowNs, interval);
         pollLatency(nowNs, interval);
+        connects.poll(nowNs, interval, sink);
     }
 
     /**

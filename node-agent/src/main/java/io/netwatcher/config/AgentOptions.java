@@ -104,13 +104,15 @@ public final class AgentOptions {
     boolean all;
 
     @Option(names = {"-i", "--interval"}, paramLabel = "SECONDS", defaultValue = "5",
-            description = "Period of connection updates, flow byte counts and latency summaries. Default: ${DEFAULT-VALUE}.")
+            description = "Period of connection updates, flow byte counts, latency summaries and connect counts."
+                    + " Default: ${DEFAULT-VALUE}.")
     double intervalSeconds;
 
     @Option(names = "--events", paramLabel = "TYPES", split = ",",
             description = "Event types to print (comma-separated): packet, connection, retransmit, reset, drop,"
                     + " bad_checksum, receive_queue_full, buffer_limit, flow, latency, icmp (echo exchanges),"
-                    + " dns (queries answered or timed out), anomaly (latency anomalies), benign_drop (drops that are"
+                    + " dns (queries answered or timed out), anomaly (latency anomalies), connect_count (connect() calls per"
+                    + " local address, destination address and port in each interval, as tcpconnect -c), benign_drop (drops that are"
                     + " not losses), state (TCP state transitions). Default: all but"
                     + " benign_drop and state.")
     Set<String> events;

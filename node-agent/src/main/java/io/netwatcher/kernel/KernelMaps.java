@@ -14,6 +14,7 @@ public final class KernelMaps {
     private final HistogramMap histograms;
     private final ConnectHistogramMap connectHistograms;
     private final CounterMap counters;
+    private final ConnectCountMap connectCounts;
     private final IcmpCounterMap icmpCounters;
     private final DnsCounterMap dnsCounters;
     private final DnsHistogramMap dnsHistograms;
@@ -29,6 +30,7 @@ public final class KernelMaps {
         this.histograms = new HistogramMap(object);
         this.connectHistograms = new ConnectHistogramMap(object);
         this.counters = new CounterMap(object);
+        this.connectCounts = new ConnectCountMap(object);
         this.icmpCounters = new IcmpCounterMap(object);
         this.dnsCounters = new DnsCounterMap(object);
         this.dnsHistograms = new DnsHistogramMap(object);
@@ -65,6 +67,10 @@ public final class KernelMaps {
         return counters;
     }
 
+    public ConnectCountMap connectCounts() {
+        return connectCounts;
+    }
+
     public IcmpCounterMap icmpCounters() {
         return icmpCounters;
     }
@@ -87,7 +93,7 @@ public final class KernelMaps {
 
     /** The hash maps whose fill level is a self-metric. */
     public List<MapView> hashMaps() {
-        return List.of(connections, histograms, connectHistograms, counters, icmpCounters, dnsCounters, dnsHistograms, listeners);
+        return List.of(connections, histograms, connectHistograms, counters, connectCounts, icmpCounters, dnsCounters, dnsHistograms, listeners);
     }
 
     /** Maps the ring buffer; the caller closes it (before the object). */

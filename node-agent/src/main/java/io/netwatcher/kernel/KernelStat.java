@@ -28,7 +28,9 @@ public enum KernelStat {
     /** Device-table slots freed unfinished (dropped, sent by another CPU, segmented). */
     TX_STALE("NW_STAT_TX_STALE", 11),
     /** A counter did not fit in the counters map: an event counted nowhere. */
-    COUNTERS_FULL("NW_STAT_COUNTERS_FULL", 12);
+    COUNTERS_FULL("NW_STAT_COUNTERS_FULL", 12),
+    /** A connect count did not fit in the connect_counts map: a connect() counted nowhere. */
+    CONNECTS_FULL("NW_STAT_CONNECTS_FULL", 13);
 
     private final String cName;
     private final int value;

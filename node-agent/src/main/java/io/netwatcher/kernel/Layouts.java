@@ -236,6 +236,15 @@ public final class Layouts {
         private CounterKey() {}
     }
 
+    public static final class ConnectKey {
+        public static final String STRUCT = "nw_connect_key";
+        public static final int SIZE = 48;
+        public static final int CGROUP_ID = 0;
+        public static final int T = 8;
+
+        private ConnectKey() {}
+    }
+
     public static final class IcmpKey {
         public static final String STRUCT = "nw_icmp_key";
         public static final int SIZE = 16;

@@ -3,6 +3,7 @@ package io.netwatcher.output;
 import io.netwatcher.event.AnomalyEvent;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
+import io.netwatcher.event.ConnectCountEvent;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.DnsEvent;
 import io.netwatcher.event.DnsOutcome;
@@ -73,6 +74,8 @@ public final class JsonEventFormatter {
             dns(j, d);
         } else if (e instanceof AnomalyEvent a) {
             anomaly(j, a);
+        } else if (e instanceof ConnectCountEvent c) {
+            connectCount(j, c);
         }
         common(j, e, who);
         kubernetes(j, who);
@@ -300,6 +303,20 @@ public final class JsonEventFormatter {
                 .micros("expected_p99_us", a.expectedNs())
                 .micros("band_p99_us", a.bandNs())
                 .field("intervals", a.intervals());
+    }
+
+    /** tcpconnect -c's LADDR, RADDR, RPORT and CONNECTS (in the interval; and the running total). */
+    private void connectCount(Json j, ConnectCountEvent c) {
+        Tuple t = c.tuple();
+        j.field("type", "connect_count")
+                .field("time", time(c.timeNs()))
+                .field("family", t.familyName())
+                .field("laddr", t.srcAddress())
+                .field("raddr", t.dstAddress())
+                .field("rport", t.dport())
+                .field("interval_ms", c.intervalNs() / 1_000_000)
+                .field("connects", c.connects())
+                .field("total", c.total());
     }
 
     private void icmp(Json j, IcmpEvent i) {

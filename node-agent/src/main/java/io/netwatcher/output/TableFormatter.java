@@ -3,6 +3,7 @@ package io.netwatcher.output;
 import io.netwatcher.event.AnomalyEvent;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
+import io.netwatcher.event.ConnectCountEvent;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.DnsEvent;
 import io.netwatcher.event.DnsOutcome;
@@ -115,6 +116,10 @@ public final class TableFormatter {
             String d = String.format("%s %-6s n=%d p99=%sus expected=%sus band=%sus", a.direction().jsonName(),
                     a.layer().label(), a.count(), us(a.observedNs()), us(a.expectedNs()), us(a.bandNs()));
             return line(time, "anomaly", "-", "-", d + proc(e, who));
+        }
+        if (e instanceof ConnectCountEvent c) {
+            return line(time, "connects", t.srcAddress(), t.dst(), "connects=" + c.connects() + " total=" + c.total()
+                    + proc(e, who));
         }
         if (e instanceof IcmpEvent i) {
             String d = String.format("%s id=%d seq=%d latency=%sus cpu=%d task=%d/%d %s", i.side().label(), i.id(),

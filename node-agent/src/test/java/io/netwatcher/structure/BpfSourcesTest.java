@@ -3,6 +3,7 @@ package io.netwatcher.structure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netwatcher.kernel.ConnectCountMap;
 import io.netwatcher.kernel.ConnectHistogramMap;
 import io.netwatcher.kernel.ConnectionMap;
 import io.netwatcher.kernel.ControlMap;
@@ -103,7 +104,7 @@ class BpfSourcesTest {
         maps.removeAll(PROBES_ONLY);
         Set<String> views = new TreeSet<>(List.of(EventRing.NAME, ConnectionMap.NAME, GoneConnections.NAME,
                 ListenerMap.NAME, HistogramMap.NAME, ConnectHistogramMap.NAME, CounterMap.NAME, IcmpCounterMap.NAME,
-                DnsCounterMap.NAME, DnsHistogramMap.NAME, StatsMap.NAME, ControlMap.NAME));
+                DnsCounterMap.NAME, DnsHistogramMap.NAME, StatsMap.NAME, ControlMap.NAME, ConnectCountMap.NAME));
         assertEquals(views, maps, "maps.bpf.h vs the kernel package's views");
     }
 }

@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -21,6 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *                                   close them all, print "closed N"
  *   churn ADDR PORT N THREADS       N short connections (connect, send a byte, close) from THREADS
  *                                   threads, print "done N"
+ *   attempts ADDR PORT N [ADDR PORT N]...
+ *                                   N connect() calls to each ADDR PORT in turn, each socket closed
+ *                                   right after; print "connected C refused R other O" per target
  * </pre>
  */
 public final class ConnPeer {
@@ -33,6 +37,7 @@ public final class ConnPeer {
             case "serve" -> serve(addr, port);
             case "hold" -> hold(addr, port, Integer.parseInt(args[3]));
             case "churn" -> churn(addr, port, Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+            case "attempts" -> attempts(args);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -74,6 +79,27 @@ public final class ConnPeer {
             s.close();
         }
         System.out.println("closed " + n);
+        System.out.flush();
+    }
+
+    private static void attempts(String[] args) throws IOException {
+        for (int i = 1; i + 2 < args.length; i += 3) {
+            InetSocketAddress to = new InetSocketAddress(InetAddress.getByName(args[i]), Integer.parseInt(args[i + 1]));
+            int connected = 0;
+            int refused = 0;
+            int other = 0;
+            for (int n = Integer.parseInt(args[i + 2]); n > 0; n--) {
+                try (Socket s = new Socket()) {
+                    s.connect(to, 5000);
+                    connected++;
+                } catch (ConnectException e) {
+                    refused++;
+                } catch (IOException e) {
+                    other++;
+                }
+            }
+            System.out.println("connected " + connected + " refused " + refused + " other " + other);
+        }
         System.out.flush();
     }
 
