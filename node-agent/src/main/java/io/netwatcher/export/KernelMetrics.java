@@ -1,7 +1,6 @@
 package io.netwatcher.export;
 
-import io.netwatcher.event.ConnectHistogram;
-import io.netwatcher.event.DnsHistogram;
+import io.netwatcher.event.CgroupHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Transport;
 import io.netwatcher.event.Role;
@@ -309,7 +308,7 @@ public final class KernelMetrics implements MetricProducer {
     private MetricData connectLatency(Resource resource, long now, Set<Long> cgroups) {
         Map<Attributes, long[]> buckets = new LinkedHashMap<>();
         Map<Attributes, double[]> sums = new HashMap<>();
-        for (ConnectHistogram h : source.connectHistograms()) {
+        for (CgroupHistogram h : source.connectHistograms()) {
             cgroups.add(h.cgroupId());
             Attributes who = who(h.cgroupId(), now);
             if (who == null || h.count() == 0) {
@@ -522,7 +521,7 @@ public final class KernelMetrics implements MetricProducer {
     private MetricData dnsLatency(Resource resource, long now, Set<Long> cgroups) {
         Map<Attributes, long[]> buckets = new LinkedHashMap<>();
         Map<Attributes, double[]> sums = new HashMap<>();
-        for (DnsHistogram h : source.dnsHistograms()) {
+        for (CgroupHistogram h : source.dnsHistograms()) {
             cgroups.add(h.cgroupId());
             Attributes who = who(h.cgroupId(), now);
             if (who == null || h.count() == 0) {

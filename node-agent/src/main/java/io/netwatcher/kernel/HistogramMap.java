@@ -57,8 +57,7 @@ public final class HistogramMap implements MapView {
      */
     public List<LayerHistogram> read(Transport transport) {
         List<LayerHistogram> out = new ArrayList<>();
-        int stride = map.valueStride();
-        int cpus = map.lookupSize() / stride;
+        PerCpuValues cpus = new PerCpuValues(map);
         map.forEachChunk(e -> {
             ByteBuffer k = e.keys();
             ByteBuffer v = e.values();
@@ -67,7 +66,6 @@ public final class HistogramMap implements MapView {
                 if (Byte.toUnsignedInt(k.get(ko + Layouts.HistKey.PROTOCOL)) != transport.value()) {
                     continue;
                 }
-                int vo = e.valueOffset(i);
                 long cgroup = k.getLong(ko + Layouts.HistKey.CGROUP_ID);
                 Direction dir = Direction.of(k.get(ko + Layouts.HistKey.DIRECTION));
                 for (int index = 0; index < Layouts.HIST_LAYERS; index++) {
@@ -75,24 +73,13 @@ public final class HistogramMap implements MapView {
                     if (layer == null) {
                         continue; // a slot this direction does not use
                     }
-                    int first = vo + Layouts.Hists.LAYER + index * Layouts.Hist.SIZE;
-                    long count = 0;
-                    for (int c = 0; c < cpus; c++) {
-                        count += v.getLong(first + c * stride + Layouts.Hist.COUNT);
-                    }
+                    int h = e.valueOffset(i) + Layouts.Hists.LAYER + index * Layouts.Hist.SIZE;
+                    long count = cpus.sum(v, h + Layouts.Hist.COUNT);
                     if (count == 0) {
                         continue; // a layer this cgroup never used: no slots to sum
                     }
-                    long sum = 0;
-                    long[] slots = new long[Layouts.HIST_SLOTS];
-                    for (int c = 0; c < cpus; c++) {
-                        int base = first + c * stride;
-                        sum += v.getLong(base + Layouts.Hist.SUM_NS);
-                        for (int s = 0; s < slots.length; s++) {
-                            slots[s] += v.getLong(base + Layouts.Hist.SLOTS + 8 * s);
-                        }
-                    }
-                    out.add(new LayerHistogram(cgroup, dir, layer, count, sum, slots));
+                    out.add(new LayerHistogram(cgroup, dir, layer, count, cpus.sum(v, h + Layouts.Hist.SUM_NS),
+                            cpus.slots(v, h)));
                 }
             }
         });

@@ -12,11 +12,11 @@ public final class KernelMaps {
     private final ConnectionMap connections;
     private final GoneConnections gone;
     private final HistogramMap histograms;
-    private final ConnectHistogramMap connectHistograms;
+    private final CgroupHistogramMap connectHistograms;
     private final CounterMap counters;
     private final IcmpCounterMap icmpCounters;
     private final DnsCounterMap dnsCounters;
-    private final DnsHistogramMap dnsHistograms;
+    private final CgroupHistogramMap dnsHistograms;
     private final StatsMap stats;
     private final ControlMap control;
     private final ListenerMap listeners;
@@ -27,11 +27,11 @@ public final class KernelMaps {
         this.connections = new ConnectionMap(object, System::nanoTime);
         this.gone = new GoneConnections(object);
         this.histograms = new HistogramMap(object);
-        this.connectHistograms = new ConnectHistogramMap(object);
+        this.connectHistograms = new CgroupHistogramMap(object, CgroupHistogramMap.CONNECT);
         this.counters = new CounterMap(object);
         this.icmpCounters = new IcmpCounterMap(object);
         this.dnsCounters = new DnsCounterMap(object);
-        this.dnsHistograms = new DnsHistogramMap(object);
+        this.dnsHistograms = new CgroupHistogramMap(object, CgroupHistogramMap.DNS);
         this.stats = new StatsMap(object);
         this.control = new ControlMap(object);
         this.listeners = new ListenerMap(object);
@@ -57,7 +57,7 @@ public final class KernelMaps {
         return histograms;
     }
 
-    public ConnectHistogramMap connectHistograms() {
+    public CgroupHistogramMap connectHistograms() {
         return connectHistograms;
     }
 
@@ -73,7 +73,7 @@ public final class KernelMaps {
         return dnsCounters;
     }
 
-    public DnsHistogramMap dnsHistograms() {
+    public CgroupHistogramMap dnsHistograms() {
         return dnsHistograms;
     }
 

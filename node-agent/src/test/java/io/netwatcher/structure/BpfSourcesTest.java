@@ -3,12 +3,11 @@ package io.netwatcher.structure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netwatcher.kernel.ConnectHistogramMap;
+import io.netwatcher.kernel.CgroupHistogramMap;
 import io.netwatcher.kernel.ConnectionMap;
 import io.netwatcher.kernel.ControlMap;
 import io.netwatcher.kernel.CounterMap;
 import io.netwatcher.kernel.DnsCounterMap;
-import io.netwatcher.kernel.DnsHistogramMap;
 import io.netwatcher.kernel.EventRing;
 import io.netwatcher.kernel.GoneConnections;
 import io.netwatcher.kernel.HistogramMap;
@@ -102,8 +101,8 @@ class BpfSourcesTest {
         }
         maps.removeAll(PROBES_ONLY);
         Set<String> views = new TreeSet<>(List.of(EventRing.NAME, ConnectionMap.NAME, GoneConnections.NAME,
-                ListenerMap.NAME, HistogramMap.NAME, ConnectHistogramMap.NAME, CounterMap.NAME, IcmpCounterMap.NAME,
-                DnsCounterMap.NAME, DnsHistogramMap.NAME, StatsMap.NAME, ControlMap.NAME));
+                ListenerMap.NAME, HistogramMap.NAME, CgroupHistogramMap.CONNECT, CounterMap.NAME, IcmpCounterMap.NAME,
+                DnsCounterMap.NAME, CgroupHistogramMap.DNS, StatsMap.NAME, ControlMap.NAME));
         assertEquals(views, maps, "maps.bpf.h vs the kernel package's views");
     }
 }
