@@ -13,9 +13,9 @@ public final class KernelMaps {
     private final GoneConnections gone;
     private final HistogramMap histograms;
     private final CgroupHistogramMap connectHistograms;
-    private final CounterMap counters;
-    private final IcmpCounterMap icmpCounters;
-    private final DnsCounterMap dnsCounters;
+    private final CounterMap<Counter> counters;
+    private final CounterMap<IcmpCounter> icmpCounters;
+    private final CounterMap<DnsCounter> dnsCounters;
     private final CgroupHistogramMap dnsHistograms;
     private final StatsMap stats;
     private final ControlMap control;
@@ -28,9 +28,9 @@ public final class KernelMaps {
         this.gone = new GoneConnections(object);
         this.histograms = new HistogramMap(object);
         this.connectHistograms = new CgroupHistogramMap(object, CgroupHistogramMap.CONNECT);
-        this.counters = new CounterMap(object);
-        this.icmpCounters = new IcmpCounterMap(object);
-        this.dnsCounters = new DnsCounterMap(object);
+        this.counters = new CounterMap<>(object, CounterMap.COUNTERS, Counter::read, Counter::cgroupId);
+        this.icmpCounters = new CounterMap<>(object, CounterMap.ICMP, IcmpCounter::read, IcmpCounter::cgroupId);
+        this.dnsCounters = new CounterMap<>(object, CounterMap.DNS, DnsCounter::read, DnsCounter::cgroupId);
         this.dnsHistograms = new CgroupHistogramMap(object, CgroupHistogramMap.DNS);
         this.stats = new StatsMap(object);
         this.control = new ControlMap(object);
@@ -61,15 +61,15 @@ public final class KernelMaps {
         return connectHistograms;
     }
 
-    public CounterMap counters() {
+    public CounterMap<Counter> counters() {
         return counters;
     }
 
-    public IcmpCounterMap icmpCounters() {
+    public CounterMap<IcmpCounter> icmpCounters() {
         return icmpCounters;
     }
 
-    public DnsCounterMap dnsCounters() {
+    public CounterMap<DnsCounter> dnsCounters() {
         return dnsCounters;
     }
 

@@ -41,7 +41,7 @@ class ProbeCloseIT {
     @Test
     void closingWaitsForAMapReadInFlightThenEveryUseFailsCleanly() throws Exception {
         ProbeSet p = ProbeSet.open(ProbeConfig.defaults());
-        BpfMap counters = p.object().map(CounterMap.NAME);
+        BpfMap counters = p.object().map(CounterMap.COUNTERS);
         byte[] key = ByteBuffer.allocate(Layouts.CounterKey.SIZE).order(ByteOrder.nativeOrder())
                 .putLong(Layouts.CounterKey.CGROUP_ID, 0x7EED_0000_0001L).putShort(Layouts.CounterKey.KIND, (short) 99)
                 .array();

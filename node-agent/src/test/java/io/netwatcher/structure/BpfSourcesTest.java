@@ -7,11 +7,9 @@ import io.netwatcher.kernel.CgroupHistogramMap;
 import io.netwatcher.kernel.ConnectionMap;
 import io.netwatcher.kernel.ControlMap;
 import io.netwatcher.kernel.CounterMap;
-import io.netwatcher.kernel.DnsCounterMap;
 import io.netwatcher.kernel.EventRing;
 import io.netwatcher.kernel.GoneConnections;
 import io.netwatcher.kernel.HistogramMap;
-import io.netwatcher.kernel.IcmpCounterMap;
 import io.netwatcher.kernel.ListenerMap;
 import io.netwatcher.kernel.StatsMap;
 import java.io.IOException;
@@ -101,8 +99,8 @@ class BpfSourcesTest {
         }
         maps.removeAll(PROBES_ONLY);
         Set<String> views = new TreeSet<>(List.of(EventRing.NAME, ConnectionMap.NAME, GoneConnections.NAME,
-                ListenerMap.NAME, HistogramMap.NAME, CgroupHistogramMap.CONNECT, CounterMap.NAME, IcmpCounterMap.NAME,
-                DnsCounterMap.NAME, CgroupHistogramMap.DNS, StatsMap.NAME, ControlMap.NAME));
+                ListenerMap.NAME, HistogramMap.NAME, CgroupHistogramMap.CONNECT, CounterMap.COUNTERS, CounterMap.ICMP,
+                CounterMap.DNS, CgroupHistogramMap.DNS, StatsMap.NAME, ControlMap.NAME));
         assertEquals(views, maps, "maps.bpf.h vs the kernel package's views");
     }
 }
