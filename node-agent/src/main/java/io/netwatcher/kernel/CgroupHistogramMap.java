@@ -7,44 +7,28 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A map of per-CPU log2 latency histograms (struct nw_hist), one per cgroup (key: the cgroup id,
  * __u64): {@link #CONNECT} or {@link #DNS}.
  */
-public final class CgroupHistogramMap implements MapView {
+public final class CgroupHistogramMap {
     /** Connect latency, a client's SYN_SENT -> ESTABLISHED. */
     public static final String CONNECT = "connect_hists";
     /** DNS latency, a query sent to its response received. */
     public static final String DNS = "dns_hists";
 
-    private final String name;
     private final BpfMap map;
+    private final MapFill fill;
 
     CgroupHistogramMap(BpfObject object, String name) {
-        this.name = name;
         this.map = object.map(name);
+        this.fill = new MapFill(map, KernelStat.HIST_FULL);
     }
 
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public int entries() {
-        return map.countEntries();
-    }
-
-    @Override
-    public int capacity() {
-        return map.maxEntries();
-    }
-
-    @Override
-    public Optional<KernelStat> fullStat() {
-        return Optional.of(KernelStat.HIST_FULL);
+    /** The map's fill level (self-metrics). */
+    public MapView fill() {
+        return fill;
     }
 
     /** Every cgroup's histogram, summed over CPUs. */

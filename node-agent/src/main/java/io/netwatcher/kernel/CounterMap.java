@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.ToLongFunction;
 
 /**
@@ -18,7 +17,7 @@ import java.util.function.ToLongFunction;
  *
  * @param <K> the key, decoded
  */
-public final class CounterMap<K> implements MapView {
+public final class CounterMap<K> {
     /** Event counts per cgroup, kind and detail (struct nw_counter_key). */
     public static final String COUNTERS = "counters";
     /** ICMP message counts per cgroup (or network namespace), kind, family, type and code (struct nw_icmp_key). */
@@ -31,36 +30,21 @@ public final class CounterMap<K> implements MapView {
         K read(ByteBuffer keys, int offset);
     }
 
-    private final String name;
     private final BpfMap map;
+    private final MapFill fill;
     private final KeyReader<K> keys;
     private final ToLongFunction<K> cgroupOf;
 
     CounterMap(BpfObject object, String name, KeyReader<K> keys, ToLongFunction<K> cgroupOf) {
-        this.name = name;
         this.map = object.map(name);
+        this.fill = new MapFill(map, KernelStat.COUNTERS_FULL);
         this.keys = keys;
         this.cgroupOf = cgroupOf;
     }
 
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public int entries() {
-        return map.countEntries();
-    }
-
-    @Override
-    public int capacity() {
-        return map.maxEntries();
-    }
-
-    @Override
-    public Optional<KernelStat> fullStat() {
-        return Optional.of(KernelStat.COUNTERS_FULL);
+    /** The map's fill level (self-metrics). */
+    public MapView fill() {
+        return fill;
     }
 
     /** Every counter, summed over CPUs (a kind this agent does not know is left out). */

@@ -10,40 +10,26 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The {@code hists} map: per-CPU log2 layer histograms, one value (struct nw_hists, every layer)
  * per cgroup, direction and transport (key struct nw_hist_key: TCP segments, UDP datagrams).
  */
-public final class HistogramMap implements MapView {
+public final class HistogramMap {
     public static final String NAME = "hists";
     private static final List<Transport> TRANSPORTS = List.of(Transport.TCP, Transport.UDP);
 
     private final BpfMap map;
+    private final MapFill fill;
 
     HistogramMap(BpfObject object) {
         this.map = object.map(NAME);
+        this.fill = new MapFill(map, KernelStat.HIST_FULL);
     }
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int entries() {
-        return map.countEntries();
-    }
-
-    @Override
-    public int capacity() {
-        return map.maxEntries();
-    }
-
-    @Override
-    public Optional<KernelStat> fullStat() {
-        return Optional.of(KernelStat.HIST_FULL);
+    /** The map's fill level (self-metrics). */
+    public MapView fill() {
+        return fill;
     }
 
     /** The TCP histograms ({@link #read(Transport)}). */

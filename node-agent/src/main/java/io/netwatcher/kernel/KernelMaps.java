@@ -85,9 +85,10 @@ public final class KernelMaps {
         return control;
     }
 
-    /** The hash maps whose fill level is a self-metric. */
+    /** The hash maps whose fill level is a self-metric (the connections' is counted from its snapshots). */
     public List<MapView> hashMaps() {
-        return List.of(connections, histograms, connectHistograms, counters, icmpCounters, dnsCounters, dnsHistograms, listeners);
+        return List.of(connections, histograms.fill(), connectHistograms.fill(), counters.fill(), icmpCounters.fill(),
+                dnsCounters.fill(), dnsHistograms.fill(), listeners.fill());
     }
 
     /** Maps the ring buffer; the caller closes it (before the object). */

@@ -100,7 +100,7 @@ class ProbeCloseIT {
         List<Thread> threads = new ArrayList<>();
         List<Runnable> uses = List.of(
                 () -> h.agent().connection(1L), // a conns lookup
-                () -> p.maps().histograms().entries(), // a whole-map read
+                () -> p.maps().histograms().fill().entries(), // a whole-map read
                 p::runStats, // program fds and fdinfo (the CPU budget)
                 () -> p.setTimeEvery(2), // a map update (the CPU budget)
                 meters::scrape); // the self-metrics gauges
