@@ -1,7 +1,6 @@
 package io.netwatcher.export;
 
-import io.netwatcher.event.ConnectHistogram;
-import io.netwatcher.event.DnsHistogram;
+import io.netwatcher.event.CgroupHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Transport;
 import io.netwatcher.event.Role;
@@ -202,13 +201,15 @@ public final class KernelMetrics implements MetricProducer {
         Set<Long> cgroups = new HashSet<>();
         List<MetricData> out = new ArrayList<>();
         out.add(histograms(resource, now, cgroups));
-        out.add(connectLatency(resource, now, cgroups));
+        out.add(latency(resource, now, cgroups, CONNECT_DURATION, "Connect latency: a client socket's time from"
+                + " SYN_SENT to ESTABLISHED, from the in-kernel histograms (every connect)", source.connectHistograms()));
         Map<Counter, Long> counts = source.counters();
         out.addAll(counters(resource, now, cgroups, counts));
         out.add(open(resource, now, cgroups, counts));
         out.addAll(icmp(resource, now, cgroups, source.icmpCounters()));
         out.addAll(dns(resource, now, cgroups, source.dnsCounters()));
-        out.add(dnsLatency(resource, now, cgroups));
+        out.add(latency(resource, now, cgroups, DNS_DURATION, "DNS latency: a client's query sent to its response"
+                + " received, from the in-kernel histograms (every answered query)", source.dnsHistograms()));
         sweep(cgroups, now);
         out.removeIf(MetricData::isEmpty);
         return out;
@@ -305,17 +306,18 @@ public final class KernelMetrics implements MetricProducer {
                 "s", MetricDataType.HISTOGRAM, HistogramData.create(AggregationTemporality.CUMULATIVE, points));
     }
 
-    /** A client's SYN_SENT -> ESTABLISHED per cgroup, from the in-kernel histograms (every connect). */
-    private MetricData connectLatency(Resource resource, long now, Set<Long> cgroups) {
+    /** A latency per cgroup from the in-kernel histograms of one map (connect or DNS). */
+    private MetricData latency(Resource resource, long now, Set<Long> cgroups, String name, String description,
+                               List<CgroupHistogram> histograms) {
         Map<Attributes, long[]> buckets = new LinkedHashMap<>();
         Map<Attributes, double[]> sums = new HashMap<>();
-        for (ConnectHistogram h : source.connectHistograms()) {
+        for (CgroupHistogram h : histograms) {
             cgroups.add(h.cgroupId());
             Attributes who = who(h.cgroupId(), now);
             if (who == null || h.count() == 0) {
                 continue;
             }
-            Attributes a = limit.admit(CONNECT_DURATION, who);
+            Attributes a = limit.admit(name, who);
             long[] c = buckets.computeIfAbsent(a, k -> new long[LayerHistogram.SLOTS]);
             for (int i = 0; i < LayerHistogram.SLOTS; i++) {
                 c[i] += h.slots()[i];
@@ -328,12 +330,10 @@ public final class KernelMetrics implements MetricProducer {
             for (long c : e.getValue()) {
                 counts.add(c);
             }
-            points.add(HistogramPointData.create(start(CONNECT_DURATION, e.getKey(), now), now, e.getKey(),
+            points.add(HistogramPointData.create(start(name, e.getKey(), now), now, e.getKey(),
                     sums.get(e.getKey())[0], false, 0, false, 0, BOUNDARIES, counts));
         }
-        return new Metric(resource, scope, CONNECT_DURATION,
-                "Connect latency: a client socket's time from SYN_SENT to ESTABLISHED, from the in-kernel histograms"
-                        + " (every connect)", "s", MetricDataType.HISTOGRAM,
+        return new Metric(resource, scope, name, description, "s", MetricDataType.HISTOGRAM,
                 HistogramData.create(AggregationTemporality.CUMULATIVE, points));
     }
 
@@ -439,12 +439,7 @@ public final class KernelMetrics implements MetricProducer {
         }
         List<MetricData> out = new ArrayList<>();
         for (CounterSpec s : specs.values()) {
-            List<LongPointData> points = new ArrayList<>();
-            for (Map.Entry<Attributes, Long> v : values.get(s.name()).entrySet()) {
-                points.add(LongPointData.create(start(s.name(), v.getKey(), now), now, v.getKey(), v.getValue()));
-            }
-            out.add(new Metric(resource, scope, s.name(), s.description(), s.unit(), MetricDataType.LONG_SUM,
-                    SumData.createLongSumData(true, AggregationTemporality.CUMULATIVE, points)));
+            out.add(sum(resource, now, s.name(), s.description(), s.unit(), values.get(s.name())));
         }
         return out;
     }
@@ -516,37 +511,6 @@ public final class KernelMetrics implements MetricProducer {
                         "{query}", byKind.get(DnsKind.TIMEOUT)),
                 sum(resource, now, DNS_UNMATCHED, "DNS responses that matched no query in flight (after its timeout,"
                         + " or to a query sent before the agent started)", "{response}", byKind.get(DnsKind.UNMATCHED)));
-    }
-
-    /** A DNS query sent to its response received, per client cgroup, from the in-kernel histograms. */
-    private MetricData dnsLatency(Resource resource, long now, Set<Long> cgroups) {
-        Map<Attributes, long[]> buckets = new LinkedHashMap<>();
-        Map<Attributes, double[]> sums = new HashMap<>();
-        for (DnsHistogram h : source.dnsHistograms()) {
-            cgroups.add(h.cgroupId());
-            Attributes who = who(h.cgroupId(), now);
-            if (who == null || h.count() == 0) {
-                continue;
-            }
-            Attributes a = limit.admit(DNS_DURATION, who);
-            long[] c = buckets.computeIfAbsent(a, k -> new long[LayerHistogram.SLOTS]);
-            for (int i = 0; i < LayerHistogram.SLOTS; i++) {
-                c[i] += h.slots()[i];
-            }
-            sums.computeIfAbsent(a, k -> new double[1])[0] += h.sumNs() / 1e9;
-        }
-        List<HistogramPointData> points = new ArrayList<>();
-        for (Map.Entry<Attributes, long[]> e : buckets.entrySet()) {
-            List<Long> counts = new ArrayList<>(LayerHistogram.SLOTS);
-            for (long c : e.getValue()) {
-                counts.add(c);
-            }
-            points.add(HistogramPointData.create(start(DNS_DURATION, e.getKey(), now), now, e.getKey(),
-                    sums.get(e.getKey())[0], false, 0, false, 0, BOUNDARIES, counts));
-        }
-        return new Metric(resource, scope, DNS_DURATION, "DNS latency: a client's query sent to its response"
-                + " received, from the in-kernel histograms (every answered query)", "s", MetricDataType.HISTOGRAM,
-                HistogramData.create(AggregationTemporality.CUMULATIVE, points));
     }
 
     private MetricData sum(Resource resource, long now, String name, String description, String unit,

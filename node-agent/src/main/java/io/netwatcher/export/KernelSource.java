@@ -1,7 +1,6 @@
 package io.netwatcher.export;
 
-import io.netwatcher.event.ConnectHistogram;
-import io.netwatcher.event.DnsHistogram;
+import io.netwatcher.event.CgroupHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.DnsCounter;
@@ -18,7 +17,7 @@ public interface KernelSource {
     List<LayerHistogram> udpHistograms();
 
     /** Cumulative connect-latency histograms per cgroup. */
-    List<ConnectHistogram> connectHistograms();
+    List<CgroupHistogram> connectHistograms();
 
     /** Cumulative event counters per (cgroup, kind, detail). */
     Map<Counter, Long> counters();
@@ -30,7 +29,7 @@ public interface KernelSource {
     Map<DnsCounter, Long> dnsCounters();
 
     /** Cumulative DNS latency histograms per client cgroup. */
-    List<DnsHistogram> dnsHistograms();
+    List<CgroupHistogram> dnsHistograms();
 
     /** The cgroup is gone: its kernel entries can be deleted. */
     void forget(long cgroupId);

@@ -1,7 +1,6 @@
 package io.netwatcher.export;
 
-import io.netwatcher.event.ConnectHistogram;
-import io.netwatcher.event.DnsHistogram;
+import io.netwatcher.event.CgroupHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Transport;
 import io.netwatcher.kernel.Counter;
@@ -30,7 +29,7 @@ public final class MapSource implements KernelSource {
     }
 
     @Override
-    public List<ConnectHistogram> connectHistograms() {
+    public List<CgroupHistogram> connectHistograms() {
         return maps.connectHistograms().read();
     }
 
@@ -50,7 +49,7 @@ public final class MapSource implements KernelSource {
     }
 
     @Override
-    public List<DnsHistogram> dnsHistograms() {
+    public List<CgroupHistogram> dnsHistograms() {
         return maps.dnsHistograms().read();
     }
 

@@ -1,7 +1,6 @@
 package io.netwatcher.export;
 
-import io.netwatcher.event.ConnectHistogram;
-import io.netwatcher.event.DnsHistogram;
+import io.netwatcher.event.CgroupHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.DnsCounter;
@@ -37,7 +36,7 @@ final class ReleasableSource implements KernelSource {
     }
 
     @Override
-    public List<ConnectHistogram> connectHistograms() {
+    public List<CgroupHistogram> connectHistograms() {
         return released ? List.of() : maps.connectHistograms();
     }
 
@@ -57,7 +56,7 @@ final class ReleasableSource implements KernelSource {
     }
 
     @Override
-    public List<DnsHistogram> dnsHistograms() {
+    public List<CgroupHistogram> dnsHistograms() {
         return released ? List.of() : maps.dnsHistograms();
     }
 

@@ -7,20 +7,21 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * The {@code connect_counts} map: per-CPU connect() counts per cgroup, local address, destination
  * address and destination port (key struct nw_connect_key, value __u64), as bcc tcpconnect -c
  * counts them. A plain hash: the reader deletes entries that stay idle.
  */
-public final class ConnectCountMap implements MapView {
+public final class ConnectCountMap {
     public static final String NAME = "connect_counts";
 
     private final BpfMap map;
+    private final MapFill fill;
 
     ConnectCountMap(BpfObject object) {
         this.map = object.map(NAME);
+        this.fill = new MapFill(map, KernelStat.CONNECTS_FULL);
     }
 
     /**
@@ -34,41 +35,22 @@ public final class ConnectCountMap implements MapView {
         }
     }
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int entries() {
-        return map.countEntries();
-    }
-
-    @Override
-    public int capacity() {
-        return map.maxEntries();
-    }
-
-    @Override
-    public Optional<KernelStat> fullStat() {
-        return Optional.of(KernelStat.CONNECTS_FULL);
+    /** Its fill level, a self-metric. */
+    public MapView fill() {
+        return fill;
     }
 
     /** Every entry, summed over CPUs. */
     public List<Entry> read() {
         List<Entry> out = new ArrayList<>();
-        int stride = map.valueStride();
-        int cpus = map.lookupSize() / stride;
+        PerCpuValues cpus = new PerCpuValues(map);
         map.forEachChunk(e -> {
             ByteBuffer k = e.keys();
             for (int i = 0; i < e.count(); i++) {
                 int ko = e.keyOffset(i);
-                long sum = 0;
-                for (int c = 0; c < cpus; c++) {
-                    sum += e.values().getLong(e.valueOffset(i) + c * stride);
-                }
                 out.add(new Entry(k.getLong(ko + Layouts.ConnectKey.CGROUP_ID),
-                        Records.tuple(k, ko + Layouts.ConnectKey.T), sum, e.key(i)));
+                        Records.tuple(k, ko + Layouts.ConnectKey.T), cpus.sum(e.values(), e.valueOffset(i)),
+                        e.key(i)));
             }
         });
         return out;

@@ -5,6 +5,7 @@ import io.netwatcher.event.HandshakeFailure;
 import io.netwatcher.event.ResetDirection;
 import io.netwatcher.event.RetransmitKind;
 import io.netwatcher.event.Role;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
@@ -14,6 +15,13 @@ import java.util.Objects;
 public record Counter(long cgroupId, CounterKind kind, int detail) {
     public Counter {
         Objects.requireNonNull(kind, "kind");
+    }
+
+    /** The key at {@code at} of a {@code counters} chunk; null for a kind this agent does not know. */
+    static Counter read(ByteBuffer keys, int at) {
+        CounterKind kind = CounterKind.of(Short.toUnsignedInt(keys.getShort(at + Layouts.CounterKey.KIND)));
+        return kind == null ? null : new Counter(keys.getLong(at + Layouts.CounterKey.CGROUP_ID), kind,
+                keys.getInt(at + Layouts.CounterKey.DETAIL));
     }
 
     /** CONN_OPEN, CONN_CLOSE: the connection's role. */

@@ -3,63 +3,60 @@ package io.netwatcher.kernel;
 import io.netwatcher.bpf.BpfMap;
 import io.netwatcher.bpf.BpfObject;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.function.ToLongFunction;
 
 /**
- * The {@code counters} map: per-CPU event counts per cgroup, kind and detail (key struct
- * nw_counter_key, value __u64).
+ * A map of per-CPU event counts (value __u64) keyed by a struct that names a cgroup and what was
+ * counted: {@link #COUNTERS} ({@link Counter}), {@link #ICMP} ({@link IcmpCounter}) or {@link #DNS}
+ * ({@link DnsCounter}). The ICMP and DNS maps are LRU maps: the kernel evicts the least recently
+ * counted entries when they are full.
+ *
+ * @param <K> the key, decoded
  */
-public final class CounterMap implements MapView {
-    public static final String NAME = "counters";
+public final class CounterMap<K> {
+    /** Event counts per cgroup, kind and detail (struct nw_counter_key). */
+    public static final String COUNTERS = "counters";
+    /** ICMP message counts per cgroup (or network namespace), kind, family, type and code (struct nw_icmp_key). */
+    public static final String ICMP = "icmp_counters";
+    /** DNS counts per client cgroup, kind, response code, transport and family (struct nw_dns_key). */
+    public static final String DNS = "dns_counters";
+
+    /** Decodes the key struct at an offset of a chunk's keys; null for a kind this agent does not know. */
+    interface KeyReader<K> {
+        K read(ByteBuffer keys, int offset);
+    }
 
     private final BpfMap map;
+    private final MapFill fill;
+    private final KeyReader<K> keys;
+    private final ToLongFunction<K> cgroupOf;
 
-    CounterMap(BpfObject object) {
-        this.map = object.map(NAME);
+    CounterMap(BpfObject object, String name, KeyReader<K> keys, ToLongFunction<K> cgroupOf) {
+        this.map = object.map(name);
+        this.fill = new MapFill(map, KernelStat.COUNTERS_FULL);
+        this.keys = keys;
+        this.cgroupOf = cgroupOf;
     }
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int entries() {
-        return map.countEntries();
-    }
-
-    @Override
-    public int capacity() {
-        return map.maxEntries();
-    }
-
-    @Override
-    public Optional<KernelStat> fullStat() {
-        return Optional.of(KernelStat.COUNTERS_FULL);
+    /** The map's fill level (self-metrics). */
+    public MapView fill() {
+        return fill;
     }
 
     /** Every counter, summed over CPUs (a kind this agent does not know is left out). */
-    public Map<Counter, Long> read() {
-        Map<Counter, Long> out = new HashMap<>();
-        int stride = map.valueStride();
-        int cpus = map.lookupSize() / stride;
+    public Map<K, Long> read() {
+        Map<K, Long> out = new HashMap<>();
+        PerCpuValues cpus = new PerCpuValues(map);
         map.forEachChunk(e -> {
-            ByteBuffer k = e.keys();
             for (int i = 0; i < e.count(); i++) {
-                int ko = e.keyOffset(i);
-                CounterKind kind = CounterKind.of(Short.toUnsignedInt(k.getShort(ko + Layouts.CounterKey.KIND)));
-                if (kind == null) {
-                    continue;
+                K key = keys.read(e.keys(), e.keyOffset(i));
+                if (key != null) {
+                    out.merge(key, cpus.sum(e.values(), e.valueOffset(i)), Long::sum);
                 }
-                long sum = 0;
-                for (int c = 0; c < cpus; c++) {
-                    sum += e.values().getLong(e.valueOffset(i) + c * stride);
-                }
-                out.merge(new Counter(k.getLong(ko + Layouts.CounterKey.CGROUP_ID), kind,
-                        k.getInt(ko + Layouts.CounterKey.DETAIL)), sum, Long::sum);
             }
         });
         return out;
@@ -67,14 +64,15 @@ public final class CounterMap implements MapView {
 
     /** Deletes every counter of a cgroup (the cgroup is gone). */
     public void forget(long cgroupId) {
-        for (Counter c : read().keySet()) {
-            if (c.cgroupId() == cgroupId) {
-                ByteBuffer k = ByteBuffer.allocate(Layouts.CounterKey.SIZE).order(ByteOrder.nativeOrder());
-                k.putLong(Layouts.CounterKey.CGROUP_ID, cgroupId)
-                        .putShort(Layouts.CounterKey.KIND, (short) c.kind().value())
-                        .putInt(Layouts.CounterKey.DETAIL, c.detail());
-                map.delete(k.array());
+        List<byte[]> gone = new ArrayList<>();
+        map.forEachChunk(e -> {
+            for (int i = 0; i < e.count(); i++) {
+                K key = keys.read(e.keys(), e.keyOffset(i));
+                if (key != null && cgroupOf.applyAsLong(key) == cgroupId) {
+                    gone.add(e.key(i));
+                }
             }
-        }
+        });
+        gone.forEach(map::delete);
     }
 }

@@ -1,5 +1,7 @@
 package io.netwatcher.kernel;
 
+import io.netwatcher.event.Tuple;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
@@ -16,5 +18,17 @@ public record DnsCounter(long cgroupId, DnsKind kind, int rcode, int protocol, i
         if (rcode < 0 || rcode > 15) {
             throw new IllegalArgumentException("rcode " + rcode);
         }
+    }
+
+    /** The key at {@code at} of a {@code dns_counters} chunk; null for a kind this agent does not know. */
+    static DnsCounter read(ByteBuffer keys, int at) {
+        DnsKind kind = DnsKind.of(Byte.toUnsignedInt(keys.get(at + Layouts.DnsKey.KIND)));
+        if (kind == null) {
+            return null;
+        }
+        int family = Byte.toUnsignedInt(keys.get(at + Layouts.DnsKey.FAMILY));
+        return new DnsCounter(keys.getLong(at + Layouts.DnsKey.CGROUP_ID), kind,
+                Byte.toUnsignedInt(keys.get(at + Layouts.DnsKey.RCODE)) & 0xf,
+                Byte.toUnsignedInt(keys.get(at + Layouts.DnsKey.PROTOCOL)), family == Tuple.AF_INET6 ? 6 : 4);
     }
 }

@@ -10,40 +10,26 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The {@code hists} map: per-CPU log2 layer histograms, one value (struct nw_hists, every layer)
  * per cgroup, direction and transport (key struct nw_hist_key: TCP segments, UDP datagrams).
  */
-public final class HistogramMap implements MapView {
+public final class HistogramMap {
     public static final String NAME = "hists";
     private static final List<Transport> TRANSPORTS = List.of(Transport.TCP, Transport.UDP);
 
     private final BpfMap map;
+    private final MapFill fill;
 
     HistogramMap(BpfObject object) {
         this.map = object.map(NAME);
+        this.fill = new MapFill(map, KernelStat.HIST_FULL);
     }
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int entries() {
-        return map.countEntries();
-    }
-
-    @Override
-    public int capacity() {
-        return map.maxEntries();
-    }
-
-    @Override
-    public Optional<KernelStat> fullStat() {
-        return Optional.of(KernelStat.HIST_FULL);
+    /** The map's fill level (self-metrics). */
+    public MapView fill() {
+        return fill;
     }
 
     /** The TCP histograms ({@link #read(Transport)}). */
@@ -57,8 +43,7 @@ public final class HistogramMap implements MapView {
      */
     public List<LayerHistogram> read(Transport transport) {
         List<LayerHistogram> out = new ArrayList<>();
-        int stride = map.valueStride();
-        int cpus = map.lookupSize() / stride;
+        PerCpuValues cpus = new PerCpuValues(map);
         map.forEachChunk(e -> {
             ByteBuffer k = e.keys();
             ByteBuffer v = e.values();
@@ -67,7 +52,6 @@ public final class HistogramMap implements MapView {
                 if (Byte.toUnsignedInt(k.get(ko + Layouts.HistKey.PROTOCOL)) != transport.value()) {
                     continue;
                 }
-                int vo = e.valueOffset(i);
                 long cgroup = k.getLong(ko + Layouts.HistKey.CGROUP_ID);
                 Direction dir = Direction.of(k.get(ko + Layouts.HistKey.DIRECTION));
                 for (int index = 0; index < Layouts.HIST_LAYERS; index++) {
@@ -75,24 +59,13 @@ public final class HistogramMap implements MapView {
                     if (layer == null) {
                         continue; // a slot this direction does not use
                     }
-                    int first = vo + Layouts.Hists.LAYER + index * Layouts.Hist.SIZE;
-                    long count = 0;
-                    for (int c = 0; c < cpus; c++) {
-                        count += v.getLong(first + c * stride + Layouts.Hist.COUNT);
-                    }
+                    int h = e.valueOffset(i) + Layouts.Hists.LAYER + index * Layouts.Hist.SIZE;
+                    long count = cpus.sum(v, h + Layouts.Hist.COUNT);
                     if (count == 0) {
                         continue; // a layer this cgroup never used: no slots to sum
                     }
-                    long sum = 0;
-                    long[] slots = new long[Layouts.HIST_SLOTS];
-                    for (int c = 0; c < cpus; c++) {
-                        int base = first + c * stride;
-                        sum += v.getLong(base + Layouts.Hist.SUM_NS);
-                        for (int s = 0; s < slots.length; s++) {
-                            slots[s] += v.getLong(base + Layouts.Hist.SLOTS + 8 * s);
-                        }
-                    }
-                    out.add(new LayerHistogram(cgroup, dir, layer, count, sum, slots));
+                    out.add(new LayerHistogram(cgroup, dir, layer, count, cpus.sum(v, h + Layouts.Hist.SUM_NS),
+                            cpus.slots(v, h)));
                 }
             }
         });

@@ -12,12 +12,12 @@ public final class KernelMaps {
     private final ConnectionMap connections;
     private final GoneConnections gone;
     private final HistogramMap histograms;
-    private final ConnectHistogramMap connectHistograms;
-    private final CounterMap counters;
+    private final CgroupHistogramMap connectHistograms;
+    private final CounterMap<Counter> counters;
     private final ConnectCountMap connectCounts;
-    private final IcmpCounterMap icmpCounters;
-    private final DnsCounterMap dnsCounters;
-    private final DnsHistogramMap dnsHistograms;
+    private final CounterMap<IcmpCounter> icmpCounters;
+    private final CounterMap<DnsCounter> dnsCounters;
+    private final CgroupHistogramMap dnsHistograms;
     private final StatsMap stats;
     private final ControlMap control;
     private final ListenerMap listeners;
@@ -28,12 +28,12 @@ public final class KernelMaps {
         this.connections = new ConnectionMap(object, System::nanoTime);
         this.gone = new GoneConnections(object);
         this.histograms = new HistogramMap(object);
-        this.connectHistograms = new ConnectHistogramMap(object);
-        this.counters = new CounterMap(object);
+        this.connectHistograms = new CgroupHistogramMap(object, CgroupHistogramMap.CONNECT);
+        this.counters = new CounterMap<>(object, CounterMap.COUNTERS, Counter::read, Counter::cgroupId);
         this.connectCounts = new ConnectCountMap(object);
-        this.icmpCounters = new IcmpCounterMap(object);
-        this.dnsCounters = new DnsCounterMap(object);
-        this.dnsHistograms = new DnsHistogramMap(object);
+        this.icmpCounters = new CounterMap<>(object, CounterMap.ICMP, IcmpCounter::read, IcmpCounter::cgroupId);
+        this.dnsCounters = new CounterMap<>(object, CounterMap.DNS, DnsCounter::read, DnsCounter::cgroupId);
+        this.dnsHistograms = new CgroupHistogramMap(object, CgroupHistogramMap.DNS);
         this.stats = new StatsMap(object);
         this.control = new ControlMap(object);
         this.listeners = new ListenerMap(object);
@@ -59,11 +59,11 @@ public final class KernelMaps {
         return histograms;
     }
 
-    public ConnectHistogramMap connectHistograms() {
+    public CgroupHistogramMap connectHistograms() {
         return connectHistograms;
     }
 
-    public CounterMap counters() {
+    public CounterMap<Counter> counters() {
         return counters;
     }
 
@@ -71,15 +71,15 @@ public final class KernelMaps {
         return connectCounts;
     }
 
-    public IcmpCounterMap icmpCounters() {
+    public CounterMap<IcmpCounter> icmpCounters() {
         return icmpCounters;
     }
 
-    public DnsCounterMap dnsCounters() {
+    public CounterMap<DnsCounter> dnsCounters() {
         return dnsCounters;
     }
 
-    public DnsHistogramMap dnsHistograms() {
+    public CgroupHistogramMap dnsHistograms() {
         return dnsHistograms;
     }
 
@@ -91,9 +91,10 @@ public final class KernelMaps {
         return control;
     }
 
-    /** The hash maps whose fill level is a self-metric. */
+    /** The hash maps whose fill level is a self-metric (the connections' is counted from its snapshots). */
     public List<MapView> hashMaps() {
-        return List.of(connections, histograms, connectHistograms, counters, connectCounts, icmpCounters, dnsCounters, dnsHistograms, listeners);
+        return List.of(connections, histograms.fill(), connectHistograms.fill(), counters.fill(), connectCounts.fill(),
+                icmpCounters.fill(), dnsCounters.fill(), dnsHistograms.fill(), listeners.fill());
     }
 
     /** Maps the ring buffer; the caller closes it (before the object). */

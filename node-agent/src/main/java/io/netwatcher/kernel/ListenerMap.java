@@ -1,33 +1,22 @@
 package io.netwatcher.kernel;
 
-import io.netwatcher.bpf.BpfMap;
 import io.netwatcher.bpf.BpfObject;
 
 /**
  * The {@code listeners} map: listening sockets by (netns, port), kept by the probes to give
  * server connections their listener's process. The agent reads only its fill level.
  */
-public final class ListenerMap implements MapView {
+public final class ListenerMap {
     public static final String NAME = "listeners";
 
-    private final BpfMap map;
+    private final MapFill fill;
 
     ListenerMap(BpfObject object) {
-        this.map = object.map(NAME);
+        this.fill = new MapFill(object.map(NAME), null);
     }
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int entries() {
-        return map.countEntries();
-    }
-
-    @Override
-    public int capacity() {
-        return map.maxEntries();
+    /** The map's fill level (self-metrics). */
+    public MapView fill() {
+        return fill;
     }
 }

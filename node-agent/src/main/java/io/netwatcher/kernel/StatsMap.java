@@ -21,15 +21,13 @@ public final class StatsMap {
         long[] out = new long[n];
         byte[] key = new byte[4];
         byte[] value = new byte[map.lookupSize()];
-        int stride = map.valueStride();
+        PerCpuValues cpus = new PerCpuValues(map);
         ByteBuffer kb = ByteBuffer.wrap(key).order(ByteOrder.nativeOrder());
         ByteBuffer vb = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
         for (int i = 0; i < n; i++) {
             kb.putInt(0, i);
             if (map.lookup(key, value)) {
-                for (int c = 0; c < value.length / stride; c++) {
-                    out[i] += vb.getLong(c * stride);
-                }
+                out[i] = cpus.sum(vb, 0);
             }
         }
         return new KernelStats(out);

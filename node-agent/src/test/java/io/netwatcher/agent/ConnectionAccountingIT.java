@@ -176,7 +176,7 @@ class ConnectionAccountingIT {
         int port = 24622;
         try (TestNet net = TestNet.create(); Cgroups cg = new Cgroups();
              AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
-            BpfMap counters = h.agent().probes().object().map(CounterMap.NAME);
+            BpfMap counters = h.agent().probes().object().map(CounterMap.COUNTERS);
             byte[] zero = new byte[counters.lookupSize()];
             int filled = 0;
             for (int i = 0; i < counters.maxEntries(); i++) {

@@ -3,8 +3,8 @@ package io.netwatcher.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netwatcher.event.CgroupHistogram;
 import io.netwatcher.event.DnsEvent;
-import io.netwatcher.event.DnsHistogram;
 import io.netwatcher.event.DnsOutcome;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.kernel.DnsCounter;
@@ -117,7 +117,7 @@ class DnsIT {
                     checkEvents(run, events);
                 }
                 checkCounters(h, cgroupId, runs);
-                DnsHistogram hist = h.agent().maps().dnsHistograms().read().stream()
+                CgroupHistogram hist = h.agent().maps().dnsHistograms().read().stream()
                         .filter(x -> x.cgroupId() == cgroupId).findFirst().orElseThrow();
                 assertEquals(answered, hist.count(), "the latency histogram counts every answered query");
                 assertEquals(answered, Arrays.stream(hist.slots()).sum(), "and its slots hold them");

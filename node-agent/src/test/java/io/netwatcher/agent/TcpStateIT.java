@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netwatcher.event.ConnectHistogram;
+import io.netwatcher.event.CgroupHistogram;
 import io.netwatcher.event.HandshakeFailure;
 import io.netwatcher.event.StateEvent;
 import io.netwatcher.kernel.Counter;
@@ -286,7 +286,7 @@ class TcpStateIT {
                 expected.put(HandshakeFailure.TIMED_OUT, 1L);
                 awaitTrue(() -> failures(h, id).equals(expected), 10, () -> "handshake failures " + failures(h, id)
                         + "; programs skipped by the kernel: " + h.agent().probes().recursionMisses());
-                ConnectHistogram hist = h.agent().maps().connectHistograms().read().stream()
+                CgroupHistogram hist = h.agent().maps().connectHistograms().read().stream()
                         .filter(x -> x.cgroupId() == id).findFirst().orElseThrow(() -> new AssertionError(
                                 "no connect latency histogram for the cgroup"));
                 assertEquals(connects, hist.count(), "one connect latency per connect made (failed ones are not)");

@@ -29,7 +29,7 @@ class BpfMapIT {
     @CsvSource({"64, false", "64, true", "1, false", "1000, true", "5000, false"})
     void everyEntryIsReadExactlyOnceWithItsPerCpuValues(int chunk, boolean byKeys) throws Exception {
         try (ProbeSet p = ProbeSet.open(ProbeConfig.defaults())) {
-            BpfMap counters = p.object().map(CounterMap.NAME);
+            BpfMap counters = p.object().map(CounterMap.COUNTERS);
             int cpus = counters.lookupSize() / counters.valueStride();
             int n = 1000;
             for (int i = 0; i < n; i++) {

@@ -41,7 +41,7 @@ class ProbeCloseIT {
     @Test
     void closingWaitsForAMapReadInFlightThenEveryUseFailsCleanly() throws Exception {
         ProbeSet p = ProbeSet.open(ProbeConfig.defaults());
-        BpfMap counters = p.object().map(CounterMap.NAME);
+        BpfMap counters = p.object().map(CounterMap.COUNTERS);
         byte[] key = ByteBuffer.allocate(Layouts.CounterKey.SIZE).order(ByteOrder.nativeOrder())
                 .putLong(Layouts.CounterKey.CGROUP_ID, 0x7EED_0000_0001L).putShort(Layouts.CounterKey.KIND, (short) 99)
                 .array();
@@ -100,7 +100,7 @@ class ProbeCloseIT {
         List<Thread> threads = new ArrayList<>();
         List<Runnable> uses = List.of(
                 () -> h.agent().connection(1L), // a conns lookup
-                () -> p.maps().histograms().entries(), // a whole-map read
+                () -> p.maps().histograms().fill().entries(), // a whole-map read
                 p::runStats, // program fds and fdinfo (the CPU budget)
                 () -> p.setTimeEvery(2), // a map update (the CPU budget)
                 meters::scrape); // the self-metrics gauges

@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netwatcher.event.ConnectHistogram;
-import io.netwatcher.event.DnsHistogram;
+import io.netwatcher.event.CgroupHistogram;
 import io.netwatcher.event.Direction;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.EventListener;
@@ -43,11 +42,11 @@ class KernelMetricsTest {
     static final class FakeKernel implements KernelSource {
         final List<LayerHistogram> hists = new ArrayList<>();
         final List<LayerHistogram> udpHists = new ArrayList<>();
-        final List<ConnectHistogram> connects = new ArrayList<>();
+        final List<CgroupHistogram> connects = new ArrayList<>();
         final Map<Counter, Long> counters = new HashMap<>();
         final Map<IcmpCounter, Long> icmp = new HashMap<>();
         final Map<DnsCounter, Long> dns = new HashMap<>();
-        final List<DnsHistogram> dnsHists = new ArrayList<>();
+        final List<CgroupHistogram> dnsHists = new ArrayList<>();
         final Set<Long> forgotten = new HashSet<>();
 
         @Override
@@ -61,7 +60,7 @@ class KernelMetricsTest {
         }
 
         @Override
-        public List<ConnectHistogram> connectHistograms() {
+        public List<CgroupHistogram> connectHistograms() {
             return connects;
         }
 
@@ -81,7 +80,7 @@ class KernelMetricsTest {
         }
 
         @Override
-        public List<DnsHistogram> dnsHistograms() {
+        public List<CgroupHistogram> dnsHistograms() {
             return dnsHists;
         }
 
@@ -175,8 +174,8 @@ class KernelMetricsTest {
         long[] slots = new long[LayerHistogram.SLOTS];
         slots[LayerHistogram.slotOf(150_000)] = 2;
         slots[LayerHistogram.slotOf(3_000_000)] = 1;
-        kernel.connects.add(new ConnectHistogram(7, 3, 300_000 + 3_000_000, slots));
-        kernel.connects.add(new ConnectHistogram(8, 0, 0, new long[LayerHistogram.SLOTS]));
+        kernel.connects.add(new CgroupHistogram(7, 3, 300_000 + 3_000_000, slots));
+        kernel.connects.add(new CgroupHistogram(8, 0, 0, new long[LayerHistogram.SLOTS]));
         kernel.counters.put(new Counter(7, CounterKind.HANDSHAKE_FAIL, 1), 4L);
         kernel.counters.put(new Counter(7, CounterKind.HANDSHAKE_FAIL, 2), 1L);
         kernel.counters.put(new Counter(8, CounterKind.HANDSHAKE_FAIL, 3), 2L);
@@ -212,7 +211,7 @@ class KernelMetricsTest {
         long[] slots = new long[LayerHistogram.SLOTS];
         slots[LayerHistogram.slotOf(400_000)] = 10;
         slots[LayerHistogram.slotOf(20_000_000)] = 1;
-        kernel.dnsHists.add(new DnsHistogram(7, 11, 4_000_000 + 20_000_000, slots));
+        kernel.dnsHists.add(new CgroupHistogram(7, 11, 4_000_000 + 20_000_000, slots));
         try (SdkMeterProvider p = provider(100)) {
             Collection<MetricData> all = reader.collectAllMetrics();
             Map<String, Long> queries = new HashMap<>();

@@ -3,17 +3,14 @@ package io.netwatcher.structure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netwatcher.kernel.CgroupHistogramMap;
 import io.netwatcher.kernel.ConnectCountMap;
-import io.netwatcher.kernel.ConnectHistogramMap;
 import io.netwatcher.kernel.ConnectionMap;
 import io.netwatcher.kernel.ControlMap;
 import io.netwatcher.kernel.CounterMap;
-import io.netwatcher.kernel.DnsCounterMap;
-import io.netwatcher.kernel.DnsHistogramMap;
 import io.netwatcher.kernel.EventRing;
 import io.netwatcher.kernel.GoneConnections;
 import io.netwatcher.kernel.HistogramMap;
-import io.netwatcher.kernel.IcmpCounterMap;
 import io.netwatcher.kernel.ListenerMap;
 import io.netwatcher.kernel.StatsMap;
 import java.io.IOException;
@@ -103,8 +100,8 @@ class BpfSourcesTest {
         }
         maps.removeAll(PROBES_ONLY);
         Set<String> views = new TreeSet<>(List.of(EventRing.NAME, ConnectionMap.NAME, GoneConnections.NAME,
-                ListenerMap.NAME, HistogramMap.NAME, ConnectHistogramMap.NAME, CounterMap.NAME, IcmpCounterMap.NAME,
-                DnsCounterMap.NAME, DnsHistogramMap.NAME, StatsMap.NAME, ControlMap.NAME, ConnectCountMap.NAME));
+                ListenerMap.NAME, HistogramMap.NAME, CgroupHistogramMap.CONNECT, CounterMap.COUNTERS, CounterMap.ICMP,
+                CounterMap.DNS, CgroupHistogramMap.DNS, StatsMap.NAME, ControlMap.NAME, ConnectCountMap.NAME));
         assertEquals(views, maps, "maps.bpf.h vs the kernel package's views");
     }
 }
