@@ -1,6 +1,7 @@
 package io.netwatcher.output;
 
 import io.netwatcher.event.AnomalyEvent;
+import io.netwatcher.event.CallCountEvent;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.DnsEvent;
@@ -31,9 +32,11 @@ public final class EventPrinter implements EventListener {
     public static final String STATE = "state";
     /** The type of latency anomaly events. */
     public static final String ANOMALY = "anomaly";
+    /** The type of kernel function call count events (--count-calls). */
+    public static final String CALL_COUNT = "call_count";
     /** Event type names, as in the JSON "type" field and the --events option (one per error kind). */
     public static final Set<String> TYPES = Stream.concat(Stream.of("packet", "connection", "flow", "latency",
-            STATE, "icmp", "dns", ANOMALY), Arrays.stream(ErrorKind.values()).map(ErrorKind::jsonType))
+            STATE, "icmp", "dns", ANOMALY, CALL_COUNT), Arrays.stream(ErrorKind.values()).map(ErrorKind::jsonType))
             .collect(Collectors.toUnmodifiableSet());
     /** What is printed without --events: everything but drops that are not losses and TCP state transitions. */
     public static final Set<String> DEFAULT_TYPES = TYPES.stream()
@@ -176,6 +179,9 @@ public final class EventPrinter implements EventListener {
         }
         if (e instanceof AnomalyEvent) {
             return ANOMALY;
+        }
+        if (e instanceof CallCountEvent) {
+            return CALL_COUNT;
         }
         throw new IllegalArgumentException("unknown event " + e);
     }
