@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param comm       the process's command name
  * @param function   the kernel function, as named in --count-calls
  * @param count      calls in the interval, at least 1
- * @param total      calls since the function was attached
+ * @param total      calls by this process in this cgroup since its kernel counter was created (the first call
+ *                   after the probes attached, or after the counter was deleted as idle for three intervals)
  */
 public record CallCountEvent(long timeNs, long intervalNs, long cgroupId, int pid, String comm, String function,
                              long count, long total) implements Event {
