@@ -8,7 +8,8 @@
 #
 # Usage: sudo bench/qemu-kernel-check.sh [AGENT_JAR]   (default node-agent/target/netwatcher-agent.jar)
 # Env:   WORK=/tmp/qemu-kernel-check  MODES="default kprobe fentry"  KPKG=<kernel package name>
-#        AGENT_OPTS="<extra agent options>"  JVM_OPTS="<agent JVM options>"  TCG_THREAD=single|multi  DURATION=25 (agent --duration)  IPERF_SECS=5  BOOT_TIMEOUT=600  MEM=4096  ACCEL=auto|kvm|tcg
+#        AGENT_OPTS="<extra agent options>" (with --count-calls: a second iperf3 client whose connects and
+#          writes are known, KNOWN_BLOCKS=64 writes of 128 KiB, and the calls counted per process)  JVM_OPTS="<agent JVM options>"  TCG_THREAD=single|multi  DURATION=25 (agent --duration)  IPERF_SECS=5  BOOT_TIMEOUT=600  MEM=4096  ACCEL=auto|kvm|tcg
 # Needs root (apt-get install), and a Debian 12
 # apt source (for the kernel package and qemu-system-x86, busybox-static, cpio).
 set -euo pipefail
@@ -19,6 +20,7 @@ MODES=${MODES:-default kprobe fentry}
 AGENT_OPTS=${AGENT_OPTS:-}  # extra agent options for every mode, e.g. "--events packet,connection"
 DURATION=${DURATION:-25}
 IPERF_SECS=${IPERF_SECS:-5}
+KNOWN_BLOCKS=${KNOWN_BLOCKS:-64}  # with --count-calls: 128 KiB writes of the known client
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
 # ACCEL=kvm|tcg|auto. auto: kvm, unless this host's /dev/kvm is kvm_pvm (a shadow-paging KVM found on
 # some nested cloud hosts): there an unmodified kernel needs ~90 s just to decompress itself and
@@ -127,6 +129,7 @@ cat >"$R/init" <<EOF
 #!/bin/sh
 DURATION=$DURATION
 IPERF_SECS=$IPERF_SECS
+KNOWN_BLOCKS=$KNOWN_BLOCKS
 JAVA_HOME=$JDK
 AGENT_OPTS="$AGENT_OPTS"
 EOF
@@ -180,6 +183,20 @@ done
 echo "=== NWCHECK agent up after ~$((i/10)) s (running line seen: $(grep -c 'netwatcher running' /tmp/agent.err))"
 sleep 1
 /usr/sbin/ip netns exec nsb iperf3 -c 198.18.0.1 -t $IPERF_SECS -f m 2>&1 | tail -4
+KNOWN=
+case " $AGENT_OPTS " in *" --count-calls "*)
+  # A client whose calls are known, for call counts: 4 connects (control + 3 streams, -P 3) and
+  # KNOWN_BLOCKS writes of 128 KiB (-n, -l), each at least one tcp_sendmsg; its pid identifies it.
+  /usr/sbin/ip netns exec nsa iperf3 -s -D -1 -p 5202
+  sleep 1
+  /usr/sbin/ip netns exec nsb iperf3 -c 198.18.0.1 -p 5202 -P 3 -n $((KNOWN_BLOCKS * 128))K -l 128K -f m \
+    >/tmp/known.txt 2>&1 &
+  KNOWN=$!
+  wait $KNOWN
+  echo "=== NWCHECK known client: pid $KNOWN, exit $?, 4 connects (-P 3 + control), $KNOWN_BLOCKS writes of 128 KiB:"
+  tail -3 /tmp/known.txt
+  ;;
+esac
 wait $AGENT
 echo "=== NWCHECK agent exit code $?"
 echo "=== NWCHECK agent stderr begin"
@@ -195,6 +212,26 @@ head -15 /tmp/agent.out
 echo "=== NWCHECK lines per type:"
 grep -o '"type" *: *"[^"]*"' /tmp/agent.out | sort | uniq -c
 echo "=== NWCHECK lines without a type: $(grep -vc '"type"' /tmp/agent.out)"
+if [ -n "$KNOWN" ]; then
+  # Calls per process and function, summed over the call_count events (count = calls in one interval).
+  echo "=== NWCHECK call_count sums (pid comm function calls events), largest first:"
+  grep '"type":"call_count"' /tmp/agent.out | awk '
+    function str(k,  r) { if (!match($0, "\"" k "\":\"[^\"]*\"")) return "-"; r = substr($0, RSTART, RLENGTH);
+      sub("^\"" k "\":\"", "", r); sub("\"$", "", r); return r }
+    function num(k,  r) { if (!match($0, "\"" k "\":[0-9]+")) return 0; r = substr($0, RSTART, RLENGTH);
+      sub("^\"" k "\":", "", r); return r + 0 }
+    { key = num("pid") " " str("comm") " " str("function"); calls[key] += num("count"); events[key]++ }
+    END { for (k in calls) print k, calls[k], events[k] }' | sort -k4 -n -r >/tmp/calls.txt
+  head -25 /tmp/calls.txt
+  echo "=== NWCHECK known client pid $KNOWN:"
+  awk -v p="$KNOWN" '$1 == p' /tmp/calls.txt
+  grep '"type":"call_count"' /tmp/agent.out | grep "\"pid\":$KNOWN," | head -6
+  # Against what the client did: one tcp_v4_connect per connection, a tcp_sendmsg per write at least.
+  awk -v p="$KNOWN" -v b="$KNOWN_BLOCKS" '$1 == p && $3 == "tcp_v4_connect" { c = $4 } $1 == p && $3 == "tcp_sendmsg" { s = $4 }
+    END { print "=== NWCHECK known client check: tcp_v4_connect " (c == "" ? "-" : c) " (4 connects: " \
+      (c == 4 ? "ok" : "MISMATCH") "), tcp_sendmsg " (s == "" ? "-" : s) " (>= " b " writes: " (s >= b ? "ok" : "MISMATCH") ")" }' \
+    /tmp/calls.txt
+fi
 echo "=== NWCHECK kernel log (warnings):"
 dmesg | grep -iE 'bpf|warn|bug|oops|call trace' | tail -30
 echo "=== NWCHECK done"

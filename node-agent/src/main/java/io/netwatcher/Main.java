@@ -173,6 +173,7 @@ public final class Main {
         Agent agent = new Agent(config.probes(), config.cost(), config.intervalNs(), clock);
         agent.setIdentity(identity);
         agent.setAnomalies(config.anomalies());
+        agent.setCallCounting(config.calls());
         EventPrinter.Builder printing = EventPrinter.builder(sink).types(config.events()).all(config.all())
                 .pid(config.pid()).maxPackets(config.count(), agent::stop);
         EventPrinter printer = (config.format() == EventPrinter.Format.JSON

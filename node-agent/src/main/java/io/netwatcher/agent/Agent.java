@@ -5,6 +5,8 @@ import io.netwatcher.anomaly.LatencyAnomalies;
 import io.netwatcher.bpf.BpfClosedException;
 import io.netwatcher.bpf.BpfObject;
 import io.netwatcher.bpf.Libc;
+import io.netwatcher.calls.CallCounter;
+import io.netwatcher.calls.CallsConfig;
 import io.netwatcher.cost.CostConfig;
 import io.netwatcher.cost.CpuBudget;
 import io.netwatcher.cost.Priority;
@@ -68,6 +70,9 @@ public final class Agent implements AutoCloseable {
     private volatile boolean running;
     private volatile IdentityResolver identity = IdentityResolver.standalone(null);
     private volatile LatencyAnomalies anomalies = new LatencyAnomalies(AnomalyConfig.defaults());
+    private CallsConfig callsConfig = CallsConfig.NONE;
+    /** Kernel function call counts; null when none are asked for. */
+    private volatile CallCounter calls;
     /** Set when {@link #close()} begins: no more map reads are started. */
     private volatile boolean closing;
     private volatile boolean detached;
@@ -106,6 +111,19 @@ public final class Agent implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         this.anomalies = new LatencyAnomalies(config);
+    }
+
+    /** Which kernel functions to count calls of (default none: their probes are not loaded); before {@link #start()}. */
+    public synchronized void setCallCounting(CallsConfig config) {
+        if (probes != null) {
+            throw new IllegalStateException("already started");
+        }
+        this.callsConfig = Objects.requireNonNull(config, "config");
+    }
+
+    /** The call counter (--count-calls), empty when no calls are asked for. */
+    public Optional<CallCounter> calls() {
+        return Optional.ofNullable(calls);
     }
 
     /** The latency anomaly detector (its series and evictions). */
@@ -156,6 +174,9 @@ public final class Agent implements AutoCloseable {
                     LOG.warn("boundary {}", a);
                 }
             }
+            if (callsConfig.enabled()) {
+                calls = openCalls();
+            }
             ring = probes.maps().openEventRing();
             synchronized (ringLock) {
                 ringMapped = true;
@@ -165,6 +186,10 @@ public final class Agent implements AutoCloseable {
             poller = new Poller(probes.maps(), refresher, this::dispatch, clock.nowMonoNs(),
                     probeConfig.filter(), anomalies);
         } catch (RuntimeException e) {
+            if (calls != null) {
+                calls.close();
+                calls = null;
+            }
             probes.close();
             probes = null;
             throw e;
@@ -205,6 +230,25 @@ public final class Agent implements AutoCloseable {
         Libc.trimNativeHeap();
         scheduler.scheduleAtFixedRate(clock::resync, 60, 60, TimeUnit.SECONDS);
         scheduler.scheduleAtFixedRate(Libc::trimNativeHeap, TRIM_SECONDS, TRIM_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Call counting: what it counts is logged, and what it cannot count is an error line naming the
+     * option and the reason; the rest of the agent runs either way (as an unavailable boundary does).
+     */
+    private CallCounter openCalls() {
+        CallCounter c;
+        try {
+            c = CallCounter.open(callsConfig, probes.hooks(), clock.nowMonoNs());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("call counting failed to start (--count-calls {}): {}; running without call counts",
+                    callsConfig.option(), e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst()
+                            .orElse(""));
+            return null;
+        }
+        c.summary().ifPresent(LOG::info);
+        c.problems().forEach(LOG::error);
+        return c;
     }
 
     private void readLoop() {
@@ -320,6 +364,10 @@ public final class Agent implements AutoCloseable {
 
     private void poll() {
         poller.poll(clock.nowMonoNs());
+        CallCounter c = calls;
+        if (c != null) {
+            c.poll(clock.nowMonoNs()).forEach(this::dispatch);
+        }
         stats.kernel = probes.maps().stats().read();
         long lost = stats.ringBufferLost();
         if (lost > lastLost) {
@@ -423,6 +471,9 @@ public final class Agent implements AutoCloseable {
         if (refresher != null) {
             refresher.close();
             refresher = null;
+        }
+        if (calls != null) {
+            calls.close(Math.max(200, left(deadline)));
         }
         if (probes != null && !detached) {
             detached = probes.close(Math.max(200, left(deadline)));

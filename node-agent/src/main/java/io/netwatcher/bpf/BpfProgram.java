@@ -1,5 +1,6 @@
 package io.netwatcher.bpf;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.nio.file.Files;
@@ -87,6 +88,31 @@ public final class BpfProgram {
         links.add(l);
         return l;
     }
+
+    /**
+     * Attaches a kprobe program (SEC("kprobe")) to the entry of kernel function {@code function},
+     * with {@code cookie} for the program's bpf_get_attach_cookie() (v5.15+). One program can be
+     * attached to many functions this way, one link each.
+     */
+    public synchronized BpfLink attachKprobe(String function, long cookie) {
+        owner.ensureLoaded();
+        // libbpf 1.1's struct bpf_kprobe_opts: size_t sz; __u64 bpf_cookie; size_t offset; bool retprobe;
+        // then padding to 8 (32 bytes); libbpf checks sz and that bytes past the fields it knows are 0.
+        Memory opts = new Memory(KPROBE_OPTS_SIZE); // freed by the GC; libbpf does not keep it
+        opts.clear();
+        opts.setLong(0, KPROBE_OPTS_SIZE);
+        opts.setLong(8, cookie);
+        Pointer link = LibBpf.bpf_program__attach_kprobe_opts(prog, function, opts);
+        if (link == null) {
+            throw BpfException.errno("bpf_program__attach_kprobe_opts(" + name + ", " + function + ")",
+                    Native.getLastError());
+        }
+        BpfLink l = new BpfLink(name + "@" + function, link, owner.guard());
+        links.add(l);
+        return l;
+    }
+
+    private static final int KPROBE_OPTS_SIZE = 32;
 
     /** Attaches a BPF iterator program (SEC("iter/...")); run it with {@link BpfLink#runIterator()}. */
     public synchronized BpfLink attachIterator() {

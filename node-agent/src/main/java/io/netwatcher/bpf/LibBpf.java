@@ -67,6 +67,9 @@ final class LibBpf {
 
     static native Pointer bpf_program__attach_cgroup(Pointer prog, int cgroupFd);
 
+    /** {@code opts}: a {@code struct bpf_kprobe_opts} (see {@link BpfProgram#attachKprobe}). */
+    static native Pointer bpf_program__attach_kprobe_opts(Pointer prog, String func, Pointer opts);
+
     static native int bpf_link__destroy(Pointer link);
 
     static native int bpf_link__fd(Pointer link);

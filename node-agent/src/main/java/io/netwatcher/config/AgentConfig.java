@@ -1,6 +1,7 @@
 package io.netwatcher.config;
 
 import io.netwatcher.anomaly.AnomalyConfig;
+import io.netwatcher.calls.CallsConfig;
 import io.netwatcher.cost.CostConfig;
 import io.netwatcher.identity.NamespaceScope;
 import io.netwatcher.kube.NodePods;
@@ -33,11 +34,13 @@ import java.util.Set;
  * @param podSelection how this node's pods are watched
  * @param namespaces which pods are reported, by namespace
  * @param anomalies  how latency anomalies are detected
+ * @param calls      which kernel functions' calls are counted (--count-calls)
  */
 public record AgentConfig(boolean standalone, ProbeConfig probes, CostConfig cost, long intervalNs, long count, long durationNs,
                           EventPrinter.Format format, boolean all, Set<String> events, int pid, boolean bpfStats,
                           Optional<Path> kubeconfig, Optional<String> nodeName, ExportConfig export,
-                          NodePods.Selection podSelection, NamespaceScope namespaces, AnomalyConfig anomalies) {
+                          NodePods.Selection podSelection, NamespaceScope namespaces, AnomalyConfig anomalies,
+                          CallsConfig calls) {
     public AgentConfig {
         Objects.requireNonNull(probes, "probes");
         Objects.requireNonNull(cost, "cost");
@@ -55,6 +58,7 @@ public record AgentConfig(boolean standalone, ProbeConfig probes, CostConfig cos
         Objects.requireNonNull(podSelection, "podSelection");
         Objects.requireNonNull(namespaces, "namespaces");
         Objects.requireNonNull(anomalies, "anomalies");
+        Objects.requireNonNull(calls, "calls");
         for (String e : events) {
             if (!EventPrinter.TYPES.contains(e)) {
                 throw new IllegalArgumentException("unknown event type " + e);
@@ -85,6 +89,7 @@ public record AgentConfig(boolean standalone, ProbeConfig probes, CostConfig cos
         private NodePods.Selection podSelection = NodePods.Selection.FIELD_SELECTOR;
         private NamespaceScope namespaces = NamespaceScope.ALL;
         private AnomalyConfig anomalies = AnomalyConfig.defaults();
+        private CallsConfig calls = CallsConfig.NONE;
 
         private Builder() {}
 
@@ -175,10 +180,15 @@ public record AgentConfig(boolean standalone, ProbeConfig probes, CostConfig cos
             return this;
         }
 
+        public Builder calls(CallsConfig calls) {
+            this.calls = calls;
+            return this;
+        }
+
         public AgentConfig build() {
             return new AgentConfig(standalone, probes, cost, intervalNs, count, durationNs, format, all, events, pid,
                     bpfStats, Optional.ofNullable(kubeconfig), Optional.ofNullable(nodeName), export, podSelection,
-                    namespaces, anomalies);
+                    namespaces, anomalies, calls);
         }
     }
 

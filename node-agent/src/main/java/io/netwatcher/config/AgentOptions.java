@@ -1,6 +1,7 @@
 package io.netwatcher.config;
 
 import io.netwatcher.anomaly.AnomalyConfig;
+import io.netwatcher.calls.CallsConfig;
 import io.netwatcher.cost.CostConfig;
 import io.netwatcher.event.SocketFilter;
 import io.netwatcher.identity.NamespaceScope;
@@ -112,7 +113,8 @@ public final class AgentOptions {
             description = "Event types to print (comma-separated): packet, connection, retransmit, reset, drop,"
                     + " bad_checksum, receive_queue_full, buffer_limit, flow, latency, icmp (echo exchanges),"
                     + " dns (queries answered or timed out), anomaly (latency anomalies), connect_count (connect() calls per"
-                    + " local address, destination address and port in each interval, as tcpconnect -c), benign_drop (drops that are"
+                    + " local address, destination address and port in each interval, as tcpconnect -c), call_count (kernel"
+                    + " function calls, with --count-calls), benign_drop (drops that are"
                     + " not losses), state (TCP state transitions). Default: all but"
                     + " benign_drop and state.")
     Set<String> events;
@@ -160,6 +162,18 @@ public final class AgentOptions {
     @Option(names = "--prefer-hook", paramLabel = "KIND",
             description = "Back every boundary with this hook kind where the kernel allows: tracepoint, fentry or kprobe.")
     String preferHook;
+
+    @Option(names = "--count-calls", paramLabel = "FUNCTIONS", split = ",",
+            description = "Count calls of these kernel functions (comma-separated, e.g. skb_clone,tcp_sendmsg; at most "
+                    + CallsConfig.MAX_FUNCTIONS + ") per process and cgroup every interval, as call_count events and"
+                    + " netwatcher.kernel.calls per pod. Needs kprobes: where the kernel has none the agent logs"
+                    + " that call counting is unavailable and why, and runs without it. Default: none.")
+    List<String> countCalls;
+
+    @Option(names = "--max-call-counters", paramLabel = "N", defaultValue = "16384",
+            description = "Entries of the kernel's call counter map: (cgroup, process, function) counters it holds;"
+                    + " calls of new ones beyond it are not counted (netwatcher.map.full). Default: ${DEFAULT-VALUE}.")
+    int maxCallCounters;
 
     @Option(names = "--bpf-stats", description = "Count the run time of every BPF program while running"
             + " (BPF_ENABLE_STATS) and print the average per invocation at exit.")
@@ -377,10 +391,24 @@ public final class AgentOptions {
         CostConfig cost = new CostConfig(cpuBudgetPercent / 100, defaults.maxTimeEvery(), defaults.periodMs(),
                 defaults.windowMs(), bpfStats, nice);
         AnomalyConfig anomalies = anomalyConfig(export.maxSeries());
+        CallsConfig calls = callsConfig();
         return AgentConfig.builder().standalone(standalone).probes(probes).cost(cost).intervalNs(intervalNs)
                 .count(count).durationNs(Math.round(durationSeconds * 1e9)).format(format).all(all).events(types)
                 .pid(pid).bpfStats(bpfStats).kubeconfig(kubeconfig).nodeName(nodeName).export(export)
-                .podSelection(selection).namespaces(scope).anomalies(anomalies).build();
+                .podSelection(selection).namespaces(scope).anomalies(anomalies).calls(calls).build();
+    }
+
+    private CallsConfig callsConfig() {
+        if (maxCallCounters < 1 || maxCallCounters > CallsConfig.MAX_MAX_ENTRIES) {
+            throw bad("--max-call-counters", maxCallCounters, "must be 1-" + CallsConfig.MAX_MAX_ENTRIES);
+        }
+        List<String> functions = countCalls == null ? List.of()
+                : countCalls.stream().map(String::strip).toList();
+        try {
+            return new CallsConfig(functions, maxCallCounters);
+        } catch (IllegalArgumentException e) {
+            throw bad("--count-calls", String.join(",", functions), e.getMessage());
+        }
     }
 
     private AnomalyConfig anomalyConfig(int maxSeries) {

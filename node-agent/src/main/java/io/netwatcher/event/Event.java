@@ -2,7 +2,7 @@ package io.netwatcher.event;
 
 /** An event the agent reports. Times are CLOCK_MONOTONIC nanoseconds, as the kernel stamps them. */
 public sealed interface Event permits PacketEvent, ConnEvent, ErrorEvent, FlowEvent, LatencyEvent, StateEvent,
-        IcmpEvent, DnsEvent, AnomalyEvent, ConnectCountEvent {
+        IcmpEvent, DnsEvent, AnomalyEvent, ConnectCountEvent, CallCountEvent {
     /** When it happened (CLOCK_MONOTONIC ns). */
     long timeNs();
 

@@ -1,6 +1,7 @@
 package io.netwatcher.export;
 
 import io.netwatcher.event.AnomalyEvent;
+import io.netwatcher.event.CallCountEvent;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.Event;
@@ -21,7 +22,8 @@ import java.util.Map;
  * Metrics computed from events with the SDK's instruments: the TCP RTT of every established
  * connection at every connection update (one sample per connection and interval, so busy and
  * idle connections weigh the same), connection durations at close, and bytes per pod, direction
- * and peer from the per-interval byte deltas; latency anomalies per pod, direction and layer.
+ * and peer from the per-interval byte deltas; latency anomalies per pod, direction and layer; kernel
+ * function calls per pod and function (--count-calls).
  * Labelled with who each event belongs to.
  */
 public final class EventMetrics implements EventListener {
@@ -35,6 +37,7 @@ public final class EventMetrics implements EventListener {
     private final DoubleHistogram duration;
     private final LongCounter bytes;
     private final LongCounter anomalies;
+    private final LongCounter calls;
 
     public EventMetrics(Meter meter, WhoAttributes attributes) {
         this.attributes = attributes;
@@ -48,6 +51,9 @@ public final class EventMetrics implements EventListener {
                 .setDescription("TCP payload bytes acknowledged (transmit) and received in order (receive)").build();
         this.anomalies = meter.counterBuilder("netwatcher.latency.anomalies").setUnit("{interval}")
                 .setDescription("Intervals whose layer latency p99 left its usual band (anomaly events)").build();
+        this.calls = meter.counterBuilder("netwatcher.kernel.calls").setUnit("{call}")
+                .setDescription("Calls of the kernel functions named with --count-calls, by the processes of a pod"
+                        + " (in softirq: of the interrupted task's)").build();
     }
 
     /** What a cached attribute set is for: who (as rendered), the peer where it is a label, the measurement. */
@@ -64,6 +70,24 @@ public final class EventMetrics implements EventListener {
     private static final int MAX_CACHED = 100_000;
 
     private final Map<Key, Attributes> cache = new HashMap<>();
+    /** Attribute sets of call counts: who (as rendered) and the function. */
+    private final Map<CallKey, Attributes> callCache = new HashMap<>();
+
+    private record CallKey(Who.Pod pod, String cgroupPath, String function) {
+    }
+
+    private Attributes callAttrs(Who who, String function) {
+        CallKey k = new CallKey(who.pod(), who.pod() == null ? who.cgroupPath() : null, function);
+        Attributes a = callCache.get(k);
+        if (a == null) {
+            if (callCache.size() > MAX_CACHED) {
+                callCache.clear();
+            }
+            a = attributes.of(who).toBuilder().put(Attr.FUNCTION, function).build();
+            callCache.put(k, a);
+        }
+        return a;
+    }
 
     private Attributes attrs(Who who, int what) {
         boolean peer = what != RTT_V4 && what != RTT_V6;
@@ -114,6 +138,8 @@ public final class EventMetrics implements EventListener {
                     .put(Attr.NETWORK_IO_DIRECTION, a.direction().otelName())
                     .put(Attr.NETWORK_TRANSPORT, "tcp")
                     .put(Attr.LAYER, a.layer().label()).build());
+        } else if (e instanceof CallCountEvent c) {
+            calls.add(c.count(), callAttrs(who, c.function())); // per pod, not per process: bounded series
         } else if (e instanceof FlowEvent f) {
             if (f.txBytes() > 0) {
                 bytes.add(f.txBytes(), attrs(who, TX));

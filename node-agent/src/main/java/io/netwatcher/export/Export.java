@@ -89,6 +89,7 @@ public final class Export implements AutoCloseable {
         SelfMetrics.bindAgent(meters, agent.stats(), agent.probes());
         SelfMetrics.bindCost(meters, agent, agent.stats());
         SelfMetrics.bindAnomalies(meters, agent.anomalies());
+        agent.calls().ifPresent(c -> SelfMetrics.bindCalls(meters, c));
         ExportCounters counters = new ExportCounters(meters);
         kernelSource = new ReleasableSource(new MapSource(agent.maps()));
         KernelMetrics kernel = KernelMetrics.builder().source(kernelSource).identity(agent.identity())

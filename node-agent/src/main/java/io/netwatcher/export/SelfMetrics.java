@@ -14,6 +14,7 @@ import io.netwatcher.agent.Agent;
 import io.netwatcher.agent.AgentStats;
 import io.netwatcher.anomaly.LatencyAnomalies;
 import io.netwatcher.bpf.BpfClosedException;
+import io.netwatcher.calls.CallCounter;
 import io.netwatcher.cost.ProbeBudget;
 import io.netwatcher.kernel.KernelStat;
 import io.netwatcher.kernel.MapView;
@@ -112,6 +113,25 @@ public final class SelfMetrics implements AutoCloseable {
                     .description("1 when a boundary is backed (attached, or not needed), 0 when it is missing")
                     .tag("boundary", a.boundary().id()).tag("hook", a.kind() == null ? "none" : a.kind().label())
                     .tag("status", a.status().name().toLowerCase(Locale.ROOT)).register(r);
+        }
+    }
+
+    /** Call counting (--count-calls): which functions are counted, and calls missed for a full counter map. */
+    public static void bindCalls(MeterRegistry r, CallCounter calls) {
+        for (CallCounter.FunctionStatus f : calls.functions()) {
+            Gauge.builder("netwatcher.calls.function.counted", f, x -> x.counted() ? 1 : 0)
+                    .description("1 when calls of a kernel function named with --count-calls are counted, 0 when"
+                            + " they cannot be (no kprobes, not traceable; the log says why)")
+                    .tag("function", f.function()).register(r);
+        }
+        if (calls.counting()) {
+            FunctionCounter.builder("netwatcher.map.full", calls, c -> {
+                try {
+                    return c.missedFull();
+                } catch (BpfClosedException e) {
+                    return Double.NaN;
+                }
+            }).description("Inserts refused because a map was full").tag("map", "call_counts").register(r);
         }
     }
 

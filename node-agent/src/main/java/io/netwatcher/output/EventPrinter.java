@@ -1,6 +1,7 @@
 package io.netwatcher.output;
 
 import io.netwatcher.event.AnomalyEvent;
+import io.netwatcher.event.CallCountEvent;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnectCountEvent;
 import io.netwatcher.event.ErrorEvent;
@@ -34,9 +35,12 @@ public final class EventPrinter implements EventListener {
     public static final String ANOMALY = "anomaly";
     /** The type of per-interval connect counts (bcc tcpconnect -c). */
     public static final String CONNECT_COUNT = "connect_count";
+    /** The type of kernel function call count events (--count-calls). */
+    public static final String CALL_COUNT = "call_count";
     /** Event type names, as in the JSON "type" field and the --events option (one per error kind). */
     public static final Set<String> TYPES = Stream.concat(Stream.of("packet", "connection", "flow", "latency",
-            STATE, "icmp", "dns", ANOMALY, CONNECT_COUNT), Arrays.stream(ErrorKind.values()).map(ErrorKind::jsonType))
+            STATE, "icmp", "dns", ANOMALY, CONNECT_COUNT, CALL_COUNT),
+            Arrays.stream(ErrorKind.values()).map(ErrorKind::jsonType))
             .collect(Collectors.toUnmodifiableSet());
     /** What is printed without --events: everything but drops that are not losses and TCP state transitions. */
     public static final Set<String> DEFAULT_TYPES = TYPES.stream()
@@ -182,6 +186,9 @@ public final class EventPrinter implements EventListener {
         }
         if (e instanceof ConnectCountEvent) {
             return CONNECT_COUNT;
+        }
+        if (e instanceof CallCountEvent) {
+            return CALL_COUNT;
         }
         throw new IllegalArgumentException("unknown event " + e);
     }

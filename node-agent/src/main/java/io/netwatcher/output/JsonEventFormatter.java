@@ -1,6 +1,7 @@
 package io.netwatcher.output;
 
 import io.netwatcher.event.AnomalyEvent;
+import io.netwatcher.event.CallCountEvent;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.ConnectCountEvent;
@@ -76,6 +77,8 @@ public final class JsonEventFormatter {
             anomaly(j, a);
         } else if (e instanceof ConnectCountEvent c) {
             connectCount(j, c);
+        } else if (e instanceof CallCountEvent c) {
+            callCount(j, c);
         }
         common(j, e, who);
         kubernetes(j, who);
@@ -290,6 +293,15 @@ public final class JsonEventFormatter {
                 .micros("p50_us", h.quantileNs(0.5))
                 .micros("p90_us", h.quantileNs(0.9))
                 .micros("p99_us", h.quantileNs(0.99));
+    }
+
+    private void callCount(Json j, CallCountEvent c) {
+        j.field("type", "call_count")
+                .field("time", time(c.timeNs()))
+                .field("function", c.function())
+                .field("interval_ms", c.intervalNs() / 1_000_000)
+                .field("count", c.count())
+                .field("total", c.total());
     }
 
     private void anomaly(Json j, AnomalyEvent a) {

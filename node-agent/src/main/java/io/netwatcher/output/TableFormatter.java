@@ -1,6 +1,7 @@
 package io.netwatcher.output;
 
 import io.netwatcher.event.AnomalyEvent;
+import io.netwatcher.event.CallCountEvent;
 import io.netwatcher.event.ConnEvent;
 import io.netwatcher.event.ConnStats;
 import io.netwatcher.event.ConnectCountEvent;
@@ -111,6 +112,10 @@ public final class TableFormatter {
                     IpProtocol.label(q.protocol()), Dns.qtype(q.qtype()), q.name().isEmpty() ? "-" : escape(q.name()),
                     q.outcome() == DnsOutcome.ANSWERED ? Dns.rcode(q.rcode()) : "-", q.ancount(), us(q.latencyNs()));
             return line(time, "dns", t.src(), t.dst(), d + proc(e, who));
+        }
+        if (e instanceof CallCountEvent c) {
+            String d = String.format("%s calls=%d total=%d", c.function(), c.count(), c.total());
+            return line(time, "call_count", "-", "-", d + proc(e, who));
         }
         if (e instanceof AnomalyEvent a) {
             String d = String.format("%s %-6s n=%d p99=%sus expected=%sus band=%sus", a.direction().jsonName(),

@@ -8,6 +8,8 @@ import java.io.UncheckedIOException;
 public final class BpfObjects {
     public static final String NETWATCHER = "/bpf/netwatcher.bpf.o";
     public static final String FEATURES = "/bpf/features.bpf.o";
+    /** Kernel function call counts (--count-calls); loaded only when calls are counted. */
+    public static final String CALLS = "/bpf/calls.bpf.o";
 
     private BpfObjects() {}
 

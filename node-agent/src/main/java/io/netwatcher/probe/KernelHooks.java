@@ -70,6 +70,16 @@ public final class KernelHooks {
         return kprobeProblem == null;
     }
 
+    /** Why kprobes cannot be used here (the feature probe's error), empty when they can. */
+    public Optional<String> kprobeProblem() {
+        return Optional.ofNullable(kprobeProblem);
+    }
+
+    /** Why fentry/fexit cannot be used here (the feature probe's error), empty when they can. */
+    public Optional<String> fentryProblem() {
+        return Optional.ofNullable(fentryProblem);
+    }
+
     public Optional<Path> cgroup2() {
         return Optional.ofNullable(cgroup2);
     }
