@@ -3,6 +3,7 @@ package io.netwatcher.export;
 import io.netwatcher.event.ConnectHistogram;
 import io.netwatcher.event.DnsHistogram;
 import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.event.NetfilterHistogram;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.DnsCounter;
 import io.netwatcher.kernel.IcmpCounter;
@@ -31,6 +32,14 @@ public interface KernelSource {
 
     /** Cumulative DNS latency histograms per client cgroup. */
     List<DnsHistogram> dnsHistograms();
+
+    /**
+     * Cumulative netfilter hook-time histograms per (socket cgroup, network namespace, family, hook);
+     * empty when netfilter hook times are off.
+     */
+    default List<NetfilterHistogram> netfilterHistograms() {
+        return List.of();
+    }
 
     /** The cgroup is gone: its kernel entries can be deleted. */
     void forget(long cgroupId);

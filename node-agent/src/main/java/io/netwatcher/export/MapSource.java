@@ -2,6 +2,7 @@ package io.netwatcher.export;
 
 import io.netwatcher.event.ConnectHistogram;
 import io.netwatcher.event.DnsHistogram;
+import io.netwatcher.event.NetfilterHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Transport;
 import io.netwatcher.kernel.Counter;
@@ -52,6 +53,11 @@ public final class MapSource implements KernelSource {
     @Override
     public List<DnsHistogram> dnsHistograms() {
         return maps.dnsHistograms().read();
+    }
+
+    @Override
+    public List<NetfilterHistogram> netfilterHistograms() {
+        return maps.netfilterHistograms().read();
     }
 
     @Override

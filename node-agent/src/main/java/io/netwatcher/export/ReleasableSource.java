@@ -2,6 +2,7 @@ package io.netwatcher.export;
 
 import io.netwatcher.event.ConnectHistogram;
 import io.netwatcher.event.DnsHistogram;
+import io.netwatcher.event.NetfilterHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.DnsCounter;
@@ -59,6 +60,11 @@ final class ReleasableSource implements KernelSource {
     @Override
     public List<DnsHistogram> dnsHistograms() {
         return released ? List.of() : maps.dnsHistograms();
+    }
+
+    @Override
+    public List<NetfilterHistogram> netfilterHistograms() {
+        return released ? List.of() : maps.netfilterHistograms();
     }
 
     @Override

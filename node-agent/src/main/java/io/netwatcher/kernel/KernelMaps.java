@@ -17,6 +17,7 @@ public final class KernelMaps {
     private final IcmpCounterMap icmpCounters;
     private final DnsCounterMap dnsCounters;
     private final DnsHistogramMap dnsHistograms;
+    private final NetfilterHistogramMap netfilterHistograms;
     private final StatsMap stats;
     private final ControlMap control;
     private final ListenerMap listeners;
@@ -32,6 +33,7 @@ public final class KernelMaps {
         this.icmpCounters = new IcmpCounterMap(object);
         this.dnsCounters = new DnsCounterMap(object);
         this.dnsHistograms = new DnsHistogramMap(object);
+        this.netfilterHistograms = new NetfilterHistogramMap(object);
         this.stats = new StatsMap(object);
         this.control = new ControlMap(object);
         this.listeners = new ListenerMap(object);
@@ -77,6 +79,10 @@ public final class KernelMaps {
         return dnsHistograms;
     }
 
+    public NetfilterHistogramMap netfilterHistograms() {
+        return netfilterHistograms;
+    }
+
     public StatsMap stats() {
         return stats;
     }
@@ -87,7 +93,8 @@ public final class KernelMaps {
 
     /** The hash maps whose fill level is a self-metric. */
     public List<MapView> hashMaps() {
-        return List.of(connections, histograms, connectHistograms, counters, icmpCounters, dnsCounters, dnsHistograms, listeners);
+        return List.of(connections, histograms, connectHistograms, counters, icmpCounters, dnsCounters, dnsHistograms,
+                netfilterHistograms, listeners);
     }
 
     /** Maps the ring buffer; the caller closes it (before the object). */

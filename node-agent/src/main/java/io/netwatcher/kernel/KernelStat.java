@@ -28,7 +28,9 @@ public enum KernelStat {
     /** Device-table slots freed unfinished (dropped, sent by another CPU, segmented). */
     TX_STALE("NW_STAT_TX_STALE", 11),
     /** A counter did not fit in the counters map: an event counted nowhere. */
-    COUNTERS_FULL("NW_STAT_COUNTERS_FULL", 12);
+    COUNTERS_FULL("NW_STAT_COUNTERS_FULL", 12),
+    /** Netfilter: a hook's last program found no stamp of its packet (nested, preempted or moved packet). */
+    NF_UNMATCHED("NW_STAT_NF_UNMATCHED", 13);
 
     private final String cName;
     private final int value;

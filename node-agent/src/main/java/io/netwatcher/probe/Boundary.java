@@ -70,7 +70,10 @@ public enum Boundary {
     DNS_INGRESS("dns.ingress", "DNS responses a client socket receives from port 53 (every packet received: a"
             + " port check)", c(HookKind.CGROUP_SKB, "cg_dns_ingress")),
     UDP_READ("udp.read", "UDP datagrams read by the application: counted, their layers finished (every recvmsg: a"
-            + " socket protocol check)", c(HookKind.TRACEPOINT, "tp_udp_recv_length"));
+            + " socket protocol check)", c(HookKind.TRACEPOINT, "tp_udp_recv_length")),
+    NF_HOOKS("nf.hooks", "time between the first and the last priority of each IPv4 and IPv6 netfilter hook, in"
+            + " every network namespace (opt-in, --netfilter-times: 2 program runs per hook a packet passes)",
+            c(HookKind.NETFILTER, "nf_first", "nf_last"));
 
     /** The boundaries of the ICMP programs ({@code --no-icmp} leaves them out). */
     public boolean isIcmp() {
@@ -80,6 +83,11 @@ public enum Boundary {
     /** The boundaries of the DNS programs ({@code --no-dns} leaves them out). */
     public boolean isDns() {
         return this == DNS_EGRESS || this == DNS_INGRESS;
+    }
+
+    /** The boundaries of the netfilter programs ({@code --netfilter-times} adds them). */
+    public boolean isNetfilter() {
+        return this == NF_HOOKS;
     }
 
     /** The boundaries of the UDP programs ({@code --no-udp} leaves them out). */
