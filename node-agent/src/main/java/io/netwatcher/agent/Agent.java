@@ -173,6 +173,10 @@ public final class Agent implements AutoCloseable {
             poller = new Poller(probes.maps(), refresher, this::dispatch, clock.nowMonoNs(),
                     probeConfig.filter(), anomalies);
         } catch (RuntimeException e) {
+            if (netfilter != null) {
+                netfilter.close();
+                netfilter = null;
+            }
             probes.close();
             probes = null;
             throw e;

@@ -58,7 +58,7 @@ class NetfilterTimeIT {
     }
 
     @Test
-    void theBpfConstantsAreTheKernels() {
+    void theBpfConstantsAreTheKernels() throws IOException {
         Btf vmlinux = Btf.vmlinux();
         assertEquals(BpfProgram.BPF_PROG_TYPE_NETFILTER,
                 vmlinux.enumValues("bpf_prog_type").get("BPF_PROG_TYPE_NETFILTER").intValue());
