@@ -16,6 +16,7 @@
 #include "errors.bpf.h"
 #include "icmp.bpf.h"
 #include "dns.bpf.h"
+#include "netfilter.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -550,3 +551,19 @@ struct nw_btf_types {
 };
 
 const struct nw_btf_types *nw_btf_types __attribute__((unused));
+
+/* ==== Netfilter time per hook (netfilter.bpf.h; linked per namespace by the agent) ====== */
+
+SEC("netfilter")
+int nf_first(struct bpf_nf_ctx *ctx)
+{
+	nw_nf_enter(ctx);
+	return NW_NF_ACCEPT; /* never drops: observation only */
+}
+
+SEC("netfilter")
+int nf_last(struct bpf_nf_ctx *ctx)
+{
+	nw_nf_leave(ctx);
+	return NW_NF_ACCEPT;
+}

@@ -173,6 +173,7 @@ enum nw_stat {
 	NW_STAT_TX_STALE = 11,        /* device-table slots freed unfinished (dropped, sent elsewhere, segmented) */
 	NW_STAT_COUNTERS_FULL = 12,   /* counters map update failed: an event counted nowhere */
 	NW_STAT_CONNECTS_FULL = 13,   /* connect_counts map update failed: a connect() counted nowhere */
+	NW_STAT_NF_UNMATCHED = 14,    /* netfilter: a hook's last program found no stamp of this packet */
 };
 
 #define NW_STAT_MAX 16                /* entries of the stats array: every enum nw_stat value is below */
@@ -378,6 +379,22 @@ struct nw_hist {
 /* All layers of one cgroup and direction, so a hook updates several with one lookup. */
 struct nw_hists {
 	struct nw_hist layer[NW_HIST_LAYERS];   /* index: enum nw_layer */
+};
+
+/* Netfilter hooks of one family: NF_INET_PRE_ROUTING .. NF_INET_POST_ROUTING (enum nf_inet_hooks). */
+#define NW_NF_HOOKS 5
+
+/*
+ * Key of the netfilter hook time histograms (per-CPU hash, value struct nw_hist): the time a packet
+ * spent between the first and the last priority of one hook, per socket cgroup (0 = no full socket)
+ * and network namespace.
+ */
+struct nw_nf_key {
+	__u64 cgroup_id;         /* cgroup v2 id of the packet's socket; 0 when it has no full socket */
+	__u32 netns;             /* inode of the network namespace the hook ran in */
+	__u8 family;             /* NFPROTO_IPV4 (2) or NFPROTO_IPV6 (10) */
+	__u8 hook;               /* enum nf_inet_hooks: 0 PRE_ROUTING .. 4 POST_ROUTING */
+	__u8 pad[2];
 };
 
 /* Key of the per-cgroup event counters (per-CPU hash, value __u64). */

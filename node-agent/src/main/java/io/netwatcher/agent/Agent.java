@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -48,6 +49,8 @@ public final class Agent implements AutoCloseable {
     static final long CLOSE_BOUND_MS = 4000;
     /** Seconds between malloc_trim calls (each takes well under a millisecond). */
     private static final int TRIM_SECONDS = 10;
+    /** Milliseconds between two searches for network namespaces to link the netfilter programs in. */
+    static final long NETFILTER_SYNC_MS = 2000;
 
     private final ProbeConfig probeConfig;
     private final CostConfig costConfig;
@@ -64,6 +67,7 @@ public final class Agent implements AutoCloseable {
     private boolean ringMapped;
     private Poller poller;
     private ConnectionRefresher refresher;
+    private NetfilterNamespaces netfilter;
     private ProbeBudget budget;
     private Thread reader;
     private ScheduledExecutorService scheduler;
@@ -183,12 +187,20 @@ public final class Agent implements AutoCloseable {
             }
             refresher = new ConnectionRefresher(probes, Netns.host());
             refresher.refreshAll();
+            if (probes.netfilterLinks().isPresent()) {
+                netfilter = new NetfilterNamespaces(probes.netfilterLinks().get(), Netns.host());
+                LOG.info("netfilter hook times: linked in {} network namespaces", netfilter.sync().size());
+            }
             poller = new Poller(probes.maps(), refresher, this::dispatch, clock.nowMonoNs(),
                     probeConfig.filter(), anomalies);
         } catch (RuntimeException e) {
             if (calls != null) {
                 calls.close();
                 calls = null;
+            }
+            if (netfilter != null) {
+                netfilter.close();
+                netfilter = null;
             }
             probes.close();
             probes = null;
@@ -205,6 +217,10 @@ public final class Agent implements AutoCloseable {
         });
         long ms = Math.max(1, intervalNs / 1_000_000);
         scheduler.scheduleAtFixedRate(this::pollSafely, ms, ms, TimeUnit.MILLISECONDS);
+        if (netfilter != null) {
+            scheduler.scheduleWithFixedDelay(this::syncNetfilterSafely, NETFILTER_SYNC_MS, NETFILTER_SYNC_MS,
+                    TimeUnit.MILLISECONDS);
+        }
         ProbeSet p = probes;
         budget = new ProbeBudget(new CpuBudget(costConfig.cpuBudget(), probeConfig.timeEvery(),
                 Math.max(probeConfig.timeEvery(), costConfig.maxTimeEvery())),
@@ -341,6 +357,24 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    private void syncNetfilterSafely() {
+        try {
+            syncNetfilterNamespaces();
+        } catch (RuntimeException e) {
+            LOG.error("netfilter namespace sync failed", e);
+        }
+    }
+
+    /**
+     * Links the netfilter hook-time programs in the network namespaces that appeared and unlinks
+     * those gone now (done every {@value #NETFILTER_SYNC_MS} ms); returns the inodes of the
+     * namespaces linked, empty when netfilter hook times are off.
+     */
+    public Set<Long> syncNetfilterNamespaces() {
+        NetfilterNamespaces n = netfilter;
+        return n == null || closing ? Set.of() : n.sync();
+    }
+
     /** Reads the maps now (the scheduler does this every interval). */
     public void pollNow() {
         if (!running) {
@@ -474,6 +508,9 @@ public final class Agent implements AutoCloseable {
         }
         if (calls != null) {
             calls.close(Math.max(200, left(deadline)));
+        }
+        if (netfilter != null) {
+            netfilter.close(); // the links themselves close with the probes
         }
         if (probes != null && !detached) {
             detached = probes.close(Math.max(200, left(deadline)));

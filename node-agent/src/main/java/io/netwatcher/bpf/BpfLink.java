@@ -9,11 +9,20 @@ public final class BpfLink implements AutoCloseable {
     private final String program;
     private final ObjectGuard guard;
     private Pointer link;
+    /** A link created with bpf(2) directly (no libbpf bpf_link): its fd, -1 once closed or for libbpf links. */
+    private int fd = -1;
 
     BpfLink(String program, Pointer link, ObjectGuard guard) {
         this.program = program;
         this.link = link;
         this.guard = guard;
+    }
+
+    /** A link the kernel returned as a bare fd (BPF_LINK_CREATE): closing the fd detaches it. */
+    static BpfLink ofFd(String program, int fd, ObjectGuard guard) {
+        BpfLink l = new BpfLink(program, null, guard);
+        l.fd = fd;
+        return l;
     }
 
     public String program() {
@@ -61,11 +70,19 @@ public final class BpfLink implements AutoCloseable {
     }
 
     public synchronized boolean isAttached() {
-        return link != null;
+        return link != null || fd >= 0;
     }
 
     @Override
     public synchronized void close() {
+        if (fd >= 0) {
+            int ret = Libc.close(fd);
+            int errno = Native.getLastError();
+            fd = -1;
+            if (ret < 0) {
+                throw BpfException.errno("close(" + program + " link)", errno);
+            }
+        }
         if (link != null) {
             int ret = LibBpf.bpf_link__destroy(link);
             link = null;

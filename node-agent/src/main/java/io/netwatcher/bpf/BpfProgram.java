@@ -114,6 +114,64 @@ public final class BpfProgram {
 
     private static final int KPROBE_OPTS_SIZE = 32;
 
+    /**
+     * Sets the program type and expected attach type before load, for a section libbpf does not
+     * know (libbpf 1.1 predates SEC("netfilter")). Values of the kernel's enum bpf_prog_type and
+     * enum bpf_attach_type.
+     */
+    public void setType(int progType, int expectedAttachType) {
+        int ret = LibBpf.bpf_program__set_type(prog, progType);
+        if (ret < 0) {
+            throw BpfException.negative("bpf_program__set_type(" + name + ")", ret);
+        }
+        ret = LibBpf.bpf_program__set_expected_attach_type(prog, expectedAttachType);
+        if (ret < 0) {
+            throw BpfException.negative("bpf_program__set_expected_attach_type(" + name + ")", ret);
+        }
+    }
+
+    /**
+     * Links a netfilter program (BPF_PROG_TYPE_NETFILTER) to one hook of the calling thread's
+     * network namespace, with bpf(BPF_LINK_CREATE) directly: libbpf 1.1 has no netfilter link.
+     * The kernel refuses the priorities NF_IP_PRI_FIRST and NF_IP_PRI_LAST themselves
+     * (bpf_nf_check_pf_and_hooks: ERANGE). The caller closes the link (it is not one of the
+     * program's links closed with the object, as it belongs to one namespace).
+     */
+    public BpfLink attachNetfilter(int pf, int hooknum, int priority) {
+        owner.ensureLoaded();
+        int progFd = fd();
+        try (Memory attr = new Memory(BPF_ATTR_SIZE)) {
+            attr.clear();
+            attr.setInt(0, progFd);                   // link_create.prog_fd
+            attr.setInt(8, BPF_NETFILTER);            // link_create.attach_type
+            attr.setInt(16, pf);                      // link_create.netfilter.pf
+            attr.setInt(20, hooknum);                 // link_create.netfilter.hooknum
+            attr.setInt(24, priority);                // link_create.netfilter.priority
+            long fd = Libc.syscall(bpfSyscall(), BPF_LINK_CREATE, attr, BPF_ATTR_SIZE);
+            if (fd < 0) {
+                throw BpfException.errno("bpf(BPF_LINK_CREATE, " + name + ", pf " + pf + ", hook " + hooknum
+                        + ", priority " + priority + ")", Native.getLastError());
+            }
+            return BpfLink.ofFd(name, (int) fd, owner.guard());
+        }
+    }
+
+    /** enum bpf_prog_type BPF_PROG_TYPE_NETFILTER (include/uapi/linux/bpf.h, v6.4). */
+    public static final int BPF_PROG_TYPE_NETFILTER = 32;
+    /** enum bpf_attach_type BPF_NETFILTER (include/uapi/linux/bpf.h, v6.4). */
+    public static final int BPF_NETFILTER = 45;
+    private static final int BPF_LINK_CREATE = 28;
+    /** Large enough for link_create's netfilter member (ends at byte 32); the rest stays zero. */
+    private static final int BPF_ATTR_SIZE = 64;
+
+    private static long bpfSyscall() {
+        return switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> 321;
+            case "aarch64" -> 280;
+            default -> throw new UnsupportedOperationException("bpf(2) number unknown on " + System.getProperty("os.arch"));
+        };
+    }
+
     /** Attaches a BPF iterator program (SEC("iter/...")); run it with {@link BpfLink#runIterator()}. */
     public synchronized BpfLink attachIterator() {
         owner.ensureLoaded();

@@ -59,6 +59,10 @@ final class LibBpf {
 
     static native int bpf_program__set_autoload(Pointer prog, boolean autoload);
 
+    static native int bpf_program__set_type(Pointer prog, int type);
+
+    static native int bpf_program__set_expected_attach_type(Pointer prog, int type);
+
     static native int bpf_program__set_log_buf(Pointer prog, Pointer buf, long size);
 
     static native int bpf_program__fd(Pointer prog);

@@ -43,6 +43,9 @@ public final class Libc {
 
     static native int setns(int fd, int nstype);
 
+    /** syscall(2), for the bpf(2) commands libbpf 1.1 has no wrapper for (integer arguments only). */
+    static native long syscall(long number, long a1, Pointer a2, long a3);
+
     static native int vsnprintf(Pointer buf, long size, Pointer format, Pointer args);
 
     static native String strerror(int errnum);

@@ -147,6 +147,12 @@ public final class AgentOptions {
             + " histograms and no UDP packet events (UDP drops are still counted).")
     boolean noUdp;
 
+    @Option(names = {"-n", "--netfilter-times"}, description = "Time each netfilter hook (prerouting, input,"
+            + " forward, output, postrouting; IPv4 and IPv6) in every network namespace: what iptables/nftables"
+            + " rules, conntrack and NAT cost per packet, as histograms per pod (Linux 6.4+: BPF netfilter links)."
+            + " Off by default: two more program runs per hook a packet passes.")
+    boolean netfilterTimes;
+
     @Option(names = "--http", description = "Capture the first line of HTTP/1 requests and responses in packet events.")
     boolean http;
 
@@ -385,7 +391,7 @@ public final class AgentOptions {
                 .filter(new SocketFilter(sports, dports, uid == null ? -1 : uid)).http(http).snapshotNs(Math.min(intervalNs / 2, 100_000_000L))
                 .ringBufferBytes(ringBufferMb << 20).maxConnections(maxConnections).preferHook(prefer.orElse(null))
                 .cgroupRoot(cgroupRoot).benignDropEvents(types.contains("benign_drop"))
-                .stateEvents(types.contains(EventPrinter.STATE)).icmp(!noIcmp).udp(!noUdp)
+                .stateEvents(types.contains(EventPrinter.STATE)).icmp(!noIcmp).udp(!noUdp).netfilterTimes(netfilterTimes)
                 .dns(new DnsConfig(!noDns, !noDnsNames, Math.round(dnsTimeoutSeconds * 1e9))).build();
         CostConfig defaults = CostConfig.defaults();
         CostConfig cost = new CostConfig(cpuBudgetPercent / 100, defaults.maxTimeEvery(), defaults.periodMs(),

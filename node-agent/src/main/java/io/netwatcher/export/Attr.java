@@ -38,6 +38,7 @@ public final class Attr {
     public static final AttributeKey<String> ICMP_TYPE = AttributeKey.stringKey("netwatcher.icmp.type");
     public static final AttributeKey<String> ICMP_MESSAGE = AttributeKey.stringKey("netwatcher.icmp.message");
     public static final AttributeKey<String> FUNCTION = AttributeKey.stringKey("netwatcher.kernel.function");
+    public static final AttributeKey<String> NETFILTER_HOOK = AttributeKey.stringKey("netwatcher.netfilter.hook");
     public static final AttributeKey<String> DNS_RCODE = AttributeKey.stringKey("netwatcher.dns.rcode");
     public static final AttributeKey<Boolean> OVERFLOW = AttributeKey.booleanKey("otel.metric.overflow");
 

@@ -2,6 +2,7 @@ package io.netwatcher.export;
 
 import io.netwatcher.event.CgroupHistogram;
 import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.event.NetfilterHistogram;
 import io.netwatcher.event.Transport;
 import io.netwatcher.event.Role;
 import io.netwatcher.event.Who;
@@ -73,6 +74,7 @@ public final class KernelMetrics implements MetricProducer {
     static final String DNS_TIMEOUTS = "netwatcher.dns.timeouts";
     static final String DNS_UNMATCHED = "netwatcher.dns.unmatched_responses";
     static final String DNS_DURATION = "netwatcher.dns.duration";
+    static final String NETFILTER_DURATION = "netwatcher.netfilter.hook.duration";
     static final String UDP_DATAGRAMS = "netwatcher.udp.datagrams";
     static final String UDP_BYTES = "netwatcher.udp.bytes";
 
@@ -210,6 +212,7 @@ public final class KernelMetrics implements MetricProducer {
         out.addAll(dns(resource, now, cgroups, source.dnsCounters()));
         out.add(latency(resource, now, cgroups, DNS_DURATION, "DNS latency: a client's query sent to its response"
                 + " received, from the in-kernel histograms (every answered query)", source.dnsHistograms()));
+        out.add(netfilterTime(resource, now, cgroups));
         sweep(cgroups, now);
         out.removeIf(MetricData::isEmpty);
         return out;
@@ -511,6 +514,47 @@ public final class KernelMetrics implements MetricProducer {
                         "{query}", byKind.get(DnsKind.TIMEOUT)),
                 sum(resource, now, DNS_UNMATCHED, "DNS responses that matched no query in flight (after its timeout,"
                         + " or to a query sent before the agent started)", "{response}", byKind.get(DnsKind.UNMATCHED)));
+    }
+
+    /**
+     * Time packets spent in each netfilter hook (its rules, conntrack, NAT), per family and cgroup: the
+     * packet's socket's, else that of the network namespace the hook ran in (a pod's; the host's: no pod).
+     */
+    private MetricData netfilterTime(Resource resource, long now, Set<Long> cgroups) {
+        Map<Attributes, long[]> buckets = new LinkedHashMap<>();
+        Map<Attributes, double[]> sums = new HashMap<>();
+        for (NetfilterHistogram h : source.netfilterHistograms()) {
+            long cgroupId = h.cgroupId() != 0 ? h.cgroupId() : identity.cgroupOfNetns(h.netns());
+            if (cgroupId == NetnsCgroups.UNKNOWN || h.count() == 0) {
+                continue; // a namespace no process is in (gone, or not placed yet)
+            }
+            cgroups.add(cgroupId);
+            Attributes who = who(cgroupId, now);
+            if (who == null) {
+                continue;
+            }
+            Attributes a = limit.admit(NETFILTER_DURATION, who.toBuilder()
+                    .put(Attr.NETWORK_TYPE, h.ipv6() ? "ipv6" : "ipv4")
+                    .put(Attr.NETFILTER_HOOK, h.hook().label()).build());
+            long[] c = buckets.computeIfAbsent(a, k -> new long[LayerHistogram.SLOTS]);
+            for (int i = 0; i < LayerHistogram.SLOTS; i++) {
+                c[i] += h.slots()[i];
+            }
+            sums.computeIfAbsent(a, k -> new double[1])[0] += h.sumNs() / 1e9;
+        }
+        List<HistogramPointData> points = new ArrayList<>();
+        for (Map.Entry<Attributes, long[]> e : buckets.entrySet()) {
+            List<Long> counts = new ArrayList<>(LayerHistogram.SLOTS);
+            for (long c : e.getValue()) {
+                counts.add(c);
+            }
+            points.add(HistogramPointData.create(start(NETFILTER_DURATION, e.getKey(), now), now, e.getKey(),
+                    sums.get(e.getKey())[0], false, 0, false, 0, BOUNDARIES, counts));
+        }
+        return new Metric(resource, scope, NETFILTER_DURATION, "Time packets spent in a netfilter hook, between its"
+                + " first and last priority (iptables/nftables rules, conntrack, NAT), from the in-kernel histograms"
+                + " (--netfilter-times)", "s", MetricDataType.HISTOGRAM,
+                HistogramData.create(AggregationTemporality.CUMULATIVE, points));
     }
 
     private MetricData sum(Resource resource, long now, String name, String description, String unit,

@@ -2,6 +2,7 @@ package io.netwatcher.export;
 
 import io.netwatcher.event.CgroupHistogram;
 import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.event.NetfilterHistogram;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.DnsCounter;
 import io.netwatcher.kernel.IcmpCounter;
@@ -30,6 +31,14 @@ public interface KernelSource {
 
     /** Cumulative DNS latency histograms per client cgroup. */
     List<CgroupHistogram> dnsHistograms();
+
+    /**
+     * Cumulative netfilter hook-time histograms per (socket cgroup, network namespace, family, hook);
+     * empty when netfilter hook times are off.
+     */
+    default List<NetfilterHistogram> netfilterHistograms() {
+        return List.of();
+    }
 
     /** The cgroup is gone: its kernel entries can be deleted. */
     void forget(long cgroupId);

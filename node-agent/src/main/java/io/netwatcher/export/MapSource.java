@@ -1,6 +1,7 @@
 package io.netwatcher.export;
 
 import io.netwatcher.event.CgroupHistogram;
+import io.netwatcher.event.NetfilterHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.Transport;
 import io.netwatcher.kernel.Counter;
@@ -51,6 +52,11 @@ public final class MapSource implements KernelSource {
     @Override
     public List<CgroupHistogram> dnsHistograms() {
         return maps.dnsHistograms().read();
+    }
+
+    @Override
+    public List<NetfilterHistogram> netfilterHistograms() {
+        return maps.netfilterHistograms().read();
     }
 
     @Override

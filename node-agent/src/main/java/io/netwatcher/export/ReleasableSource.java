@@ -1,6 +1,7 @@
 package io.netwatcher.export;
 
 import io.netwatcher.event.CgroupHistogram;
+import io.netwatcher.event.NetfilterHistogram;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.DnsCounter;
@@ -58,6 +59,11 @@ final class ReleasableSource implements KernelSource {
     @Override
     public List<CgroupHistogram> dnsHistograms() {
         return released ? List.of() : maps.dnsHistograms();
+    }
+
+    @Override
+    public List<NetfilterHistogram> netfilterHistograms() {
+        return released ? List.of() : maps.netfilterHistograms();
     }
 
     @Override

@@ -168,6 +168,10 @@ public final class SelfMetrics implements AutoCloseable {
         FunctionCounter.builder("netwatcher.packets.stale", stats, s -> s.kernelStat(KernelStat.TX_STALE))
                 .description("Timed packets given up before their last boundary (dropped in a qdisc, sent by"
                         + " another CPU, segmented in software)").tag("direction", "transmit").register(r);
+        FunctionCounter.builder("netwatcher.netfilter.unmatched", stats, s -> s.kernelStat(KernelStat.NF_UNMATCHED))
+                .description("Netfilter hook passes not timed: the hook's last program found another packet's stamp"
+                        + " (a packet nested on the CPU, or a task preempted or moved between the two programs)")
+                .register(r);
         FunctionCounter.builder("netwatcher.ringbuf.wakeups", agent, Agent::ringWakeups)
                 .description("Times the ring-buffer reader woke: on the kernel's signal (epoll) or on its 100 ms"
                         + " timer").tag("cause", "signal").register(r);

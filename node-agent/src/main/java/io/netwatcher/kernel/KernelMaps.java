@@ -18,6 +18,7 @@ public final class KernelMaps {
     private final CounterMap<IcmpCounter> icmpCounters;
     private final CounterMap<DnsCounter> dnsCounters;
     private final CgroupHistogramMap dnsHistograms;
+    private final NetfilterHistogramMap netfilterHistograms;
     private final StatsMap stats;
     private final ControlMap control;
     private final ListenerMap listeners;
@@ -34,6 +35,7 @@ public final class KernelMaps {
         this.icmpCounters = new CounterMap<>(object, CounterMap.ICMP, IcmpCounter::read, IcmpCounter::cgroupId);
         this.dnsCounters = new CounterMap<>(object, CounterMap.DNS, DnsCounter::read, DnsCounter::cgroupId);
         this.dnsHistograms = new CgroupHistogramMap(object, CgroupHistogramMap.DNS);
+        this.netfilterHistograms = new NetfilterHistogramMap(object);
         this.stats = new StatsMap(object);
         this.control = new ControlMap(object);
         this.listeners = new ListenerMap(object);
@@ -83,6 +85,10 @@ public final class KernelMaps {
         return dnsHistograms;
     }
 
+    public NetfilterHistogramMap netfilterHistograms() {
+        return netfilterHistograms;
+    }
+
     public StatsMap stats() {
         return stats;
     }
@@ -94,7 +100,8 @@ public final class KernelMaps {
     /** The hash maps whose fill level is a self-metric (the connections' is counted from its snapshots). */
     public List<MapView> hashMaps() {
         return List.of(connections, histograms.fill(), connectHistograms.fill(), counters.fill(), connectCounts.fill(),
-                icmpCounters.fill(), dnsCounters.fill(), dnsHistograms.fill(), listeners.fill());
+                icmpCounters.fill(), dnsCounters.fill(), dnsHistograms.fill(), listeners.fill(),
+                netfilterHistograms);
     }
 
     /** Maps the ring buffer; the caller closes it (before the object). */

@@ -30,7 +30,9 @@ public enum KernelStat {
     /** A counter did not fit in the counters map: an event counted nowhere. */
     COUNTERS_FULL("NW_STAT_COUNTERS_FULL", 12),
     /** A connect count did not fit in the connect_counts map: a connect() counted nowhere. */
-    CONNECTS_FULL("NW_STAT_CONNECTS_FULL", 13);
+    CONNECTS_FULL("NW_STAT_CONNECTS_FULL", 13),
+    /** Netfilter: a hook's last program found no stamp of its packet (nested, preempted or moved packet). */
+    NF_UNMATCHED("NW_STAT_NF_UNMATCHED", 14);
 
     private final String cName;
     private final int value;

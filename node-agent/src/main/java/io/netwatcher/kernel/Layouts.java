@@ -207,6 +207,18 @@ public final class Layouts {
         private HistKey() {}
     }
 
+    /** Key of the netfilter hook-time histograms (nf_hists). */
+    public static final class NfKey {
+        public static final String STRUCT = "nw_nf_key";
+        public static final int SIZE = 16;
+        public static final int CGROUP_ID = 0;
+        public static final int NETNS = 8;
+        public static final int FAMILY = 12;
+        public static final int HOOK = 13;
+
+        private NfKey() {}
+    }
+
     /** All layers of one cgroup and direction: HIST_LAYERS struct nw_hist, indexed by layer. */
     public static final class Hists {
         public static final String STRUCT = "nw_hists";

@@ -76,7 +76,10 @@ public enum Boundary {
             + " program behind its protocol check; else a program of its own, which every recvmsg runs)",
             c(HookKind.TRACEPOINT, "tp_sock_recv_length"),
             c(HookKind.TRACEPOINT, "tp_udp_recv_length"),
-            c(HookKind.FEXIT, "fx_udp_recvmsg:5", "fx_udpv6_recvmsg:5"));
+            c(HookKind.FEXIT, "fx_udp_recvmsg:5", "fx_udpv6_recvmsg:5")),
+    NF_HOOKS("nf.hooks", "time between the first and the last priority of each IPv4 and IPv6 netfilter hook, in"
+            + " every network namespace (opt-in, --netfilter-times: 2 program runs per hook a packet passes)",
+            c(HookKind.NETFILTER, "nf_first", "nf_last"));
 
     /** The boundaries of the ICMP programs ({@code --no-icmp} leaves them out). */
     public boolean isIcmp() {
@@ -86,6 +89,11 @@ public enum Boundary {
     /** The boundaries of the DNS programs ({@code --no-dns} leaves them out). */
     public boolean isDns() {
         return this == DNS_EGRESS || this == DNS_INGRESS;
+    }
+
+    /** The boundaries of the netfilter programs ({@code --netfilter-times} adds them). */
+    public boolean isNetfilter() {
+        return this == NF_HOOKS;
     }
 
     /** The boundaries of the UDP programs ({@code --no-udp} leaves them out). */

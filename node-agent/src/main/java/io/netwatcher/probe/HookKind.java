@@ -8,7 +8,8 @@ public enum HookKind {
     FENTRY("fentry", "fentry"),
     FEXIT("fexit", "fexit"),
     KPROBE("kprobe", "kprobe"),
-    ITERATOR("iterator", "iter");
+    ITERATOR("iterator", "iter"),
+    NETFILTER("netfilter", "netfilter");
 
     private final String label;
     private final String section;

@@ -111,6 +111,9 @@ public final class KernelHooks {
                     : vmlinux.has(target, Btf.KIND_FUNC) ? null : "kernel has no function " + target;
             case ITERATOR -> vmlinux.has("bpf_iter_" + target, Btf.KIND_FUNC) ? null
                     : "kernel has no BPF iterator " + target + " (v5.9+)";
+            case NETFILTER -> vmlinux.has("bpf_nf_ctx", Btf.KIND_STRUCT) ? null
+                    : "kernel has no BPF netfilter links (struct bpf_nf_ctx not in its BTF; v6.4+), and the"
+                    + " function backing (nf_hook_slow) needs fentry or kprobes";
             case SOCKOPS -> cgroup2 == null ? "no cgroup v2 mount" : null;
             case CGROUP_SKB -> cgroup2 == null ? "no cgroup v2 mount"
                     : ref.kfunc().isEmpty() || vmlinux.has(ref.kfunc(), Btf.KIND_FUNC) ? null

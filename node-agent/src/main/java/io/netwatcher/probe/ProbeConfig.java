@@ -28,11 +28,14 @@ import java.util.Optional;
  * @param icmp             load the ICMP programs (echo and error counters, icmp events)
  * @param udp              count and time UDP datagrams (counters, layer histograms, udp packet events)
  * @param dns              the DNS programs: on or off, query names, timeout
+ * @param netfilterTimes   time each netfilter hook in every network namespace (off by default: it adds two
+ *                         program runs per hook a packet passes)
  */
 public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, int maxErrorsPerSec,
                           SocketFilter filter, boolean http, long snapshotNs, int ringBufferBytes, int maxConnections,
                           Optional<HookKind> preferHook, Optional<Path> cgroupRoot, boolean benignDropEvents,
-                          boolean stateEvents, boolean icmp, boolean udp, DnsConfig dns) {
+                          boolean stateEvents, boolean icmp, boolean udp, DnsConfig dns,
+                          boolean netfilterTimes) {
 
     public ProbeConfig {
         Objects.requireNonNull(preferHook, "preferHook");
@@ -78,7 +81,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
                 .maxErrorsPerSec(maxErrorsPerSec).filter(filter).http(http).snapshotNs(snapshotNs)
                 .ringBufferBytes(ringBufferBytes).maxConnections(maxConnections).preferHook(preferHook.orElse(null))
                 .cgroupRoot(cgroupRoot.orElse(null)).benignDropEvents(benignDropEvents)
-                .stateEvents(stateEvents).icmp(icmp).udp(udp).dns(dns);
+                .stateEvents(stateEvents).icmp(icmp).udp(udp).dns(dns).netfilterTimes(netfilterTimes);
     }
 
     /** Settings of a {@link ProbeConfig}; {@link #build()} validates them. */
@@ -99,6 +102,7 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
         private boolean icmp = true;
         private boolean udp = true;
         private DnsConfig dns = DnsConfig.DEFAULTS;
+        private boolean netfilterTimes;
 
         private Builder() {}
 
@@ -216,10 +220,17 @@ public record ProbeConfig(int timeEvery, int sampleEvery, int maxEventsPerSec, i
             return this;
         }
 
+        /** Time each netfilter hook in every network namespace (default off). */
+        public Builder netfilterTimes(boolean on) {
+            this.netfilterTimes = on;
+            return this;
+        }
+
         public ProbeConfig build() {
             return new ProbeConfig(timeEvery, sampleEvery, maxEventsPerSec, maxErrorsPerSec, filter, http,
                     snapshotNs, ringBufferBytes, maxConnections, Optional.ofNullable(preferHook),
-                    Optional.ofNullable(cgroupRoot), benignDropEvents, stateEvents, icmp, udp, dns);
+                    Optional.ofNullable(cgroupRoot), benignDropEvents, stateEvents, icmp, udp, dns,
+                    netfilterTimes);
         }
     }
 }

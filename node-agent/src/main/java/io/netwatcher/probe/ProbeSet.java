@@ -15,6 +15,7 @@ import io.netwatcher.kernel.Layouts;
 import io.netwatcher.names.BenignDrops;
 import io.netwatcher.names.DropReasons;
 import io.netwatcher.names.KernelSymbols;
+import io.netwatcher.netns.Netns;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -45,14 +46,16 @@ public final class ProbeSet implements AutoCloseable {
     private final List<Attachment> attachments;
     private final KernelHooks hooks;
     private final Map<String, BpfLink> iterators;
+    private final NetfilterLinks netfilter;
 
     private ProbeSet(BpfObject object, KernelMaps maps, List<Attachment> attachments, KernelHooks hooks,
-                     Map<String, BpfLink> iterators) {
+                     Map<String, BpfLink> iterators, NetfilterLinks netfilter) {
         this.object = object;
         this.maps = maps;
         this.attachments = List.copyOf(attachments);
         this.hooks = hooks;
         this.iterators = Map.copyOf(iterators);
+        this.netfilter = netfilter;
     }
 
     /** Detects hooks, loads and attaches. */
@@ -96,6 +99,9 @@ public final class ProbeSet implements AutoCloseable {
                 plans.values().forEach(p -> enabled.addAll(p.programs));
                 for (BpfProgram p : obj.programs().values()) {
                     p.setAutoload(enabled.contains(p.name()));
+                    if (enabled.contains(p.name()) && HookKind.ofSection(p.section()) == HookKind.NETFILTER) {
+                        p.setType(BpfProgram.BPF_PROG_TYPE_NETFILTER, BpfProgram.BPF_NETFILTER);
+                    }
                 }
                 configure(obj, config, cfgOffset, !iterator, !cgroupTransport);
                 flags.write(obj.rodata(), config.benignDropEvents(), benign,
@@ -107,8 +113,9 @@ public final class ProbeSet implements AutoCloseable {
                 KernelMaps maps = KernelMaps.of(obj);
                 maps.control().setTimeEvery(config.timeEvery());
                 Map<String, BpfLink> iterators = new HashMap<>();
-                List<Attachment> attachments = attach(obj, plans, hooks, iterators);
-                return new ProbeSet(obj, maps, attachments, hooks.withoutBtf(), iterators);
+                NetfilterLinks[] netfilter = new NetfilterLinks[1];
+                List<Attachment> attachments = attach(obj, plans, hooks, iterators, netfilter);
+                return new ProbeSet(obj, maps, attachments, hooks.withoutBtf(), iterators, netfilter[0]);
             } catch (BpfException e) {
                 String failed = obj.failedProgram().orElse(null);
                 obj.close();
@@ -156,6 +163,10 @@ public final class ProbeSet implements AutoCloseable {
             }
             if (b.isUdp() && !config.udp()) {
                 plans.put(b, Plan.unused("UDP off (--no-udp)"));
+                continue;
+            }
+            if (b.isNetfilter() && !config.netfilterTimes()) {
+                plans.put(b, Plan.unused("netfilter hook times off (--netfilter-times turns them on)"));
                 continue;
             }
             List<Boundary.Candidate> order = new ArrayList<>(b.candidates());
@@ -230,7 +241,7 @@ public final class ProbeSet implements AutoCloseable {
     }
 
     private static List<Attachment> attach(BpfObject obj, Map<Boundary, Plan> plans, KernelHooks hooks,
-                                           Map<String, BpfLink> iterators) {
+                                           Map<String, BpfLink> iterators, NetfilterLinks[] netfilter) {
         Map<String, String> attachErrors = new HashMap<>();
         Set<String> attached = new LinkedHashSet<>();
         List<Attachment> out = new ArrayList<>();
@@ -242,6 +253,10 @@ public final class ProbeSet implements AutoCloseable {
             }
             if (plan.programs.isEmpty()) {
                 out.add(new Attachment(e.getKey(), Attachment.Status.UNAVAILABLE, null, List.of(), plan.reason));
+                continue;
+            }
+            if (plan.kind == HookKind.NETFILTER) {
+                out.add(attachNetfilter(obj, e.getKey(), plan, netfilter));
                 continue;
             }
             List<String> ok = new ArrayList<>();
@@ -278,6 +293,32 @@ public final class ProbeSet implements AutoCloseable {
             out.add(a);
         }
         return out;
+    }
+
+    /** Links the netfilter programs in the agent's own namespace (the host's); others follow as found. */
+    private static Attachment attachNetfilter(BpfObject obj, Boundary b, Plan plan, NetfilterLinks[] out) {
+        if (!plan.programs.containsAll(List.of("nf_first", "nf_last"))) {
+            return new Attachment(b, Attachment.Status.FAILED, plan.kind, plan.programs,
+                    "needs both nf_first and nf_last; " + plan.reason);
+        }
+        NetfilterLinks links = new NetfilterLinks(obj.program("nf_first"), obj.program("nf_last"));
+        try {
+            links.attachHere(Netns.inode(Path.of("/proc/thread-self/ns/net")));
+        } catch (IOException | RuntimeException ex) {
+            links.close();
+            return new Attachment(b, Attachment.Status.FAILED, plan.kind, plan.programs, ex.getMessage());
+        }
+        out[0] = links;
+        return new Attachment(b, Attachment.Status.ATTACHED, plan.kind, plan.programs,
+                "in the agent's network namespace; others as they are found");
+    }
+
+    /**
+     * The netfilter links of the hook-time programs (link them in each network namespace); empty when
+     * netfilter hook times are off or could not be linked.
+     */
+    public Optional<NetfilterLinks> netfilterLinks() {
+        return Optional.ofNullable(netfilter);
     }
 
     /**
@@ -390,6 +431,9 @@ public final class ProbeSet implements AutoCloseable {
 
     @Override
     public void close() {
+        if (netfilter != null) {
+            netfilter.close();
+        }
         object.close();
     }
 
@@ -400,6 +444,9 @@ public final class ProbeSet implements AutoCloseable {
      * probes then go with the process).
      */
     public boolean close(long timeoutMs) {
+        if (netfilter != null) {
+            netfilter.close(); // links are not the object's: they would outlive it (and pin namespaces)
+        }
         return object.close(timeoutMs);
     }
 }

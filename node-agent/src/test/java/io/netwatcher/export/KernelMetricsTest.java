@@ -18,6 +18,8 @@ import io.netwatcher.kernel.Counter;
 import io.netwatcher.kernel.DnsCounter;
 import io.netwatcher.kernel.DnsKind;
 import io.netwatcher.kernel.CounterKind;
+import io.netwatcher.event.NetfilterHistogram;
+import io.netwatcher.event.NetfilterHook;
 import io.netwatcher.kernel.IcmpCounter;
 import io.netwatcher.kernel.IcmpKind;
 import io.netwatcher.names.DropReasons;
@@ -33,6 +35,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -47,6 +50,7 @@ class KernelMetricsTest {
         final Map<IcmpCounter, Long> icmp = new HashMap<>();
         final Map<DnsCounter, Long> dns = new HashMap<>();
         final List<CgroupHistogram> dnsHists = new ArrayList<>();
+        final List<NetfilterHistogram> nfHists = new ArrayList<>();
         final Set<Long> forgotten = new HashSet<>();
 
         @Override
@@ -82,6 +86,11 @@ class KernelMetricsTest {
         @Override
         public List<CgroupHistogram> dnsHistograms() {
             return dnsHists;
+        }
+
+        @Override
+        public List<NetfilterHistogram> netfilterHistograms() {
+            return nfHists;
         }
 
         @Override
@@ -407,6 +416,47 @@ class KernelMetricsTest {
             assertEquals("ipv6", host.getAttributes().get(Attr.NETWORK_TYPE));
             assertNull(host.getAttributes().get(Attr.CGROUP), "the host's namespace is no pod's");
         }
+    }
+
+    static NetfilterHistogram nf(long cgroup, long netns, boolean v6, NetfilterHook hook, long... valuesNs) {
+        long[] slots = new long[LayerHistogram.SLOTS];
+        long sum = 0;
+        for (long v : valuesNs) {
+            slots[LayerHistogram.slotOf(v)]++;
+            sum += v;
+        }
+        return new NetfilterHistogram(cgroup, netns, v6, hook, valuesNs.length, sum, slots);
+    }
+
+    @Test
+    void netfilterHookTimesAreLabelledByTheSocketsCgroupOrTheNamespacesPod() {
+        labels.paths.put(7L, "/kubepods/pod-a/c1");
+        labels.paths.put(9L, "/kubepods/pod-b/c1");
+        labels.netns.put(4026532001L, 9L);
+        labels.netns.put(4026531840L, 0L); // the host's
+        kernel.nfHists.add(nf(7, 4026531840L, false, NetfilterHook.LOCAL_OUT, 300, 500)); // a socket's, on the host
+        kernel.nfHists.add(nf(0, 4026532001L, false, NetfilterHook.LOCAL_IN, 12_000)); // pod B's namespace
+        kernel.nfHists.add(nf(0, 4026532001L, true, NetfilterHook.LOCAL_IN, 200)); // same, IPv6
+        kernel.nfHists.add(nf(0, 4026531840L, false, NetfilterHook.FORWARD, 900)); // the node's
+        kernel.nfHists.add(nf(0, 4026532999L, false, NetfilterHook.PRE_ROUTING, 100)); // a namespace gone
+        try (SdkMeterProvider p = provider(100)) {
+            List<HistogramPointData> points = List.copyOf(metric(reader.collectAllMetrics(),
+                    KernelMetrics.NETFILTER_DURATION).getHistogramData().getPoints());
+            assertEquals(4, points.size(), "a namespace no process is in is left out: " + points);
+            HistogramPointData out = nfPoint(points, "/kubepods/pod-a/c1", "output", "ipv4");
+            assertEquals(2, out.getCount());
+            assertEquals(800e-9, out.getSum(), 1e-12);
+            assertEquals(1, nfPoint(points, "/kubepods/pod-b/c1", "input", "ipv4").getCount(), "by the namespace's pod");
+            assertEquals(1, nfPoint(points, "/kubepods/pod-b/c1", "input", "ipv6").getCount());
+            assertEquals(1, nfPoint(points, null, "forward", "ipv4").getCount(), "the host's namespace is the node");
+        }
+    }
+
+    private static HistogramPointData nfPoint(List<HistogramPointData> points, String cgroup, String hook, String type) {
+        return points.stream().filter(x -> Objects.equals(cgroup, x.getAttributes().get(Attr.CGROUP))
+                        && hook.equals(x.getAttributes().get(Attr.NETFILTER_HOOK))
+                        && type.equals(x.getAttributes().get(Attr.NETWORK_TYPE)))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + cgroup + " " + hook + " " + type));
     }
 
     private static long value(List<LongPointData> points, String cgroup, String message, String direction) {

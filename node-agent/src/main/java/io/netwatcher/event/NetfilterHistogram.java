@@ -1,0 +1,54 @@
+package io.netwatcher.event;
+
+import java.util.Objects;
+
+/**
+ * The in-kernel histogram of the time packets spent in one netfilter hook (between its first and
+ * last priority), per socket cgroup (0: no full socket), network namespace and family (struct
+ * nw_hist summed over CPUs). Slot i counts values in [2^i, 2^(i+1)) ns, as {@link LayerHistogram}'s.
+ *
+ * @param ipv6 the hook of the IPv6 family (else IPv4)
+ */
+public record NetfilterHistogram(long cgroupId, long netns, boolean ipv6, NetfilterHook hook, long count, long sumNs,
+                                 long[] slots) {
+    public NetfilterHistogram {
+        Objects.requireNonNull(hook, "hook");
+        if (slots.length != LayerHistogram.SLOTS) {
+            throw new IllegalArgumentException("slots must have " + LayerHistogram.SLOTS + " entries");
+        }
+        if (count < 0 || sumNs < 0) {
+            throw new IllegalArgumentException("count and sum must be >= 0");
+        }
+    }
+
+    /** Estimated q-quantile (0..1) in ns, interpolating linearly inside the slot (as {@link LayerHistogram}'s). */
+    public long quantileNs(double q) {
+        long total = 0;
+        for (long s : slots) {
+            total += s;
+        }
+        if (total == 0) {
+            return 0;
+        }
+        double rank = q * total;
+        long seen = 0;
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != 0 && seen + slots[i] >= rank) {
+                double frac = (rank - seen) / slots[i];
+                long lo = LayerHistogram.lowerBoundNs(i);
+                return lo + Math.round(frac * (LayerHistogram.upperBoundNs(i) - lo));
+            }
+            seen += slots[i];
+        }
+        return LayerHistogram.upperBoundNs(slots.length - 1);
+    }
+
+    /** This histogram minus an earlier reading of the same key (what was counted in between). */
+    public NetfilterHistogram minus(NetfilterHistogram earlier) {
+        long[] d = slots.clone();
+        for (int i = 0; i < d.length; i++) {
+            d[i] -= earlier.slots[i];
+        }
+        return new NetfilterHistogram(cgroupId, netns, ipv6, hook, count - earlier.count, sumNs - earlier.sumNs, d);
+    }
+}
