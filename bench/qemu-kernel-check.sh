@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boots Debian 12's 6.1 cloud kernel under qemu (KVM, or TCG; see ACCEL) with an initramfs holding this machine's
 # JDK 17, libbpf.so.1, iproute2, iperf3 and the agent jar, and runs the agent there once per
-# hook preference (default, --prefer-hook kprobe, --prefer-hook fentry) under a ~5 s iperf3
+# hook preference (default, --prefer-hook kprobe, --prefer-hook fentry) under a ~5 s iperf3 (then 2 s of UDP)
 # load over a veth pair between two network namespaces. Each boot prints the agent's stderr
 # (boundary lines, verifier/attach errors, --bpf-stats table), the first stdout lines and a
 # count of JSON lines per "type" to the serial console, which is saved under $WORK.
@@ -183,6 +183,12 @@ done
 echo "=== NWCHECK agent up after ~$((i/10)) s (running line seen: $(grep -c 'netwatcher running' /tmp/agent.err))"
 sleep 1
 /usr/sbin/ip netns exec nsb iperf3 -c 198.18.0.1 -t $IPERF_SECS -f m 2>&1 | tail -4
+# UDP datagrams read by a socket (udp.read; on 6.1 its fexit twins): the receiver's own datagram
+# count, to set against the --bpf-stats runs of the udp.read programs in the agent's stderr.
+/usr/sbin/ip netns exec nsa iperf3 -s -D -1 -p 5203
+sleep 1
+echo "=== NWCHECK UDP load (iperf3 -u, 1000-byte datagrams; the receiver line counts the datagrams it read):"
+/usr/sbin/ip netns exec nsb iperf3 -c 198.18.0.1 -p 5203 -u -b 20M -l 1000 -t 2 -f m 2>&1 | tail -4
 KNOWN=
 case " $AGENT_OPTS " in *" --count-calls "*)
   # A client whose calls are known, for call counts: 4 connects (control + 3 streams, -P 3) and
