@@ -72,28 +72,11 @@ dt = time.time() - t0
 print(f"{3 * n} queries answered in {dt:.1f} s ({3 * n / dt:.0f}/s)")
 EOF
 
-median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-measure() { # measure [agent options]: iperf3 Mbit/s with the agent
-  start_agent "$log" "$@"
-  sleep "${WARMUP:-3}"
-  ip netns exec "$NS_A" iperf3 -s -D -1 >/dev/null; sleep 0.3
-  iperf_mbps
-  stop_agent
-}
 
 phase() { [[ " ${PHASES:-1 2 3 4} " == *" $1 "* ]]; }
 if phase 1; then
 echo "== 1. iperf3 throughput, --no-dns vs default (DNS programs loaded)"
-off=()
-on=()
-for r in $(seq 1 "${ROUNDS:-3}"); do
-  off+=("$(measure --no-dns)")
-  on+=("$(measure)")
-  echo "round $r: --no-dns ${off[-1]} Mbit/s, with DNS programs ${on[-1]} Mbit/s"
-done
-mo=$(median "${off[@]}")
-mi=$(median "${on[@]}")
-awk -v a="$mo" -v b="$mi" 'BEGIN { printf "median --no-dns %.0f Mbit/s, with DNS programs %.0f Mbit/s: %.1f%%\n", a, b, 100 * b / a }'
+AB_LOG=$log WARMUP=${WARMUP:-3} ROUNDS=${ROUNDS:-3} agent_ab --no-dns "--no-dns" "with DNS programs" ""
 fi
 
 phase 2 && for mode in --no-dns default; do

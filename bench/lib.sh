@@ -47,3 +47,33 @@ stop_agent() {
   kill -TERM "$AGENT_PID" 2>/dev/null || true
   wait "$AGENT_PID" 2>/dev/null || true
 }
+
+# Median of numbers given as arguments.
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+# iperf3 Mbit/s over SECS with a fresh agent (options as arguments), after WARMUP seconds (default 5).
+agent_iperf_mbps() {
+  start_agent "$AB_LOG" "$@"
+  sleep "${WARMUP:-5}"
+  ip netns exec "$NS_A" iperf3 -s -D -1 >/dev/null; sleep 0.3
+  iperf_mbps
+  stop_agent
+}
+
+# agent_ab LABEL_A "OPTIONS_A" LABEL_B "OPTIONS_B": ROUNDS (default 5) alternating iperf3 runs of
+# the agent with each set of options (split on spaces), each round's pair and the medians, B as a
+# share of A. The agent's stderr goes to AB_LOG (a temporary file unless set).
+agent_ab() {
+  local la=$1 oa=$2 lb=$3 ob=$4 r
+  local a=() b=()
+  AB_LOG=${AB_LOG:-$(mktemp)}
+  for r in $(seq 1 "${ROUNDS:-5}"); do
+    # shellcheck disable=SC2086
+    a+=("$(agent_iperf_mbps $oa)")
+    # shellcheck disable=SC2086
+    b+=("$(agent_iperf_mbps $ob)")
+    echo "round $r: $la ${a[-1]} Mbit/s, $lb ${b[-1]} Mbit/s"
+  done
+  awk -v a="$(median "${a[@]}")" -v b="$(median "${b[@]}")" -v la="$la" -v lb="$lb" \
+    'BEGIN { printf "median %s %.0f Mbit/s, %s %.0f Mbit/s: %.1f%%\n", la, a, lb, b, 100 * b / a }'
+}

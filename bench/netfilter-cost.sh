@@ -14,24 +14,7 @@ AGENT_PID=
 trap 'stop_agent; bench_net_down' EXIT
 bench_net_up
 log=$(mktemp)
-off=()
-on=()
-measure() { # measure [agent options]
-  start_agent "$log" "$@"
-  sleep "${WARMUP:-5}"
-  ip netns exec "$NS_A" iperf3 -s -D -1 >/dev/null; sleep 0.3
-  iperf_mbps
-  stop_agent
-}
-for r in $(seq 1 "${ROUNDS:-5}"); do
-  off+=("$(measure)")
-  on+=("$(measure --netfilter-times)")
-  echo "round $r: defaults ${off[-1]} Mbit/s, with --netfilter-times ${on[-1]} Mbit/s"
-done
-median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-mo=$(median "${off[@]}")
-mi=$(median "${on[@]}")
-awk -v a="$mo" -v b="$mi" 'BEGIN { printf "median defaults %.0f Mbit/s, with --netfilter-times %.0f Mbit/s: %.1f%%\n", a, b, 100 * b / a }'
+AB_LOG=$log agent_ab defaults "" "with --netfilter-times" "--netfilter-times"
 
 echo "== run time per invocation (--bpf-stats), iperf3 load"
 ip netns exec "$NS_A" iperf3 -s -D -1 >/dev/null

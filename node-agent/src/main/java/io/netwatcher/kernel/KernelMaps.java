@@ -101,7 +101,7 @@ public final class KernelMaps {
     public List<MapView> hashMaps() {
         return List.of(connections, histograms.fill(), connectHistograms.fill(), counters.fill(), connectCounts.fill(),
                 icmpCounters.fill(), dnsCounters.fill(), dnsHistograms.fill(), listeners.fill(),
-                netfilterHistograms);
+                netfilterHistograms.fill());
     }
 
     /** Maps the ring buffer; the caller closes it (before the object). */
