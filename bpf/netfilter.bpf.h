@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Netfilter time per hook (BPF netfilter links, v6.4+: 84601d6ee68a "bpf: add bpf_link support for
- * BPF_NETFILTER programs"). The agent links nw_nf_first at the first priority the kernel allows
- * (NF_IP_PRI_FIRST + 1) and nw_nf_last at the last (NF_IP_PRI_LAST - 1) of every IPv4 and IPv6 hook,
- * in each network namespace: what runs in between (iptables/nftables chains, conntrack, NAT) is
- * the hook's time. The first program stamps the packet in a per-CPU slot of its hook; the last one
- * adds the time since to the histogram of (socket cgroup, namespace, family, hook) when the slot
- * still holds this packet. A packet dropped or stolen in between leaves its slot to be overwritten
- * by the next packet; a last program that finds another packet in the slot (a packet nested on the
- * CPU, a task preempted or moved between the two) counts NW_STAT_NF_UNMATCHED and adds nothing.
+ * Netfilter time per hook. Two backings fill the same histograms:
+ *
+ * - BPF netfilter links (v6.4+: 84601d6ee68a "bpf: add bpf_link support for BPF_NETFILTER programs").
+ *   The agent links nf_first at the first priority the kernel allows (NF_IP_PRI_FIRST + 1) and
+ *   nf_last at the last (NF_IP_PRI_LAST - 1) of every IPv4 and IPv6 hook, in each network
+ *   namespace: what runs in between (iptables/nftables chains, conntrack, NAT) is the hook's time.
+ * - Older kernels: fentry and fexit on nf_hook_slow, which runs a hook's entries when it has any
+ *   (nf_hook() skips it for a hook with none, whose time is nil): one attachment for every
+ *   namespace. Its time also holds the loop over the entries, a few ns more than the links see.
+ *
+ * The entry stamps the packet in a per-CPU slot of its hook; the exit adds the time since to the
+ * histogram of (socket cgroup, namespace, family, hook) when the slot still holds this packet and
+ * the hook accepted it (a link's nf_last only sees accepted packets; a packet dropped, stolen or
+ * queued in between frees its slot under fexit, and under the links leaves it to be overwritten).
+ * An exit that finds another packet in the slot (a packet nested on the CPU, a task preempted or
+ * moved between the two) counts NW_STAT_NF_UNMATCHED and adds nothing.
  */
 #ifndef NW_NETFILTER_BPF_H
 #define NW_NETFILTER_BPF_H
@@ -64,21 +71,21 @@ static __always_inline struct nw_nf_stamp *nw_nf_slot(const struct nf_hook_state
 	return bpf_map_lookup_elem(&nf_stamps, &idx);
 }
 
-static __always_inline void nw_nf_enter(struct bpf_nf_ctx *ctx)
+static __always_inline void nw_nf_enter(const struct sk_buff *skb, const struct nf_hook_state *state)
 {
-	struct nw_nf_stamp *s = nw_nf_slot(ctx->state);
+	struct nw_nf_stamp *s = nw_nf_slot(state);
 
 	if (!s)
 		return;
-	s->skb = (__u64)ctx->skb;
+	s->skb = (__u64)skb;
 	s->ts_ns = bpf_ktime_get_ns();
 }
 
-static __always_inline void nw_nf_leave(struct bpf_nf_ctx *ctx)
+/* accepted: the hook let the packet on (else its slot is only freed: the packet may be gone). */
+static __always_inline void nw_nf_leave(const struct sk_buff *skb, const struct nf_hook_state *state,
+					bool accepted)
 {
-	const struct nf_hook_state *state = ctx->state;
 	struct nw_nf_stamp *s = nw_nf_slot(state);
-	struct sk_buff *skb = ctx->skb;
 	struct nw_nf_key k = {};
 	struct nw_hist *h;
 	struct sock *sk;
@@ -92,6 +99,8 @@ static __always_inline void nw_nf_leave(struct bpf_nf_ctx *ctx)
 	}
 	start = s->ts_ns;
 	s->skb = 0;
+	if (!accepted)
+		return;
 	now = bpf_ktime_get_ns();
 	if (now < start)
 		return;

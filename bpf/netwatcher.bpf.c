@@ -557,13 +557,33 @@ const struct nw_btf_types *nw_btf_types __attribute__((unused));
 SEC("netfilter")
 int nf_first(struct bpf_nf_ctx *ctx)
 {
-	nw_nf_enter(ctx);
+	nw_nf_enter(ctx->skb, ctx->state);
 	return NW_NF_ACCEPT; /* never drops: observation only */
 }
 
 SEC("netfilter")
 int nf_last(struct bpf_nf_ctx *ctx)
 {
-	nw_nf_leave(ctx);
+	nw_nf_leave(ctx->skb, ctx->state, true);
 	return NW_NF_ACCEPT;
+}
+
+/*
+ * The function backing (kernels before v6.4): nf_hook_slow(skb, state, entries, index) runs a
+ * hook's entries and returns 1 when they accepted the packet (NF_DROP: a negative errno, having
+ * freed it; stolen or queued: 0).
+ */
+SEC("fentry/nf_hook_slow")
+int BPF_PROG(fe_nf_hook_slow, struct sk_buff *skb, struct nf_hook_state *state)
+{
+	nw_nf_enter(skb, state);
+	return 0;
+}
+
+SEC("fexit/nf_hook_slow")
+int BPF_PROG(fx_nf_hook_slow, struct sk_buff *skb, struct nf_hook_state *state, const void *entries,
+	     unsigned int index, int ret)
+{
+	nw_nf_leave(skb, state, ret == NW_NF_ACCEPT);
+	return 0;
 }

@@ -78,8 +78,10 @@ public enum Boundary {
             c(HookKind.TRACEPOINT, "tp_udp_recv_length"),
             c(HookKind.FEXIT, "fx_udp_recvmsg:5", "fx_udpv6_recvmsg:5")),
     NF_HOOKS("nf.hooks", "time between the first and the last priority of each IPv4 and IPv6 netfilter hook, in"
-            + " every network namespace (opt-in, --netfilter-times: 2 program runs per hook a packet passes)",
-            c(HookKind.NETFILTER, "nf_first", "nf_last"));
+            + " every network namespace (opt-in, --netfilter-times: 2 program runs per hook a packet passes; before"
+            + " v6.4 the entry and exit of nf_hook_slow, which runs only where a hook has entries)",
+            all(HookKind.NETFILTER, "nf_first", "nf_last"),
+            all(HookKind.FENTRY, "fe_nf_hook_slow:4", "fx_nf_hook_slow:4"));
 
     /** The boundaries of the ICMP programs ({@code --no-icmp} leaves them out). */
     public boolean isIcmp() {
@@ -128,9 +130,11 @@ public enum Boundary {
      * Programs of one backing. A program written {@code name:N} needs a tracepoint with at least
      * N arguments (the kernel's prototypes grow over time, e.g. kfree_skb's rx_sk in v6.11), or a
      * fentry/fexit function with exactly N parameters (fexit reads the return value after them); one
-     * written {@code name@KFUNC} calls that kfunc, which the kernel's BTF must have.
+     * written {@code name@KFUNC} calls that kfunc, which the kernel's BTF must have. A candidate
+     * whose programs only work together ({@code all}: an entry that stamps and an exit that
+     * measures) is usable only when every one of them is.
      */
-    public record Candidate(HookKind kind, List<ProgramRef> programs) {
+    public record Candidate(HookKind kind, List<ProgramRef> programs, boolean all) {
     }
 
     /** A program, the tracepoint arguments it needs (0: any) and the kfunc it calls (empty: none). */
@@ -142,13 +146,21 @@ public enum Boundary {
     }
 
     private static Candidate c(HookKind kind, String... programs) {
-        return new Candidate(kind, Arrays.stream(programs).map(p -> {
+        return new Candidate(kind, refs(programs), false);
+    }
+
+    private static Candidate all(HookKind kind, String... programs) {
+        return new Candidate(kind, refs(programs), true);
+    }
+
+    private static List<ProgramRef> refs(String... programs) {
+        return Arrays.stream(programs).map(p -> {
             int at = p.indexOf('@');
             String kfunc = at < 0 ? "" : p.substring(at + 1);
             String rest = at < 0 ? p : p.substring(0, at);
             int i = rest.indexOf(':');
             return i < 0 ? new ProgramRef(rest, 0, kfunc)
                     : new ProgramRef(rest.substring(0, i), Integer.parseInt(rest.substring(i + 1)), kfunc);
-        }).toList());
+        }).toList();
     }
 }

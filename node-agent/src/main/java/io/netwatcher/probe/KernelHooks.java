@@ -112,8 +112,7 @@ public final class KernelHooks {
             case ITERATOR -> vmlinux.has("bpf_iter_" + target, Btf.KIND_FUNC) ? null
                     : "kernel has no BPF iterator " + target + " (v5.9+)";
             case NETFILTER -> vmlinux.has("bpf_nf_ctx", Btf.KIND_STRUCT) ? null
-                    : "kernel has no BPF netfilter links (struct bpf_nf_ctx not in its BTF; v6.4+), and the"
-                    + " function backing (nf_hook_slow) needs fentry or kprobes";
+                    : "kernel has no BPF netfilter links (struct bpf_nf_ctx not in its BTF; v6.4+)";
             case SOCKOPS -> cgroup2 == null ? "no cgroup v2 mount" : null;
             case CGROUP_SKB -> cgroup2 == null ? "no cgroup v2 mount"
                     : ref.kfunc().isEmpty() || vmlinux.has(ref.kfunc(), Btf.KIND_FUNC) ? null

@@ -139,13 +139,13 @@ public final class ProbeSet implements AutoCloseable {
     }
 
     /** The chosen backing of one boundary; programs empty when none is possible (see reason). */
-    private record Plan(HookKind kind, List<String> programs, String reason, boolean unused) {
+    private record Plan(HookKind kind, List<String> programs, String reason, boolean unused, boolean all) {
         Plan(HookKind kind, List<String> programs, String reason) {
-            this(kind, programs, reason, false);
+            this(kind, programs, reason, false, false);
         }
 
         static Plan unused(String why) {
-            return new Plan(null, List.of(), why, true);
+            return new Plan(null, List.of(), why, true, false);
         }
     }
 
@@ -185,8 +185,8 @@ public final class ProbeSet implements AutoCloseable {
                         reasons.add(ref.name() + ": " + problem);
                     }
                 }
-                if (!usable.isEmpty()) {
-                    chosen = new Plan(c.kind(), usable, String.join("; ", reasons));
+                if (!usable.isEmpty() && (!c.all() || usable.size() == c.programs().size())) {
+                    chosen = new Plan(c.kind(), usable, String.join("; ", reasons), false, c.all());
                     break;
                 }
             }
@@ -285,7 +285,7 @@ public final class ProbeSet implements AutoCloseable {
                     errors.add(name + ": " + attachErrors.get(name));
                 }
             }
-            Attachment a = ok.isEmpty()
+            Attachment a = ok.isEmpty() || plan.all && ok.size() < plan.programs.size()
                     ? new Attachment(e.getKey(), Attachment.Status.FAILED, plan.kind, plan.programs,
                     String.join("; ", errors))
                     : new Attachment(e.getKey(), Attachment.Status.ATTACHED, plan.kind, ok,
@@ -297,10 +297,6 @@ public final class ProbeSet implements AutoCloseable {
 
     /** Links the netfilter programs in the agent's own namespace (the host's); others follow as found. */
     private static Attachment attachNetfilter(BpfObject obj, Boundary b, Plan plan, NetfilterLinks[] out) {
-        if (!plan.programs.containsAll(List.of("nf_first", "nf_last"))) {
-            return new Attachment(b, Attachment.Status.FAILED, plan.kind, plan.programs,
-                    "needs both nf_first and nf_last; " + plan.reason);
-        }
         NetfilterLinks links = new NetfilterLinks(obj.program("nf_first"), obj.program("nf_last"));
         try {
             links.attachHere(Netns.inode(Path.of("/proc/thread-self/ns/net")));
