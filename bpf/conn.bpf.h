@@ -646,20 +646,37 @@ static __always_inline void nw_conn_iter(struct sock *sk, __u64 cookie)
 }
 
 /*
+ * Owners the walk over processes' files found, by socket address, until the walk over the sockets
+ * of the socket's namespace (it_tcp_owner) puts them into the socket's storage. LRU: a seed whose
+ * socket closed before that walk is evicted in time.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct nw_owner);
+} owner_seeds SEC(".maps");
+
+/*
  * The agent's walk over every process's open files (iter/task_file), run at start-up and when
  * connections without an owner appear: a socket older than the agent (a listener, or a
  * connection that has not sent or received since) belongs to the process holding it, as
  * `ss -p` reports. Only sockets with no owner yet are given one.
+ *
+ * The socket reached from a file is not a trusted pointer (v6.18 stable kernels refuse it to
+ * bpf_get_socket_cookie and bpf_sk_storage_get): its fields are read, its cookie is the one the
+ * kernel stored when a program first asked for it (0: never asked, so not a tracked connection),
+ * and its owner waits in owner_seeds for nw_owner_seed.
  */
 static __always_inline void nw_owner_walk(struct task_struct *task, struct file *file)
 {
 	struct nw_listener_key lk;
 	struct nw_listener *l;
-	struct nw_owner *o;
+	struct nw_owner o = {};
 	struct socket *sock;
 	struct nw_conn *c;
 	struct sock *sk;
-	__u64 cookie;
+	__u64 cookie, key;
 	__u32 pid, uid;
 
 	sock = bpf_sock_from_file(file);
@@ -679,20 +696,37 @@ static __always_inline void nw_owner_walk(struct task_struct *task, struct file 
 			bpf_probe_read_kernel_str(l->comm, sizeof(l->comm), task->comm);
 		}
 	} else {
-		cookie = bpf_get_socket_cookie(sk);
-		c = bpf_map_lookup_elem(&conns, &cookie);
+		cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+		c = cookie ? bpf_map_lookup_elem(&conns, &cookie) : NULL;
 		if (c && !c->pid) {
 			c->pid = pid;
 			c->uid = uid;
 			bpf_probe_read_kernel_str(c->comm, sizeof(c->comm), task->comm);
 		}
 	}
+	o.pid = pid;
+	o.uid = uid;
+	bpf_probe_read_kernel_str(o.comm, sizeof(o.comm), task->comm);
+	key = (__u64)sk;
+	bpf_map_update_elem(&owner_seeds, &key, &o, BPF_NOEXIST); /* the first holder found, as before */
+}
+
+/* The walk over a namespace's sockets after nw_owner_walk: a found owner into the socket's storage. */
+static __always_inline void nw_owner_seed(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct nw_owner *seed, *o;
+
+	seed = bpf_map_lookup_elem(&owner_seeds, &key);
+	if (!seed)
+		return;
 	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (o && !o->pid) {
-		o->pid = pid;
-		o->uid = uid;
-		bpf_probe_read_kernel_str(o->comm, sizeof(o->comm), task->comm);
+		o->pid = seed->pid;
+		o->uid = seed->uid;
+		__builtin_memcpy(o->comm, seed->comm, sizeof(o->comm));
 	}
+	bpf_map_delete_elem(&owner_seeds, &key);
 }
 
 /* A received segment on an established socket: refresh its snapshot now and then. */

@@ -359,6 +359,21 @@ int it_task_file(struct bpf_iter__task_file *ctx)
 	return 0;
 }
 
+/* Run by the agent after it_task_file in each namespace: the owners it found into socket storage. */
+SEC("iter/tcp")
+int it_tcp_owner(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (tp)
+		nw_owner_seed((struct sock *)tp);
+	return 0;
+}
+
 /* ==== Errors ============================================================== */
 
 SEC("tp_btf/tcp_retransmit_skb")

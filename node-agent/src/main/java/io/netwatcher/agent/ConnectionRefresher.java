@@ -7,6 +7,7 @@ import io.netwatcher.probe.ProbeSet;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -52,9 +53,20 @@ final class ConnectionRefresher implements AutoCloseable {
         findOwners();
     }
 
-    /** Gives the sockets without an owner the process holding them (a walk over every process's files). */
+    /**
+     * Gives the sockets without an owner the process holding them: a walk over every process's
+     * files, then one over the sockets of each namespace, which stores what the first found.
+     */
     synchronized void findOwners() {
-        probes.ownerIterator().ifPresent(BpfLink::runIterator);
+        List<BpfLink> walks = probes.ownerIterators().orElse(null);
+        if (walks == null) {
+            return;
+        }
+        walks.get(0).runIterator();
+        if (known.isEmpty()) {
+            rescan();
+        }
+        run(walks.get(1), new HashMap<>(known));
     }
 
     /**

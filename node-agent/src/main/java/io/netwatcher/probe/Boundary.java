@@ -43,7 +43,8 @@ public enum Boundary {
             c(HookKind.ITERATOR, "it_tcp"),
             c(HookKind.TRACEPOINT, "tp_tcp_probe")),
     CONN_OWNER("conn.owner", "the processes holding sockets older than the agent (listeners, idle connections),"
-            + " from every process's open files as ss -p finds them", c(HookKind.ITERATOR, "it_task_file")),
+            + " from every process's open files as ss -p finds them, stored by a walk over each namespace's sockets",
+            all(HookKind.ITERATOR, "it_task_file", "it_tcp_owner")),
     ERR_RETRANSMIT("err.retransmit", "segment retransmitted",
             c(HookKind.TRACEPOINT, "tp_tcp_retransmit_skb_err:3"),
             c(HookKind.TRACEPOINT, "tp_tcp_retransmit_skb")),

@@ -336,9 +336,15 @@ public final class ProbeSet implements AutoCloseable {
         return Optional.ofNullable(iterators.get("it_tcp"));
     }
 
-    /** The it_task_file iterator, which gives sockets without an owner the process holding them. */
-    public Optional<BpfLink> ownerIterator() {
-        return Optional.ofNullable(iterators.get("it_task_file"));
+    /**
+     * The it_task_file iterator, which finds the process holding each socket without an owner,
+     * then the it_tcp_owner iterator, which gives those sockets their owner (run it in each network
+     * namespace after the first); empty when the kernel cannot walk processes' files.
+     */
+    public Optional<List<BpfLink>> ownerIterators() {
+        BpfLink files = iterators.get("it_task_file");
+        BpfLink sockets = iterators.get("it_tcp_owner");
+        return files == null || sockets == null ? Optional.empty() : Optional.of(List.of(files, sockets));
     }
 
     private static String join(String a, String b) {
