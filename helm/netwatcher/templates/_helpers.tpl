@@ -70,6 +70,9 @@ the container (--cgroup-root) are on the command line instead.
 --no-dns-names
 {{- end }}
 --dns-timeout {{ $a.dnsTimeout }}
+{{- if $a.netfilterTimes }}
+--netfilter-times
+{{- end }}
 --ring-buffer-mb {{ int64 $a.ringBufferMb }}
 --max-connections {{ int64 $a.maxConnections }}
 --max-series {{ int64 $a.maxSeries }}

@@ -7,6 +7,8 @@ import io.netwatcher.event.Event;
 import io.netwatcher.event.FlowEvent;
 import io.netwatcher.event.LatencyEvent;
 import io.netwatcher.event.LayerHistogram;
+import io.netwatcher.event.NetfilterEvent;
+import io.netwatcher.event.NetfilterHistogram;
 import io.netwatcher.event.SocketFilter;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.kernel.ConnSnapshot;
@@ -23,7 +25,7 @@ import java.util.function.Consumer;
 /**
  * Periodic reads of the kernel's maps: connection updates (connections whose kernel record
  * changed since the last read, the refresh time aside), per-connection byte deltas with the
- * owning process (flow), per-interval latency summaries, and connect counts per destination
+ * owning process (flow), per-interval latency and netfilter hook time summaries, and connect counts per destination
  * ({@link ConnectCounts}, filtered by the kernel as it counts). A connection's last deltas are
  * reported when it closes. A connection older than the agent is first read as a baseline: its
  * flows start from there. With a socket filter (--sport/--dport/--uid) updates and flows are those of
@@ -50,6 +52,7 @@ final class Poller {
     /** Cookies whose close was reported (close time): a map entry still read for one is stale. */
     private final Map<Long, Long> closed = new HashMap<>();
     private final Map<LayerHistogram.Key, LayerHistogram> lastHist = new HashMap<>();
+    private final Map<NetfilterHistogram.Key, NetfilterHistogram> lastNetfilter = new HashMap<>();
     /** The namespaces holding connections as of the last read: the next walk's. */
     private Set<Long> namespaces = Set.of();
     private long lastPollNs;
@@ -101,6 +104,7 @@ final class Poller {
         lastPollNs = nowNs;
         pollConnections(nowNs, interval);
         pollLatency(nowNs, interval);
+        pollNetfilter(nowNs, interval);
         connects.poll(nowNs, interval, sink);
     }
 
@@ -243,5 +247,22 @@ final class Poller {
         }
         lastHist.keySet().retainAll(live);
         anomalies.retain(live);
+    }
+
+    /** Netfilter hook time summaries (--netfilter-times; the map is empty without it). */
+    private void pollNetfilter(long nowNs, long interval) {
+        if (!filter.isAll()) {
+            return; // per-cgroup aggregates, as the latency summaries
+        }
+        List<NetfilterHistogram> hists = maps.netfilterHistograms().read();
+        Set<NetfilterHistogram.Key> live = new HashSet<>(hists.size() * 2);
+        for (NetfilterHistogram h : hists) {
+            live.add(h.key());
+            NetfilterHistogram d = h.minus(lastNetfilter.put(h.key(), h));
+            if (d.count() > 0) {
+                sink.accept(new NetfilterEvent(nowNs, interval, d));
+            }
+        }
+        lastNetfilter.keySet().retainAll(live);
     }
 }

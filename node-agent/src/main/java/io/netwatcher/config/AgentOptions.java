@@ -105,7 +105,8 @@ public final class AgentOptions {
     boolean all;
 
     @Option(names = {"-i", "--interval"}, paramLabel = "SECONDS", defaultValue = "5",
-            description = "Period of connection updates, flow byte counts, latency summaries and connect counts."
+            description = "Period of connection updates, flow byte counts, latency and netfilter summaries and"
+                    + " connect counts."
                     + " Default: ${DEFAULT-VALUE}.")
     double intervalSeconds;
 
@@ -114,7 +115,8 @@ public final class AgentOptions {
                     + " bad_checksum, receive_queue_full, buffer_limit, flow, latency, icmp (echo exchanges),"
                     + " dns (queries answered or timed out), anomaly (latency anomalies), connect_count (connect() calls per"
                     + " local address, destination address and port in each interval, as tcpconnect -c), call_count (kernel"
-                    + " function calls, with --count-calls), benign_drop (drops that are"
+                    + " function calls, with --count-calls), netfilter (time per netfilter hook, with --netfilter-times),"
+                    + " benign_drop (drops that are"
                     + " not losses), state (TCP state transitions). Default: all but"
                     + " benign_drop and state.")
     Set<String> events;
@@ -149,8 +151,9 @@ public final class AgentOptions {
 
     @Option(names = {"-n", "--netfilter-times"}, description = "Time each netfilter hook (prerouting, input,"
             + " forward, output, postrouting; IPv4 and IPv6) in every network namespace: what iptables/nftables"
-            + " rules, conntrack and NAT cost per packet, as histograms per pod (Linux 6.4+: BPF netfilter links)."
-            + " Off by default: two more program runs per hook a packet passes.")
+            + " rules, conntrack and NAT cost per packet, as histograms per pod and netfilter events (Linux 6.4+: BPF"
+            + " netfilter links; before, fentry/fexit on nf_hook_slow). Off by default: two more program runs per"
+            + " hook a packet passes.")
     boolean netfilterTimes;
 
     @Option(names = "--http", description = "Capture the first line of HTTP/1 requests and responses in packet events.")

@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param intervals   intervals the series had learned from before this one
  */
 public record AnomalyEvent(long timeNs, long intervalNs, long cgroupId, Direction direction, Layer layer, long count,
-                           long observedNs, long expectedNs, long bandNs, int intervals) implements Event {
+                           long observedNs, long expectedNs, long bandNs, int intervals) implements CgroupSummary {
     public AnomalyEvent {
         Objects.requireNonNull(direction, "direction");
         if (layer == null || (layer.direction() != null && layer.direction() != direction)) {
@@ -32,25 +32,5 @@ public record AnomalyEvent(long timeNs, long intervalNs, long cgroupId, Directio
             throw new IllegalArgumentException("an anomaly is above its band: observed " + observedNs
                     + " ns, band " + bandNs + " ns, expected " + expectedNs + " ns");
         }
-    }
-
-    @Override
-    public long cookie() {
-        return 0;
-    }
-
-    @Override
-    public int pid() {
-        return 0;
-    }
-
-    @Override
-    public String comm() {
-        return "";
-    }
-
-    @Override
-    public Tuple tuple() {
-        return Tuple.NONE;
     }
 }

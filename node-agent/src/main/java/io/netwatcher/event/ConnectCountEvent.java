@@ -14,27 +14,12 @@ import java.util.Objects;
  * @param total      connect() calls since the agent first counted this tuple (or since it was last idle)
  */
 public record ConnectCountEvent(long timeNs, long intervalNs, long cgroupId, Tuple tuple, long connects, long total)
-        implements Event {
+        implements CgroupSummary {
     public ConnectCountEvent {
         Objects.requireNonNull(tuple, "tuple");
         if (intervalNs < 0 || connects < 1 || total < connects) {
             throw new IllegalArgumentException("intervalNs must be >= 0, connects >= 1 and total >= connects: "
                     + intervalNs + ", " + connects + ", " + total);
         }
-    }
-
-    @Override
-    public long cookie() {
-        return 0;
-    }
-
-    @Override
-    public int pid() {
-        return 0;
-    }
-
-    @Override
-    public String comm() {
-        return "";
     }
 }

@@ -1,8 +1,8 @@
 package io.netwatcher.event;
 
 /** An event the agent reports. Times are CLOCK_MONOTONIC nanoseconds, as the kernel stamps them. */
-public sealed interface Event permits PacketEvent, ConnEvent, ErrorEvent, FlowEvent, LatencyEvent, StateEvent,
-        IcmpEvent, DnsEvent, AnomalyEvent, ConnectCountEvent, CallCountEvent {
+public sealed interface Event permits PacketEvent, ConnEvent, ErrorEvent, FlowEvent, StateEvent, IcmpEvent, DnsEvent,
+        CallCountEvent, CgroupSummary {
     /** When it happened (CLOCK_MONOTONIC ns). */
     long timeNs();
 

@@ -43,12 +43,32 @@ public record NetfilterHistogram(long cgroupId, long netns, boolean ipv6, Netfil
         return LayerHistogram.upperBoundNs(slots.length - 1);
     }
 
-    /** This histogram minus an earlier reading of the same key (what was counted in between). */
+    /**
+     * This histogram minus an earlier reading of the same key (what was counted in between); itself
+     * for a first reading (null) or when the kernel entry was evicted and counts again from zero.
+     */
     public NetfilterHistogram minus(NetfilterHistogram earlier) {
-        long[] d = slots.clone();
-        for (int i = 0; i < d.length; i++) {
-            d[i] -= earlier.slots[i];
+        if (earlier == null || count < earlier.count) {
+            return this;
         }
-        return new NetfilterHistogram(cgroupId, netns, ipv6, hook, count - earlier.count, sumNs - earlier.sumNs, d);
+        long[] d = new long[slots.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = Math.max(0, slots[i] - earlier.slots[i]);
+        }
+        return new NetfilterHistogram(cgroupId, netns, ipv6, hook, count - earlier.count,
+                Math.max(0, sumNs - earlier.sumNs), d);
+    }
+
+    /** Mean time in ns (0 without packets). */
+    public long meanNs() {
+        return count == 0 ? 0 : sumNs / count;
+    }
+
+    public Key key() {
+        return new Key(cgroupId, netns, ipv6, hook);
+    }
+
+    /** What identifies one kernel histogram. */
+    public record Key(long cgroupId, long netns, boolean ipv6, NetfilterHook hook) {
     }
 }

@@ -4,6 +4,7 @@ import io.netwatcher.cgroup.CgroupPaths;
 import io.netwatcher.event.ErrorEvent;
 import io.netwatcher.event.Event;
 import io.netwatcher.event.IcmpEvent;
+import io.netwatcher.event.NetfilterEvent;
 import io.netwatcher.event.Tuple;
 import io.netwatcher.event.Who;
 import java.util.Objects;
@@ -82,10 +83,16 @@ public final class IdentityResolver {
         return new Who(cgroupId, path(cgroupId), pod, pods == null ? null : peer(e, pod).orElse(null), node);
     }
 
-    /** The event's cgroup: its socket's, else (the kernel answered an echo) its network namespace's. */
+    /**
+     * The event's cgroup: its socket's, else (the kernel answered an echo; packets without a socket
+     * in a netfilter hook) its network namespace's.
+     */
     private long cgroupOf(Event e) {
         if (e.cgroupId() == 0 && e instanceof IcmpEvent i) {
             return Math.max(0, netnsCgroups.applyAsLong(i.netns()));
+        }
+        if (e.cgroupId() == 0 && e instanceof NetfilterEvent n) {
+            return Math.max(0, netnsCgroups.applyAsLong(n.histogram().netns()));
         }
         return e.cgroupId();
     }

@@ -12,6 +12,7 @@ import io.netwatcher.event.EventListener;
 import io.netwatcher.event.FlowEvent;
 import io.netwatcher.event.IcmpEvent;
 import io.netwatcher.event.LatencyEvent;
+import io.netwatcher.event.NetfilterEvent;
 import io.netwatcher.event.PacketEvent;
 import io.netwatcher.event.StateEvent;
 import io.netwatcher.event.Who;
@@ -37,9 +38,11 @@ public final class EventPrinter implements EventListener {
     public static final String CONNECT_COUNT = "connect_count";
     /** The type of kernel function call count events (--count-calls). */
     public static final String CALL_COUNT = "call_count";
+    /** The type of per-interval netfilter hook time summaries (--netfilter-times). */
+    public static final String NETFILTER = "netfilter";
     /** Event type names, as in the JSON "type" field and the --events option (one per error kind). */
     public static final Set<String> TYPES = Stream.concat(Stream.of("packet", "connection", "flow", "latency",
-            STATE, "icmp", "dns", ANOMALY, CONNECT_COUNT, CALL_COUNT),
+            STATE, "icmp", "dns", ANOMALY, CONNECT_COUNT, CALL_COUNT, NETFILTER),
             Arrays.stream(ErrorKind.values()).map(ErrorKind::jsonType))
             .collect(Collectors.toUnmodifiableSet());
     /** What is printed without --events: everything but drops that are not losses and TCP state transitions. */
@@ -189,6 +192,9 @@ public final class EventPrinter implements EventListener {
         }
         if (e instanceof CallCountEvent) {
             return CALL_COUNT;
+        }
+        if (e instanceof NetfilterEvent) {
+            return NETFILTER;
         }
         throw new IllegalArgumentException("unknown event " + e);
     }

@@ -13,6 +13,8 @@ import io.netwatcher.event.Event;
 import io.netwatcher.event.FlowEvent;
 import io.netwatcher.event.IcmpEvent;
 import io.netwatcher.event.LatencyEvent;
+import io.netwatcher.event.NetfilterEvent;
+import io.netwatcher.event.NetfilterHistogram;
 import io.netwatcher.event.Layer;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.MonotonicClock;
@@ -79,6 +81,8 @@ public final class JsonEventFormatter {
             connectCount(j, c);
         } else if (e instanceof CallCountEvent c) {
             callCount(j, c);
+        } else if (e instanceof NetfilterEvent n) {
+            netfilter(j, n);
         }
         common(j, e, who);
         kubernetes(j, who);
@@ -290,6 +294,21 @@ public final class JsonEventFormatter {
                 .field("interval_ms", l.intervalNs() / 1_000_000)
                 .field("count", h.count())
                 .micros("mean_us", h.count() == 0 ? 0 : h.sumNs() / h.count())
+                .micros("p50_us", h.quantileNs(0.5))
+                .micros("p90_us", h.quantileNs(0.9))
+                .micros("p99_us", h.quantileNs(0.99));
+    }
+
+    private void netfilter(Json j, NetfilterEvent n) {
+        NetfilterHistogram h = n.histogram();
+        j.field("type", EventPrinter.NETFILTER)
+                .field("time", time(n.timeNs()))
+                .field("family", h.ipv6() ? "ipv6" : "ipv4")
+                .field("hook", h.hook().label())
+                .field("netns", h.netns())
+                .field("interval_ms", n.intervalNs() / 1_000_000)
+                .field("count", h.count())
+                .micros("mean_us", h.meanNs())
                 .micros("p50_us", h.quantileNs(0.5))
                 .micros("p90_us", h.quantileNs(0.9))
                 .micros("p99_us", h.quantileNs(0.99));

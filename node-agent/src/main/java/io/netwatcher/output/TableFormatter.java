@@ -13,6 +13,8 @@ import io.netwatcher.event.Event;
 import io.netwatcher.event.FlowEvent;
 import io.netwatcher.event.IcmpEvent;
 import io.netwatcher.event.LatencyEvent;
+import io.netwatcher.event.NetfilterEvent;
+import io.netwatcher.event.NetfilterHistogram;
 import io.netwatcher.event.Layer;
 import io.netwatcher.event.LayerHistogram;
 import io.netwatcher.event.MonotonicClock;
@@ -112,6 +114,13 @@ public final class TableFormatter {
                     IpProtocol.label(q.protocol()), Dns.qtype(q.qtype()), q.name().isEmpty() ? "-" : escape(q.name()),
                     q.outcome() == DnsOutcome.ANSWERED ? Dns.rcode(q.rcode()) : "-", q.ancount(), us(q.latencyNs()));
             return line(time, "dns", t.src(), t.dst(), d + proc(e, who));
+        }
+        if (e instanceof NetfilterEvent n) {
+            NetfilterHistogram h = n.histogram();
+            String d = String.format("%s %-11s netns=%d n=%d mean=%sus p50=%sus p99=%sus", h.ipv6() ? "ipv6" : "ipv4",
+                    h.hook().label(), h.netns(), h.count(), us(h.meanNs()), us(h.quantileNs(0.5)),
+                    us(h.quantileNs(0.99)));
+            return line(time, EventPrinter.NETFILTER, "-", "-", d + proc(e, who));
         }
         if (e instanceof CallCountEvent c) {
             String d = String.format("%s calls=%d total=%d", c.function(), c.count(), c.total());

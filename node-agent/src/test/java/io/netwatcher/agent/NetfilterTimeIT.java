@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.bpf.BpfProgram;
 import io.netwatcher.btf.Btf;
+import io.netwatcher.event.NetfilterEvent;
 import io.netwatcher.event.NetfilterHistogram;
 import io.netwatcher.event.NetfilterHook;
 import io.netwatcher.kernel.KernelStat;
@@ -38,7 +39,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * test host B (namespaces created after the agent started, so it must find and link them), first
  * (IPv4, then IPv6) with an empty nftables input chain in B, then with {@value #RULES} rules in it that never match.
  * B's input hook must take clearly longer with the rules and its prerouting hook must not; the
- * datagrams counted per hook are the ones the test sent and B's socket received; the agent's
+ * datagrams counted per hook are the ones the test sent and B's socket received, and the netfilter
+ * events of B's input hook add up to its histogram; the agent's
  * netfilter links (the process's bpf_link fds, as the kernel lists them) appear with the namespaces
  * and go with them.
  */
@@ -117,6 +119,7 @@ class NetfilterTimeIT {
                         "input hook median grows with " + RULES + " rules: " + report);
                 assertTrue(preRuled < 2 * preEmpty + 500, "prerouting median does not: " + report);
                 assertTrue(inRuled > 4 * preRuled, "the rules show in input, not prerouting: " + report);
+                eventsAddUpToTheHistogram(h, nsB, v6);
             } finally {
                 net.close();
             }
@@ -188,6 +191,22 @@ class NetfilterTimeIT {
                     + N + "), and at most " + EXTRA + " other packets: " + counted);
         }
         return d;
+    }
+
+    /**
+     * The netfilter events of B's input hook, one per interval with packets, add up to the kernel
+     * histogram as read by the same poll: 2 x N datagrams and a few neighbour discovery packets.
+     */
+    private static void eventsAddUpToTheHistogram(AgentHarness h, long nsB, boolean v6) {
+        h.agent().pollNow();
+        long kernel = read(h, nsB, v6).get(NetfilterHook.LOCAL_IN).count();
+        List<NetfilterEvent> events = h.events(NetfilterEvent.class, e -> e.histogram().netns() == nsB
+                && e.histogram().ipv6() == v6 && e.histogram().hook() == NetfilterHook.LOCAL_IN && e.cgroupId() == 0);
+        long summed = events.stream().mapToLong(e -> e.histogram().count()).sum();
+        assertTrue(summed >= 2L * N && summed <= kernel && summed >= kernel - EXTRA, "netfilter events of B's input"
+                + " hook (" + events.size() + ") sum to " + summed + ", the histogram holds " + kernel);
+        assertTrue(events.stream().allMatch(e -> e.histogram().count() > 0 && e.intervalNs() > 0),
+                "only intervals with packets");
     }
 
     private static Map<NetfilterHook, NetfilterHistogram> read(AgentHarness h, long netns, boolean v6) {

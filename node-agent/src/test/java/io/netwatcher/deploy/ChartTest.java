@@ -199,6 +199,7 @@ class ChartTest {
         assertEquals("0.0.0.0", c.export().metricsAddress(), "the chart asks for the pod address explicitly");
         assertTrue(c.export().otlpEndpoint().isEmpty());
         assertFalse(c.probes().http(), "HTTP first-line capture stays off by default");
+        assertFalse(c.probes().netfilterTimes(), "netfilter hook times stay off by default (over the cost budget)");
         assertEquals(DnsConfig.DEFAULTS, c.probes().dns(), "DNS on, with names, 5 s timeout");
         assertEquals(NamespaceScope.ALL, c.namespaces());
         assertEquals(EventPrinter.DEFAULT_TYPES, c.events(), "every type but benign_drop");
@@ -219,6 +220,7 @@ class ChartTest {
                   http: true
                   dnsNames: false
                   dnsTimeout: 1.5
+                  netfilterTimes: true
                   interval: 2.5
                 metrics: {port: 9100}
                 """);
@@ -233,6 +235,7 @@ class ChartTest {
         assertEquals(Set.of("retransmit", "reset", "drop"), c.events());
         assertEquals("prod eu", c.export().clusterName().orElseThrow());
         assertTrue(c.probes().http());
+        assertTrue(c.probes().netfilterTimes());
         assertEquals(new DnsConfig(true, false, 1_500_000_000L), c.probes().dns());
         assertEquals(2_500_000_000L, c.intervalNs());
         assertEquals(9100, c.export().metricsPort());
@@ -245,7 +248,7 @@ class ChartTest {
         "agent.frobnicate|1", "otlp.protocol|http/json", "otlp.endpoint|collector:4317", "metrics.port|0",
         "image.pullPolicy|Sometimes", "metrics.serviceMonitor.interval|often", "security.privileged|\"yes\"",
         "agent.sample|\"10\"", "security.seccompProfile|{type: Bogus}", "networkPolicy.from|[]",
-        "metrics.address|\"\""})
+        "metrics.address|\"\"", "agent.netfilterTimes|\"yes\""})
     void theSchemaRejectsBadValues(String key, String value) {
         // A values file, so each value keeps its YAML type.
         String[] path = key.split("\\.");
