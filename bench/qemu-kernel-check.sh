@@ -10,6 +10,16 @@
 # Env:   WORK=/tmp/qemu-kernel-check  MODES="default kprobe fentry"  KPKG=<kernel package name>
 #        AGENT_OPTS="<extra agent options>" (with --count-calls: a second iperf3 client whose connects and
 #          writes are known, KNOWN_BLOCKS=64 writes of 128 KiB, and the calls counted per process)  JVM_OPTS="<agent JVM options>"  TCG_THREAD=single|multi  DURATION=25 (agent --duration)  IPERF_SECS=5  BOOT_TIMEOUT=600  MEM=4096  ACCEL=auto|kvm|tcg
+#        With --netfilter-times (or -n) in AGENT_OPTS, also: the host's nft and the kernel's nf_tables modules
+#          (with what their modinfo "depends" names) go into the guest; nsa's processes (iperf3 servers and a
+#          holder) run in their own cgroup /sys/fs/cgroup/nwnsa (a pod's stand-in: the agent drops
+#          socketless hook times of a namespace whose processes are all in the root cgroup); before the agent
+#          starts, nsa gets "table ip nwcheck" whose input chain (priority 0) holds NF_RULES=300 rules that
+#          never match (ip saddr 10.99.x.y drop) and then one "counter" rule that every packet reaches; the
+#          agent gets --metrics-port METRICS_PORT=9990, and after the loads the guest scrapes /metrics
+#          (busybox wget), prints the netfilter lines, nsa's counter rule and one "NWCHECK netfilter check"
+#          line: the summed _count of every (ipv4, input) series against the counter's packets, with the
+#          series' mean (_sum/_count) and the p50 bucket bound.
 # Needs root (apt-get install), and a Debian 12
 # apt source (for the kernel package and qemu-system-x86, busybox-static, cpio).
 set -euo pipefail
@@ -21,6 +31,10 @@ AGENT_OPTS=${AGENT_OPTS:-}  # extra agent options for every mode, e.g. "--events
 DURATION=${DURATION:-25}
 IPERF_SECS=${IPERF_SECS:-5}
 KNOWN_BLOCKS=${KNOWN_BLOCKS:-64}  # with --count-calls: 128 KiB writes of the known client
+NF_RULES=${NF_RULES:-300}  # with --netfilter-times: non-matching rules before nsa's counter rule
+METRICS_PORT=${METRICS_PORT:-9990}  # with --netfilter-times: the agent's --metrics-port, scraped in the guest
+NF_CHECK=
+case " $AGENT_OPTS " in *" --netfilter-times "* | *" -n "*) NF_CHECK=1 ;; esac
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
 # ACCEL=kvm|tcg|auto. auto: kvm, unless this host's /dev/kvm is kvm_pvm (a shadow-paging KVM found on
 # some nested cloud hosts): there an unmodified kernel needs ~90 s just to decompress itself and
@@ -56,6 +70,7 @@ command -v cpio >/dev/null || need+=(cpio)
 command -v iperf3 >/dev/null || need+=(iperf3)
 command -v ip >/dev/null || need+=(iproute2)
 [ -e "$LIBBPF" ] || need+=(libbpf1)
+[ -z "$NF_CHECK" ] || command -v nft >/dev/null || need+=(nftables)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >&2
@@ -117,6 +132,37 @@ copy_deps /usr/sbin/ip "$(command -v iperf3)" "$LIBBPF"
 mkdir -p "$R/lib/modules"
 cp "$VETH" "$R/lib/modules/"
 cp "$JAR" "$R/root/agent.jar"
+if [ -n "$NF_CHECK" ]; then
+  # nft and the modules of nf_tables, in load order (a module after those its .modinfo "depends=" names),
+  # decompressed: busybox insmod reads plain .ko only.
+  NFT=$(command -v nft)
+  cp -L "$NFT" "$R/usr/sbin/nft"
+  copy_deps "$NFT"
+  MODDIR=$KROOT/lib/modules/$KVER
+  mkdir -p "$R/lib/modules/nf"
+  : >"$R/lib/modules/nf.order"
+  add_mod() { # name: its dependencies, then itself, into the rootfs and nf.order (once each)
+    local name=$1 f out dep
+    grep -qx "$name" "$R/lib/modules/nf.order" && return 0
+    f=$(find "$MODDIR/kernel" -regextype posix-extended -regex ".*/${name//_/[_-]}\.ko(\.xz|\.gz|\.zst)?" | head -1)
+    if [ -z "$f" ]; then
+      grep -Eq "/${name//_/[_-]}\.ko\$" "$MODDIR/modules.builtin" && return 0
+      echo "module $name not found under $MODDIR" >&2; return 1
+    fi
+    out=$R/lib/modules/nf/$name.ko
+    case $f in
+      *.xz) xz -dc "$f" >"$out" ;;
+      *.gz) gzip -dc "$f" >"$out" ;;
+      *.zst) zstd -qdc "$f" >"$out" ;;
+      *) cp "$f" "$out" ;;
+    esac
+    for dep in $(tr '\0' '\n' <"$out" | sed -n 's/^depends=//p' | tr ',' ' '); do add_mod "$dep"; done
+    echo "$name" >>"$R/lib/modules/nf.order"
+  }
+  add_mod nfnetlink
+  add_mod nf_tables
+  echo "== nftables: $NFT, modules $(tr '\n' ' ' <"$R/lib/modules/nf.order")"
+fi
 cat >"$R/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
 EOF
@@ -132,6 +178,9 @@ IPERF_SECS=$IPERF_SECS
 KNOWN_BLOCKS=$KNOWN_BLOCKS
 JAVA_HOME=$JDK
 AGENT_OPTS="$AGENT_OPTS"
+NF_CHECK=$NF_CHECK
+NF_RULES=$NF_RULES
+METRICS_PORT=$METRICS_PORT
 EOF
 cat >>"$R/init" <<'EOF'
 # busybox sh runs its own applets (ip among them) before searching PATH: iproute2 and java by full path
@@ -154,6 +203,7 @@ MODE=$(sed -n 's/.*nw\.mode=\([a-z]*\).*/\1/p' /proc/cmdline)
 EXTRA=
 [ "$MODE" = default ] || EXTRA="--prefer-hook $MODE"
 EXTRA="$EXTRA $AGENT_OPTS"
+[ -z "$NF_CHECK" ] || EXTRA="$EXTRA --metrics-port $METRICS_PORT"
 echo "=== NWCHECK kernel $(uname -r) mode=$MODE extra='$EXTRA'"
 ls -la /sys/kernel/btf/vmlinux
 grep -E 'cgroup2|bpf' /proc/self/mountinfo
@@ -168,7 +218,33 @@ for ns in nsa nsb; do /usr/sbin/ip -n $ns link set lo up; done
 /usr/sbin/ip -n nsa link set nw0 up
 /usr/sbin/ip -n nsb link set nw1 up
 /usr/sbin/ip -n nsb addr show nw1
-/usr/sbin/ip netns exec nsa iperf3 -s -D -1
+# INNSA cmd...: runs cmd in nsa (with --netfilter-times: in the cgroup nwnsa, a pod's stand-in)
+INNSA="/usr/sbin/ip netns exec nsa"
+HOLDER=
+if [ -n "$NF_CHECK" ]; then
+  mkdir /sys/fs/cgroup/nwnsa
+  innsa() { /bin/sh -c 'echo $$ >/sys/fs/cgroup/nwnsa/cgroup.procs; exec /usr/sbin/ip netns exec nsa "$@"' innsa "$@"; }
+  INNSA=innsa
+  for m in $(cat /lib/modules/nf.order); do insmod /lib/modules/nf/$m.ko || echo "insmod $m failed"; done
+  {
+    echo "table ip nwcheck {"
+    echo "  chain input {"
+    echo "    type filter hook input priority 0; policy accept;"
+    i=0
+    while [ $i -lt $NF_RULES ]; do echo "    ip saddr 10.99.$((i / 250)).$((i % 250 + 1)) drop"; i=$((i + 1)); done
+    echo "    counter"
+    echo "  }"
+    echo "}"
+  } >/tmp/nwcheck.nft
+  /usr/sbin/ip netns exec nsa /usr/sbin/nft -f /tmp/nwcheck.nft \
+    && echo "=== NWCHECK nft: table ip nwcheck in nsa, input chain: $NF_RULES rules that never match, then a counter" \
+    || echo "=== NWCHECK nft -f failed"
+  echo "=== NWCHECK nft rules in nsa's input chain: $(/usr/sbin/ip netns exec nsa /usr/sbin/nft -a list chain ip nwcheck input | grep -c handle)"
+  # a process in nsa until the end, for the agent's namespace -> cgroup map once the iperf3 servers are gone
+  innsa sleep 100000 &
+  HOLDER=$!
+fi
+$INNSA iperf3 -s -D -1
 
 echo "=== NWCHECK starting agent: --standalone --bpf-stats --duration $DURATION --interval 1 -a $EXTRA"
 $JAVA_HOME/bin/java ${JVM_OPTS:-} -XX:ErrorFile=/tmp/hs_err_%p.log -jar /root/agent.jar --standalone --bpf-stats --duration $DURATION --interval 1 -a $EXTRA \
@@ -185,7 +261,7 @@ sleep 1
 /usr/sbin/ip netns exec nsb iperf3 -c 198.18.0.1 -t $IPERF_SECS -f m 2>&1 | tail -4
 # UDP datagrams read by a socket (udp.read; on 6.1 its fexit twins): the receiver's own datagram
 # count, to set against the --bpf-stats runs of the udp.read programs in the agent's stderr.
-/usr/sbin/ip netns exec nsa iperf3 -s -D -1 -p 5203
+$INNSA iperf3 -s -D -1 -p 5203
 sleep 1
 echo "=== NWCHECK UDP load (iperf3 -u, 1000-byte datagrams; the receiver line counts the datagrams it read):"
 /usr/sbin/ip netns exec nsb iperf3 -c 198.18.0.1 -p 5203 -u -b 20M -l 1000 -t 2 -f m 2>&1 | tail -4
@@ -193,7 +269,7 @@ KNOWN=
 case " $AGENT_OPTS " in *" --count-calls "*)
   # A client whose calls are known, for call counts: 4 connects (control + 3 streams, -P 3) and
   # KNOWN_BLOCKS writes of 128 KiB (-n, -l), each at least one tcp_sendmsg; its pid identifies it.
-  /usr/sbin/ip netns exec nsa iperf3 -s -D -1 -p 5202
+  $INNSA iperf3 -s -D -1 -p 5202
   sleep 1
   /usr/sbin/ip netns exec nsb iperf3 -c 198.18.0.1 -p 5202 -P 3 -n $((KNOWN_BLOCKS * 128))K -l 128K -f m \
     >/tmp/known.txt 2>&1 &
@@ -203,8 +279,38 @@ case " $AGENT_OPTS " in *" --count-calls "*)
   tail -3 /tmp/known.txt
   ;;
 esac
+if [ -n "$NF_CHECK" ]; then
+  sleep 2
+  if kill -0 $AGENT 2>/dev/null; then
+    wget -q -O /tmp/metrics.txt http://127.0.0.1:$METRICS_PORT/metrics || echo "=== NWCHECK scrape failed"
+  else
+    echo "=== NWCHECK agent gone before the scrape (raise DURATION)"
+  fi
+  /usr/sbin/ip netns exec nsa /usr/sbin/nft list ruleset >/tmp/nft.txt
+  echo "=== NWCHECK netfilter metrics ($(grep -c . /tmp/metrics.txt 2>/dev/null) lines scraped):"
+  grep netfilter /tmp/metrics.txt
+  echo "=== NWCHECK nft counter rule in nsa:"
+  grep -E '^[[:space:]]*counter' /tmp/nft.txt
+  NFT_PACKETS=$(sed -n 's/^[[:space:]]*counter packets \([0-9]*\) .*/\1/p' /tmp/nft.txt | head -1)
+  # every (ipv4, input) series summed: _count, _sum, and the buckets (cumulative, by le) for the p50
+  awk -v nft="${NFT_PACKETS:-0}" '
+    /^#/ || !/netfilter/ || !/network_type="ipv4"/ || !/hook="input"/ { next }
+    { v = $NF + 0 }
+    /_count[{]/ { n++; count += v }
+    /_sum[{]/ { sum += v }
+    /_bucket[{]/ { if (!match($0, /le="[^"]*"/)) next; le = substr($0, RSTART + 4, RLENGTH - 5)
+      if (!(le in b)) order[++nle] = le; b[le] += v }
+    END {
+      p50 = "-"; for (i = 1; i <= nle; i++) if (count > 0 && b[order[i]] >= count / 2) { p50 = order[i]; break }
+      mean = count > 0 ? sprintf("%.2f us", sum / count * 1e6) : "-"
+      d = nft > 0 ? sprintf("%+.1f%%", (count - nft) * 100 / nft) : "-"
+      print "=== NWCHECK netfilter check: agent ipv4/input _count " count " (summed over " n " series), nft counter packets " \
+        nft " (agent-nft " d "); mean " mean ", p50 <= " p50 " s"
+    }' /tmp/metrics.txt
+fi
 wait $AGENT
 echo "=== NWCHECK agent exit code $?"
+[ -z "$HOLDER" ] || kill $HOLDER
 echo "=== NWCHECK agent stderr begin"
 cat /tmp/agent.err
 echo "=== NWCHECK agent stderr end"
