@@ -645,16 +645,26 @@ static __always_inline void nw_conn_iter(struct sock *sk, __u64 cookie)
 	}
 }
 
+/* The process holding a socket, as the walk over processes' files found it. */
+struct nw_owner_seed {
+	__u64 ino;               /* the socket's inode number (the file's): the socket, not only its address */
+	__u32 pid;
+	__u32 uid;
+	__u8 comm[NW_COMM_LEN];
+};
+
 /*
  * Owners the walk over processes' files found, by socket address, until the walk over the sockets
- * of the socket's namespace (it_tcp_owner) puts them into the socket's storage. LRU: a seed whose
- * socket closed before that walk is evicted in time.
+ * of the socket's namespace (it_tcp_owner) puts them into the socket's storage. A seed applies only
+ * to the socket of its inode: a socket freed before its walk (or never walked: not in a TCP table)
+ * leaves a seed that a later socket at the same address does not take, and that the next file walk
+ * replaces. LRU, sized by the agent like conns: seeds left behind are evicted in time.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 32768);
 	__type(key, __u64);
-	__type(value, struct nw_owner);
+	__type(value, struct nw_owner_seed);
 } owner_seeds SEC(".maps");
 
 /*
@@ -671,8 +681,8 @@ struct {
 static __always_inline void nw_owner_walk(struct task_struct *task, struct file *file)
 {
 	struct nw_listener_key lk;
+	struct nw_owner_seed seed = {}, *s;
 	struct nw_listener *l;
-	struct nw_owner o = {};
 	struct socket *sock;
 	struct nw_conn *c;
 	struct sock *sk;
@@ -704,22 +714,33 @@ static __always_inline void nw_owner_walk(struct task_struct *task, struct file 
 			bpf_probe_read_kernel_str(c->comm, sizeof(c->comm), task->comm);
 		}
 	}
-	o.pid = pid;
-	o.uid = uid;
-	bpf_probe_read_kernel_str(o.comm, sizeof(o.comm), task->comm);
+	seed.ino = BPF_CORE_READ(file, f_inode, i_ino);
 	key = (__u64)sk;
-	bpf_map_update_elem(&owner_seeds, &key, &o, BPF_NOEXIST); /* the first holder found, as before */
+	s = bpf_map_lookup_elem(&owner_seeds, &key);
+	if (s && s->ino == seed.ino)
+		return; /* the first holder found keeps it (a socket shared after fork) */
+	seed.pid = pid;
+	seed.uid = uid;
+	bpf_probe_read_kernel_str(seed.comm, sizeof(seed.comm), task->comm);
+	bpf_map_update_elem(&owner_seeds, &key, &seed, BPF_ANY); /* replaces another socket's, left behind */
 }
 
 /* The walk over a namespace's sockets after nw_owner_walk: a found owner into the socket's storage. */
 static __always_inline void nw_owner_seed(struct sock *sk)
 {
 	__u64 key = (__u64)sk;
-	struct nw_owner *seed, *o;
+	struct nw_owner_seed *seed;
+	struct nw_owner *o;
+	__u64 ino;
 
 	seed = bpf_map_lookup_elem(&owner_seeds, &key);
 	if (!seed)
 		return;
+	ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
+	if (!ino || ino != seed->ino) {
+		bpf_map_delete_elem(&owner_seeds, &key); /* another socket's seed, or no file any more */
+		return;
+	}
 	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (o && !o->pid) {
 		o->pid = seed->pid;

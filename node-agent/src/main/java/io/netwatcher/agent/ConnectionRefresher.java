@@ -44,12 +44,8 @@ final class ConnectionRefresher implements AutoCloseable {
      * then the processes that hold them.
      */
     synchronized void refreshAll() {
-        BpfLink it = probes.connectionIterator().orElse(null);
-        if (it == null) {
-            return;
-        }
         rescan();
-        run(it, known);
+        probes.connectionIterator().ifPresent(it -> run(it, known));
         findOwners();
     }
 
@@ -63,8 +59,8 @@ final class ConnectionRefresher implements AutoCloseable {
             return;
         }
         walks.get(0).runIterator();
-        if (known.isEmpty()) {
-            rescan();
+        if (known.isEmpty() || System.nanoTime() - lastScan > RESCAN_NS) {
+            rescan(); // rare (start-up, new connections without an owner): every namespace there is now
         }
         run(walks.get(1), new HashMap<>(known));
     }

@@ -136,6 +136,10 @@ public enum Boundary {
      * measures) is usable only when every one of them is.
      */
     public record Candidate(HookKind kind, List<ProgramRef> programs, boolean all) {
+        /** Whether this candidate backs its boundary when these of its programs can be used. */
+        public boolean backsWith(List<?> usable) {
+            return !usable.isEmpty() && (!all || usable.size() == programs.size());
+        }
     }
 
     /** A program, the tracepoint arguments it needs (0: any) and the kfunc it calls (empty: none). */

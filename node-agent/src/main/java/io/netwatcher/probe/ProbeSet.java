@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * The loaded and attached probes: chooses a backing per {@link Boundary} from what the kernel
  * allows, loads netwatcher.bpf.o with those programs, attaches them, and reports each boundary.
  * A program the verifier rejects is dropped and the object reloaded without it; a program that
- * fails to attach is reported and the rest keeps running.
+ * fails to attach is reported and the rest keeps running, except where its boundary needs all of
+ * its programs (an entry that stamps and an exit that measures): the others are detached.
  */
 public final class ProbeSet implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProbeSet.class);
@@ -139,7 +140,7 @@ public final class ProbeSet implements AutoCloseable {
     }
 
     /** The chosen backing of one boundary; programs empty when none is possible (see reason). */
-    private record Plan(HookKind kind, List<String> programs, String reason, boolean unused, boolean all) {
+    record Plan(HookKind kind, List<String> programs, String reason, boolean unused, boolean all) {
         Plan(HookKind kind, List<String> programs, String reason) {
             this(kind, programs, reason, false, false);
         }
@@ -149,8 +150,8 @@ public final class ProbeSet implements AutoCloseable {
         }
     }
 
-    private static Map<Boundary, Plan> plan(BpfObject obj, KernelHooks hooks, ProbeConfig config,
-                                            Map<String, String> rejected) {
+    static Map<Boundary, Plan> plan(BpfObject obj, KernelHooks hooks, ProbeConfig config,
+                                    Map<String, String> rejected) {
         Map<Boundary, Plan> plans = new LinkedHashMap<>();
         for (Boundary b : Boundary.values()) {
             if (b.isIcmp() && !config.icmp()) {
@@ -185,7 +186,7 @@ public final class ProbeSet implements AutoCloseable {
                         reasons.add(ref.name() + ": " + problem);
                     }
                 }
-                if (!usable.isEmpty() && (!c.all() || usable.size() == c.programs().size())) {
+                if (c.backsWith(usable)) {
                     chosen = new Plan(c.kind(), usable, String.join("; ", reasons), false, c.all());
                     break;
                 }
@@ -238,6 +239,8 @@ public final class ProbeSet implements AutoCloseable {
         ro.putLong(off + Layouts.Config.SNAPSHOT_NS, c.snapshotNs());
         EventRing.setSize(obj, c.ringBufferBytes());
         ConnectionMap.setCapacity(obj, c.maxConnections());
+        // one seed per socket the file walk finds, stored by the walk over sockets right after
+        obj.map("owner_seeds").setMaxEntries(Math.max(1024, c.maxConnections()));
     }
 
     private static List<Attachment> attach(BpfObject obj, Map<Boundary, Plan> plans, KernelHooks hooks,
@@ -261,19 +264,22 @@ public final class ProbeSet implements AutoCloseable {
             }
             List<String> ok = new ArrayList<>();
             List<String> errors = new ArrayList<>();
+            Map<String, BpfLink> made = new LinkedHashMap<>(); // by this boundary, not an earlier one
             for (String name : plan.programs) {
                 if (!attached.contains(name) && !attachErrors.containsKey(name)) {
                     try {
                         BpfProgram p = obj.program(name);
+                        BpfLink link;
                         if (plan.kind == HookKind.CGROUP_SKB || plan.kind == HookKind.SOCKOPS) {
-                            p.attachCgroup(hooks.cgroup2().orElseThrow());
+                            link = p.attachCgroup(hooks.cgroup2().orElseThrow());
                         } else if (plan.kind == HookKind.ITERATOR) {
-                            BpfLink link = p.attachIterator();
+                            link = p.attachIterator();
                             link.runIterator(); // learn what existed before the agent started
                             iterators.put(name, link);
                         } else {
-                            p.attach();
+                            link = p.attach();
                         }
+                        made.put(name, link);
                         attached.add(name);
                     } catch (RuntimeException ex) {
                         attachErrors.put(name, ex.getMessage());
@@ -285,7 +291,17 @@ public final class ProbeSet implements AutoCloseable {
                     errors.add(name + ": " + attachErrors.get(name));
                 }
             }
-            Attachment a = ok.isEmpty() || plan.all && ok.size() < plan.programs.size()
+            if (!ok.isEmpty() && plan.all && ok.size() < plan.programs.size()) {
+                for (Map.Entry<String, BpfLink> m : made.entrySet()) { // half a backing that needs all of it
+                    m.getValue().close();
+                    iterators.remove(m.getKey());
+                    attached.remove(m.getKey());
+                    attachErrors.put(m.getKey(), "detached: " + e.getKey().id() + " needs all of " + plan.programs);
+                }
+                errors.add("detached " + made.keySet() + ": the backing needs all of its programs");
+                ok.clear();
+            }
+            Attachment a = ok.isEmpty()
                     ? new Attachment(e.getKey(), Attachment.Status.FAILED, plan.kind, plan.programs,
                     String.join("; ", errors))
                     : new Attachment(e.getKey(), Attachment.Status.ATTACHED, plan.kind, ok,

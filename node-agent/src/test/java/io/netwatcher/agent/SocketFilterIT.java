@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatcher.event.ConnEvent;
+import io.netwatcher.event.ErrorEvent;
+import io.netwatcher.event.ErrorKind;
 import io.netwatcher.event.Role;
 import io.netwatcher.event.StateEvent;
 import io.netwatcher.names.TcpState;
@@ -16,6 +18,8 @@ import io.netwatcher.testing.TcpPeer;
 import io.netwatcher.testing.TestNet;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,6 +41,8 @@ import org.junit.jupiter.api.Test;
 class SocketFilterIT {
     private static final int UID = 4242;
     private static final int CONNECTS = 3;
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final Pattern HOLDER = Pattern.compile("pid=(\\d+)");
 
     @BeforeAll
     static void preconditions() {
@@ -59,6 +67,66 @@ class SocketFilterIT {
         Process p = start(net.b(), asUser, "churn", net.a().ipv4(), "" + port, "" + CONNECTS, "1");
         assertEquals("done " + CONNECTS, line(p), (asUser ? "uid " + UID : "root") + " to port " + port);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    }
+
+    /**
+     * Connections older than the agent, idle, their servers' accepted sockets held by the user's
+     * process and by root's: the walk over processes' files finds the holders and the walk over
+     * the namespace's sockets stores them, so when both clients reset their connection (the resets
+     * are received in softirq, with no process to ask), only the user's server socket's passes --uid.
+     */
+    @Test
+    void theHolderOfASocketOlderThanTheAgentIsItsOwner() throws Exception {
+        int userPort = 24813;
+        int rootPort = 24814;
+        ProbeConfig config = AgentHarness.testConfig().toBuilder().sampleEvery(0).uid(UID).build();
+        List<Process> servers = new ArrayList<>();
+        List<Socket> clients = new ArrayList<>();
+        try (TestNet net = TestNet.create()) {
+            try {
+                long userPid = 0;
+                for (int port : new int[] {rootPort, userPort}) {
+                    Process s = start(net.a(), port == userPort, "serve", net.a().ipv4(), "" + port);
+                    servers.add(s);
+                    assertEquals("listening", line(s));
+                    clients.add(net.b().submit(() -> {
+                        Socket c = new Socket();
+                        c.connect(new InetSocketAddress(net.a().address(false), port), 5000);
+                        c.setSoLinger(true, 0); // close() resets
+                        return c;
+                    }).get(10, TimeUnit.SECONDS));
+                    String ss = "";
+                    Matcher m = HOLDER.matcher(ss);
+                    for (int i = 0; i < 50 && !m.find(); i++) { // accepted, and held (ss -p walks /proc/*/fd)
+                        Thread.sleep(100);
+                        ss = net.a().exec("ss", "-tnpH", "state", "established", "sport = :" + port).strip();
+                        m = HOLDER.matcher(ss);
+                    }
+                    assertTrue(m.find(0), "ss -p shows the accepted socket's process: " + ss);
+                    if (port == userPort) {
+                        userPid = Long.parseLong(m.group(1));
+                    }
+                }
+                try (AgentHarness h = AgentHarness.start(config)) {
+                    for (Socket c : clients) {
+                        net.b().submit(() -> {
+                            c.close();
+                            return null;
+                        }).get(10, TimeUnit.SECONDS);
+                    }
+                    ErrorEvent reset = h.await(ErrorEvent.class, e -> e.kind() == ErrorKind.RESET && e.detail() == 1
+                            && e.tuple().sport() == userPort, WAIT, "the reset the user's server socket received");
+                    assertEquals(userPid, reset.pid(), "its holder, as ss -p names it");
+                    h.agent().pollNow();
+                    assertEquals(List.of(), h.events(ErrorEvent.class, e -> e.tuple().sport() == rootPort
+                            || e.tuple().dport() == rootPort), "root's server socket is not the user's");
+                }
+            } finally {
+                for (Process s : servers) {
+                    s.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        }
     }
 
     @Test

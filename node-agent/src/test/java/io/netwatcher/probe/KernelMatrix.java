@@ -64,7 +64,7 @@ public final class KernelMatrix {
                     missing.add(problem);
                 }
             }
-            if (!ok.isEmpty() && (!c.all() || ok.size() == c.programs().size())) {
+            if (c.backsWith(ok)) {
                 return c.kind().label() + " " + String.join(", ", ok);
             }
         }
