@@ -4,6 +4,9 @@
  * funccount and the skb_clone lab. A separate object, loaded only when calls are counted: one
  * kprobe program, attached once per requested function with the function's index as its
  * attach cookie (bpf_get_attach_cookie, v5.15+), so N functions are N links of one program.
+ * Where kprobes are missing (or with --prefer-hook fentry), a fentry program instead: its target
+ * is fixed at load, so the agent loads this object once per function (the function's index in
+ * targ_func), every copy using the first one's maps.
  * Not in netwatcher.bpf.o: the default probe set never loads it.
  */
 #include "vmlinux.h"
@@ -65,6 +68,17 @@ int BPF_KPROBE(kp_count_call)
 
 	if (func < NW_CALLS_MAX_FUNCS) /* always: the agent attaches with indexes below it */
 		count_call((__u32)func);
+	return 0;
+}
+
+/* The function's index in the fentry copy of the object loaded for it. */
+const volatile __u32 targ_func = 0;
+
+SEC("fentry")
+int BPF_PROG(fe_count_call)
+{
+	if (targ_func < NW_CALLS_MAX_FUNCS) /* always: the agent sets indexes below it */
+		count_call(targ_func);
 	return 0;
 }
 

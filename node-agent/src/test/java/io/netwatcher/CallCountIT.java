@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netwatcher.btf.Btf;
+import io.netwatcher.probe.BpfObjects;
+import io.netwatcher.probe.KernelHooks;
 import io.netwatcher.testing.Kernel;
 import io.netwatcher.testing.Ports;
 import io.netwatcher.testing.TcpExchange;
@@ -20,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,10 +47,15 @@ class CallCountIT {
     }
 
     /** The kernel's own word: kprobes are built in when their registration function is. */
-    private static boolean kernelHasKprobes() throws Exception {
+    /** kprobes (register_kprobe in the kernel) or fentry (the agent's own feature probe attaches). */
+    private static boolean kernelCanCount() throws Exception {
         try (Stream<String> lines = Files.lines(Path.of("/proc/kallsyms"))) {
-            return lines.anyMatch(l -> l.endsWith(" register_kprobe"));
+            if (lines.anyMatch(l -> l.endsWith(" register_kprobe"))) {
+                return true;
+            }
         }
+        return KernelHooks.detect(Btf.vmlinux(), BpfObjects.read(BpfObjects.FEATURES), Optional.empty())
+                .fentrySupported();
     }
 
     @Test
@@ -88,16 +97,17 @@ class CallCountIT {
                                 + " nw_no_such_function is not traceable")).toList();
                 assertEquals(1, misspelt.size(), "a misspelt function is named once on every kernel: " + log);
 
-                if (!kernelHasKprobes()) {
+                if (!kernelCanCount()) {
                     List<String> unavailable = log.lines().filter(l -> l.contains("call counting UNAVAILABLE"))
                             .toList();
                     assertEquals(1, unavailable.size(), "said once: " + log);
                     String line = unavailable.get(0);
                     assertTrue(line.contains(" ERROR "), "an error line: " + line);
                     assertTrue(line.contains("call counting UNAVAILABLE (--count-calls " + FUNCTIONS + "): kernel"
-                            + " function calls are counted with kprobes, which this kernel does not allow"),
+                            + " function calls are counted with kprobes or fentry, and this kernel allows neither"),
                             "names the option and the reason: " + line);
-                    assertTrue(line.contains("probe_kprobe") && line.endsWith("running without call counts"), line);
+                    assertTrue(line.contains("probe_kprobe") && line.contains("fentry: ")
+                            && line.endsWith("running without call counts"), line);
                     assertEquals(List.of(), calls, "nothing counted");
                     assertEquals(0.0, counted(metrics, "tcp_sendmsg"), "the metric says so too: "
                             + grep(metrics, "netwatcher_calls"));

@@ -22,6 +22,7 @@ import io.netwatcher.kernel.EventRing;
 import io.netwatcher.kernel.KernelMaps;
 import io.netwatcher.netns.Netns;
 import io.netwatcher.probe.Attachment;
+import io.netwatcher.probe.HookKind;
 import io.netwatcher.probe.ProbeConfig;
 import io.netwatcher.probe.ProbeSet;
 import java.io.IOException;
@@ -255,7 +256,8 @@ public final class Agent implements AutoCloseable {
     private CallCounter openCalls() {
         CallCounter c;
         try {
-            c = CallCounter.open(callsConfig, probes.hooks(), clock.nowMonoNs());
+            c = CallCounter.open(callsConfig, probes.hooks(),
+                    probeConfig.preferHook().filter(k -> k == HookKind.FENTRY).isPresent(), clock.nowMonoNs());
         } catch (IOException | RuntimeException e) {
             LOG.error("call counting failed to start (--count-calls {}): {}; running without call counts",
                     callsConfig.option(), e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst()

@@ -70,6 +70,17 @@ public final class BpfMap {
     }
 
     /** Before load: resize (for a ring buffer, its data size in bytes, a power of 2 of pages). */
+    /**
+     * Before load: use the same kernel map as {@code other} (of another object, already loaded)
+     * instead of creating one, as objects loaded once per attach target share their maps.
+     */
+    public void reuse(BpfMap other) {
+        int ret = LibBpf.bpf_map__reuse_fd(map, other.fd());
+        if (ret < 0) {
+            throw BpfException.negative("bpf_map__reuse_fd(" + name + ")", ret);
+        }
+    }
+
     public void setMaxEntries(int maxEntries) {
         int ret = guard.callInt(what, () -> LibBpf.bpf_map__set_max_entries(map, maxEntries));
         if (ret < 0) {

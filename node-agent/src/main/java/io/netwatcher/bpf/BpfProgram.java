@@ -119,6 +119,17 @@ public final class BpfProgram {
      * know (libbpf 1.1 predates SEC("netfilter")). Values of the kernel's enum bpf_prog_type and
      * enum bpf_attach_type.
      */
+    /**
+     * The kernel function a fentry/fexit program with no target in its section (SEC("fentry"))
+     * attaches to; set before load (the kernel checks the program against that function).
+     */
+    public void setAttachTarget(String function) {
+        int ret = LibBpf.bpf_program__set_attach_target(prog, 0, function);
+        if (ret < 0) {
+            throw BpfException.negative("bpf_program__set_attach_target(" + name + ", " + function + ")", ret);
+        }
+    }
+
     public void setType(int progType, int expectedAttachType) {
         int ret = LibBpf.bpf_program__set_type(prog, progType);
         if (ret < 0) {

@@ -65,6 +65,10 @@ final class LibBpf {
 
     static native int bpf_program__set_log_buf(Pointer prog, Pointer buf, long size);
 
+    static native int bpf_program__set_attach_target(Pointer prog, int attachProgFd, String attachFuncName);
+
+    static native int bpf_map__reuse_fd(Pointer map, int fd);
+
     static native int bpf_program__fd(Pointer prog);
 
     static native Pointer bpf_program__attach(Pointer prog);

@@ -43,6 +43,12 @@ final class CallCountMap {
         object.map(NAME).setMaxEntries(entries);
     }
 
+    /** Makes {@code copy} (before load) count into the maps of {@code first} (loaded). */
+    static void share(BpfObject copy, BpfObject first) {
+        copy.map(NAME).reuse(first.map(NAME));
+        copy.map(STATS).reuse(first.map(STATS));
+    }
+
     int capacity() {
         return map.maxEntries();
     }

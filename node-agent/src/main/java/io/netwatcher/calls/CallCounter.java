@@ -3,6 +3,7 @@ package io.netwatcher.calls;
 import io.netwatcher.bpf.BpfException;
 import io.netwatcher.bpf.BpfObject;
 import io.netwatcher.bpf.BpfProgram;
+import io.netwatcher.btf.Btf;
 import io.netwatcher.event.CallCountEvent;
 import io.netwatcher.probe.BpfObjects;
 import io.netwatcher.probe.KernelHooks;
@@ -16,10 +17,27 @@ import java.util.stream.Collectors;
  * Kernel function call counts ({@code --count-calls}): loads calls.bpf.o, attaches its one kprobe
  * program to each requested function (the function's index as the attach cookie), and turns the
  * kernel's cumulative per-(cgroup, process, function) counters into per-interval
- * {@link CallCountEvent}s. Without kprobes nothing is loaded and {@link #unavailable()} says why.
+ * {@link CallCountEvent}s. Without kprobes (or with {@code --prefer-hook fentry}) its fentry
+ * program instead, whose target is fixed at load: one copy of the object per function, sharing
+ * the first copy's maps. With neither nothing is loaded and {@link #unavailable()} says why.
  */
 public final class CallCounter implements AutoCloseable {
     static final String PROGRAM = "kp_count_call";
+    static final String FENTRY_PROGRAM = "fe_count_call";
+
+    /** How calls are counted on this kernel. */
+    enum Backing {
+        KPROBE("kprobe", PROGRAM),
+        FENTRY("fentry", FENTRY_PROGRAM);
+
+        final String label;
+        final String program;
+
+        Backing(String label, String program) {
+            this.label = label;
+            this.program = program;
+        }
+    }
 
     /** What became of one requested function. */
     public record FunctionStatus(String function, boolean counted, String detail) {
@@ -28,44 +46,53 @@ public final class CallCounter implements AutoCloseable {
     private final CallsConfig config;
     private final List<FunctionStatus> functions;
     private final String unavailable;
-    private final BpfObject object;
+    private final Backing backing;
+    /** The objects loaded: one (kprobe), or one per function counted (fentry; the first holds the maps). */
+    private final List<BpfObject> objects;
     private final CallCountMap map;
     private final CallDeltas deltas;
 
-    private CallCounter(CallsConfig config, List<FunctionStatus> functions, String unavailable, BpfObject object,
-                        long nowNs) {
+    private CallCounter(CallsConfig config, List<FunctionStatus> functions, String unavailable, Backing backing,
+                        List<BpfObject> objects, long nowNs) {
         this.config = config;
         this.functions = List.copyOf(functions);
         this.unavailable = unavailable;
-        this.object = object;
-        this.map = object == null ? null : new CallCountMap(object);
+        this.backing = backing;
+        this.objects = List.copyOf(objects);
+        this.map = objects.isEmpty() ? null : new CallCountMap(objects.get(0));
         this.deltas = new CallDeltas(config.functions(), nowNs);
     }
 
-    /** Loads and attaches for {@code config} on a kernel with {@code hooks}; never throws for a kernel that lacks kprobes. */
-    public static CallCounter open(CallsConfig config, KernelHooks hooks, long nowNs) throws IOException {
+    /**
+     * Loads and attaches for {@code config} on a kernel with {@code hooks}, fentry first when
+     * {@code preferFentry}; never throws for a kernel that lacks both kprobes and fentry.
+     */
+    public static CallCounter open(CallsConfig config, KernelHooks hooks, boolean preferFentry, long nowNs)
+            throws IOException {
         TraceableFunctions traceable = TraceableFunctions.read(TraceableFunctions.FTRACE_LISTS,
                 TraceableFunctions.KALLSYMS);
-        Optional<String> why = unavailability(hooks.kprobeProblem(), hooks.fentryProblem());
-        if (why.isPresent()) {
-            return unavailable(config, why.get(), traceable, nowNs);
+        Optional<Backing> backing = backing(hooks.kprobeProblem(), hooks.fentryProblem(), preferFentry);
+        if (backing.isEmpty()) {
+            return unavailable(config, unavailability(hooks.kprobeProblem().orElseThrow(),
+                    hooks.fentryProblem().orElseThrow()), traceable, nowNs);
         }
-        return open(config, BpfObjects.read(BpfObjects.CALLS), traceable, nowNs);
+        return open(config, BpfObjects.read(BpfObjects.CALLS), traceable, backing.get(), nowNs);
     }
 
-    /**
-     * Why calls cannot be counted on a kernel with {@code hooks}: they are counted with kprobes only
-     * (fentry needs one program load per function; not built yet).
-     */
-    static Optional<String> unavailability(Optional<String> kprobeProblem, Optional<String> fentryProblem) {
-        if (kprobeProblem.isEmpty()) {
-            return Optional.empty();
+    /** kprobes where they work (fentry first if preferred), else fentry; empty when neither does. */
+    static Optional<Backing> backing(Optional<String> kprobeProblem, Optional<String> fentryProblem,
+                                     boolean preferFentry) {
+        if (fentryProblem.isEmpty() && (preferFentry || kprobeProblem.isPresent())) {
+            return Optional.of(Backing.FENTRY);
         }
-        String fentry = fentryProblem.map(p -> "fentry, refused too (" + p + "), is no substitute yet")
-                .orElse("fentry works here but is not a backing of call counts yet");
-        return Optional.of("kernel function calls are counted with kprobes, which this kernel does not allow (the"
-                + " feature probe's attach failed: " + kprobeProblem.get() + "; a kernel without CONFIG_KPROBES has"
-                + " none); " + fentry);
+        return kprobeProblem.isEmpty() ? Optional.of(Backing.KPROBE) : Optional.empty();
+    }
+
+    /** Why calls cannot be counted on a kernel that allows neither kprobes nor fentry. */
+    static String unavailability(String kprobeProblem, String fentryProblem) {
+        return "kernel function calls are counted with kprobes or fentry, and this kernel allows neither (kprobes:"
+                + " the feature probe's attach failed: " + kprobeProblem + ", a kernel without CONFIG_KPROBES has"
+                + " none; fentry: " + fentryProblem + ")";
     }
 
     /**
@@ -75,10 +102,11 @@ public final class CallCounter implements AutoCloseable {
     static CallCounter unavailable(CallsConfig config, String why, TraceableFunctions traceable, long nowNs) {
         List<FunctionStatus> st = config.functions().stream()
                 .map(f -> new FunctionStatus(f, false, traceable.problem(f).orElse(why))).toList();
-        return new CallCounter(config, st, why, null, nowNs);
+        return new CallCounter(config, st, why, null, List.of(), nowNs);
     }
 
-    static CallCounter open(CallsConfig config, byte[] elf, TraceableFunctions traceable, long nowNs) {
+    static CallCounter open(CallsConfig config, byte[] elf, TraceableFunctions traceable, Backing backing,
+                            long nowNs) {
         List<FunctionStatus> st = new ArrayList<>();
         List<Integer> usable = new ArrayList<>();
         for (int i = 0; i < config.functions().size(); i++) {
@@ -92,11 +120,20 @@ public final class CallCounter implements AutoCloseable {
             }
         }
         if (usable.isEmpty()) {
-            return new CallCounter(config, st, null, null, nowNs);
+            return new CallCounter(config, st, null, backing, List.of(), nowNs);
         }
+        List<BpfObject> objects = backing == Backing.KPROBE ? kprobes(config, elf, usable, st)
+                : fentries(config, elf, usable, st);
+        return new CallCounter(config, st, null, backing, objects, nowNs);
+    }
+
+    /** One object, its kprobe program attached to each function (its index as the cookie). */
+    private static List<BpfObject> kprobes(CallsConfig config, byte[] elf, List<Integer> usable,
+                                           List<FunctionStatus> st) {
         BpfObject obj = BpfObject.open("nw_calls", elf);
         try {
             CallCountMap.setCapacity(obj, config.maxEntries());
+            obj.program(FENTRY_PROGRAM).setAutoload(false);
             obj.load();
             BpfProgram p = obj.program(PROGRAM);
             int attached = 0;
@@ -113,16 +150,57 @@ public final class CallCounter implements AutoCloseable {
             }
             if (attached == 0) {
                 obj.close();
-                return new CallCounter(config, st, null, null, nowNs);
+                return List.of();
             }
-            return new CallCounter(config, st, null, obj, nowNs);
+            return List.of(obj);
         } catch (RuntimeException e) {
             obj.close();
             throw e;
         }
     }
 
-    /** Why no call is counted on this kernel (kprobes missing), empty when the kernel allows it. */
+    /**
+     * One object per function, its fentry program loaded for that function (its index in
+     * targ_func) and attached; every copy after the first uses the first one's maps. A function
+     * the kernel refuses (not in its BTF, not traceable) is reported and the others go on.
+     */
+    private static List<BpfObject> fentries(CallsConfig config, byte[] elf, List<Integer> usable,
+                                            List<FunctionStatus> st) {
+        int funcOffset = Btf.ofObject(elf).varOffset(".rodata", "targ_func")
+                .orElseThrow(() -> new IllegalStateException("targ_func not found in calls.bpf.o's .rodata"));
+        List<BpfObject> objects = new ArrayList<>();
+        try {
+            for (int i : usable) {
+                String f = config.functions().get(i);
+                BpfObject obj = BpfObject.open("nw_calls_" + i, elf);
+                try {
+                    CallCountMap.setCapacity(obj, config.maxEntries());
+                    if (!objects.isEmpty()) {
+                        CallCountMap.share(obj, objects.get(0));
+                    }
+                    obj.program(PROGRAM).setAutoload(false);
+                    obj.program(FENTRY_PROGRAM).setAttachTarget(f);
+                    obj.rodata().putInt(funcOffset, i);
+                    obj.load();
+                    obj.program(FENTRY_PROGRAM).attach();
+                    st.set(i, new FunctionStatus(f, true, "fentry"));
+                    objects.add(obj);
+                } catch (BpfException e) {
+                    obj.close();
+                    st.set(i, new FunctionStatus(f, false, "fentry load or attach failed: "
+                            + e.getMessage().lines().findFirst().orElse("")));
+                }
+            }
+            return objects;
+        } catch (RuntimeException e) {
+            for (int k = objects.size() - 1; k >= 0; k--) {
+                objects.get(k).close();
+            }
+            throw e;
+        }
+    }
+
+    /** Why no call is counted on this kernel (neither kprobes nor fentry), empty when the kernel allows it. */
     public Optional<String> unavailable() {
         return Optional.ofNullable(unavailable);
     }
@@ -134,7 +212,7 @@ public final class CallCounter implements AutoCloseable {
 
     /** At least one function is counted. */
     public boolean counting() {
-        return object != null;
+        return !objects.isEmpty();
     }
 
     /** The start-up log lines: what is counted (first, INFO) and what is not, with why (ERROR). */
@@ -152,11 +230,12 @@ public final class CallCounter implements AutoCloseable {
 
     /** The functions counted, for the start-up log, or empty. */
     public Optional<String> summary() {
-        if (object == null) {
+        if (objects.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of("call counting: " + functions.stream().filter(FunctionStatus::counted)
-                .map(FunctionStatus::function).collect(Collectors.joining(", ")) + " <- kprobe [" + PROGRAM
+                .map(FunctionStatus::function).collect(Collectors.joining(", ")) + " <- " + backing.label + " ["
+                + backing.program + (backing == Backing.FENTRY ? " x " + objects.size() : "")
                 + "], per process and cgroup, every interval (map of " + map.capacity() + " counters)");
     }
 
@@ -165,7 +244,7 @@ public final class CallCounter implements AutoCloseable {
      * ({@link CallDeltas}: idle counters are deleted from the kernel's map).
      */
     public synchronized List<CallCountEvent> poll(long nowNs) {
-        if (object == null) {
+        if (objects.isEmpty()) {
             return List.of();
         }
         return deltas.next(map.read(), nowNs, map::delete);
@@ -173,18 +252,24 @@ public final class CallCounter implements AutoCloseable {
 
     /** Calls not counted because the counter map was full (since load). */
     public long missedFull() {
-        return object == null ? 0 : map.fullMisses();
+        return objects.isEmpty() ? 0 : map.fullMisses();
     }
 
     @Override
     public void close() {
-        if (object != null) {
-            object.close();
+        for (int k = objects.size() - 1; k >= 0; k--) {
+            objects.get(k).close();
         }
     }
 
-    /** As {@link #close()}, waiting at most {@code timeoutMs} for map reads in flight. */
+    /**
+     * As {@link #close()}, waiting at most {@code timeoutMs} for map reads in flight (on the first
+     * object's maps, closed last).
+     */
     public boolean close(long timeoutMs) {
-        return object == null || object.close(timeoutMs);
+        for (int k = objects.size() - 1; k > 0; k--) {
+            objects.get(k).close();
+        }
+        return objects.isEmpty() || objects.get(0).close(timeoutMs);
     }
 }

@@ -175,8 +175,9 @@ public final class AgentOptions {
     @Option(names = "--count-calls", paramLabel = "FUNCTIONS", split = ",",
             description = "Count calls of these kernel functions (comma-separated, e.g. skb_clone,tcp_sendmsg; at most "
                     + CallsConfig.MAX_FUNCTIONS + ") per process and cgroup every interval, as call_count events and"
-                    + " netwatcher.kernel.calls per pod. Needs kprobes: where the kernel has none the agent logs"
-                    + " that call counting is unavailable and why, and runs without it. Default: none.")
+                    + " netwatcher.kernel.calls per pod. Needs kprobes or fentry (--prefer-hook fentry: fentry first):"
+                    + " where the kernel allows neither the agent logs that call counting is unavailable and why, and"
+                    + " runs without it. Default: none.")
     List<String> countCalls;
 
     @Option(names = "--max-call-counters", paramLabel = "N", defaultValue = "16384",

@@ -17,18 +17,23 @@ class CallCounterTest {
     Path dir;
 
     @Test
-    void withKprobesNothingIsUnavailable() {
-        assertEquals(Optional.empty(), CallCounter.unavailability(Optional.empty(), Optional.of("EPERM")));
+    void kprobesFirstThenFentryUnlessFentryIsPreferred() {
+        Optional<String> ok = Optional.empty();
+        Optional<String> refused = Optional.of("EPERM");
+        assertEquals(Optional.of(CallCounter.Backing.KPROBE), CallCounter.backing(ok, ok, false));
+        assertEquals(Optional.of(CallCounter.Backing.FENTRY), CallCounter.backing(ok, ok, true));
+        assertEquals(Optional.of(CallCounter.Backing.KPROBE), CallCounter.backing(ok, refused, true),
+                "a preference, not a requirement");
+        assertEquals(Optional.of(CallCounter.Backing.FENTRY), CallCounter.backing(refused, ok, false));
+        assertEquals(Optional.empty(), CallCounter.backing(refused, refused, false));
     }
 
     @Test
-    void withoutKprobesTheReasonCarriesBothProbesErrors() {
-        String why = CallCounter.unavailability(Optional.of("bpf_program__attach(probe_kprobe): No such file"),
-                Optional.of("bpf_object__load(nw_features): Operation not permitted")).orElseThrow();
-        assertTrue(why.contains("counted with kprobes, which this kernel does not allow"), why);
+    void withNeitherTheReasonCarriesBothProbesErrors() {
+        String why = CallCounter.unavailability("bpf_program__attach(probe_kprobe): No such file",
+                "bpf_object__load(nw_features): Operation not permitted");
+        assertTrue(why.contains("counted with kprobes or fentry, and this kernel allows neither"), why);
         assertTrue(why.contains("No such file") && why.contains("Operation not permitted"), why);
-        String fentryOk = CallCounter.unavailability(Optional.of("ENOENT"), Optional.empty()).orElseThrow();
-        assertTrue(fentryOk.contains("fentry works here but is not a backing of call counts yet"), fentryOk);
     }
 
     @Test
