@@ -185,8 +185,11 @@ public final class CallCounter implements AutoCloseable {
                     obj.program(FENTRY_PROGRAM).attach();
                     st.set(i, new FunctionStatus(f, true, "fentry"));
                     objects.add(obj);
-                } catch (BpfException e) {
+                } catch (RuntimeException e) {
                     obj.close();
+                    if (!(e instanceof BpfException)) {
+                        throw e;
+                    }
                     st.set(i, new FunctionStatus(f, false, "fentry load or attach failed: "
                             + e.getMessage().lines().findFirst().orElse("")));
                 }
