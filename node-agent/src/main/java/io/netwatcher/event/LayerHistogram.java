@@ -47,9 +47,11 @@ public record LayerHistogram(long cgroupId, Direction direction, Layer layer, lo
 
     /** Estimated q-quantile (0..1) in ns, interpolating linearly inside the slot. */
     public long quantileNs(double q) {
-        if (count == 0) {
-            return 0;
-        }
+        return count == 0 ? 0 : quantileNs(slots, q);
+    }
+
+    /** The q-quantile of log2 slots of ns (of this layout), interpolating linearly inside the slot. */
+    static long quantileNs(long[] slots, double q) {
         long total = 0;
         for (long s : slots) {
             total += s;
@@ -76,12 +78,17 @@ public record LayerHistogram(long cgroupId, Direction direction, Layer layer, lo
         if (earlier == null || count < earlier.count) {
             return this; // first reading, or the kernel entry was deleted and counts again from zero
         }
-        long[] d = new long[slots.length];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = Math.max(0, slots[i] - earlier.slots[i]);
-        }
         return new LayerHistogram(cgroupId, direction, layer, Math.max(0, count - earlier.count),
-                Math.max(0, sumNs - earlier.sumNs), d);
+                Math.max(0, sumNs - earlier.sumNs), minus(slots, earlier.slots));
+    }
+
+    /** Slot by slot, what a later reading of log2 slots counted since an earlier one (never below 0). */
+    static long[] minus(long[] later, long[] earlier) {
+        long[] d = new long[later.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = Math.max(0, later[i] - earlier[i]);
+        }
+        return d;
     }
 
     public Key key() {

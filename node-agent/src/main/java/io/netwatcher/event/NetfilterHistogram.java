@@ -23,24 +23,7 @@ public record NetfilterHistogram(long cgroupId, long netns, boolean ipv6, Netfil
 
     /** Estimated q-quantile (0..1) in ns, interpolating linearly inside the slot (as {@link LayerHistogram}'s). */
     public long quantileNs(double q) {
-        long total = 0;
-        for (long s : slots) {
-            total += s;
-        }
-        if (total == 0) {
-            return 0;
-        }
-        double rank = q * total;
-        long seen = 0;
-        for (int i = 0; i < slots.length; i++) {
-            if (slots[i] != 0 && seen + slots[i] >= rank) {
-                double frac = (rank - seen) / slots[i];
-                long lo = LayerHistogram.lowerBoundNs(i);
-                return lo + Math.round(frac * (LayerHistogram.upperBoundNs(i) - lo));
-            }
-            seen += slots[i];
-        }
-        return LayerHistogram.upperBoundNs(slots.length - 1);
+        return count == 0 ? 0 : LayerHistogram.quantileNs(slots, q);
     }
 
     /**
@@ -51,12 +34,8 @@ public record NetfilterHistogram(long cgroupId, long netns, boolean ipv6, Netfil
         if (earlier == null || count < earlier.count) {
             return this;
         }
-        long[] d = new long[slots.length];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = Math.max(0, slots[i] - earlier.slots[i]);
-        }
         return new NetfilterHistogram(cgroupId, netns, ipv6, hook, count - earlier.count,
-                Math.max(0, sumNs - earlier.sumNs), d);
+                Math.max(0, sumNs - earlier.sumNs), LayerHistogram.minus(slots, earlier.slots));
     }
 
     /** Mean time in ns (0 without packets). */
