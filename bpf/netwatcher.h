@@ -174,6 +174,7 @@ enum nw_stat {
 	NW_STAT_COUNTERS_FULL = 12,   /* counters map update failed: an event counted nowhere */
 	NW_STAT_CONNECTS_FULL = 13,   /* connect_counts map update failed: a connect() counted nowhere */
 	NW_STAT_NF_UNMATCHED = 14,    /* netfilter: a hook's last program found no stamp of this packet */
+	NW_STAT_RX_DUPLICATE = 15,    /* received segment with only bytes already received: not timed past transport */
 };
 
 #define NW_STAT_MAX 16                /* entries of the stats array: every enum nw_stat value is below */

@@ -117,6 +117,8 @@ struct nw_rx_pending {
 struct nw_rx_fifo {
 	__u32 head;    /* next entry to finish (free-running, mod NW_RX_FIFO) */
 	__u32 tail;    /* next entry to fill (free-running); tail - head entries in use */
+	__u32 seen;    /* every byte before this sequence number has reached the socket */
+	__u32 seen_set;
 	struct nw_rx_pending e[NW_RX_FIFO];
 };
 
@@ -343,23 +345,51 @@ static __always_inline void nw_rx_http_from_ctx(struct __sk_buff *ctx, struct bp
 	__builtin_memcpy(h->data, buf, NW_HTTP_LEN);
 }
 
-/* Not timed past transport (FIFO full): keep what is known (link, ip) in the histograms. */
-static __always_inline void nw_rx_untracked(const struct nw_rx_cur *r, __u64 cg)
+/*
+ * Not timed past transport: keep what is known (link, ip) in the histograms. `stat` says why:
+ * the FIFO was full (rx_untracked), or the segment carried only bytes already received
+ * (rx_duplicate).
+ */
+static __always_inline void nw_rx_untracked(const struct nw_rx_cur *r, __u64 cg, __u32 stat)
 {
 	struct nw_hists *h = nw_hists_get(cg, NW_DIR_RX);
 
 	if (h)
 		nw_hist_layers(h, r->stamps, NW_RX_DRIVER, NW_RX_TRANSPORT);
-	nw_stat(NW_STAT_RX_UNTRACKED);
+	nw_stat(stat);
 }
 
-/* Park a timed segment in the socket's FIFO until it is readable and read; false if full. */
-static __always_inline bool nw_rx_park(struct nw_rx_fifo *f, const struct nw_rx_cur *r)
+/* TCP states in which rcv_nxt is the next byte the peer sends (ESTABLISHED ... CLOSING, not LISTEN). */
+#define NW_RCV_STATES ((1 << 1) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 9) | (1 << 11))
+
+static __always_inline bool nw_rcv_state(__u32 state)
+{
+	return state < 32 && ((1U << state) & NW_RCV_STATES);
+}
+
+/*
+ * Park a timed segment in the socket's FIFO until it is readable and read. `rcv_nxt` (valid when
+ * `known`) is the socket's before TCP processes the segment. A segment that ends at or below
+ * f->seen carries only bytes that reached the socket before (a retransmission or a copy that TCP
+ * drops): it is not parked, so it is neither a packet event nor a socket-layer time. Returns
+ * NW_STAT_RX_UNTRACKED or NW_STAT_RX_DUPLICATE when not parked, 0 when parked.
+ */
+static __always_inline __u32 nw_rx_park(struct nw_rx_fifo *f, const struct nw_rx_cur *r, __u32 rcv_nxt, bool known)
 {
 	struct nw_rx_pending *e;
 
+	if (known && (!f->seen_set || nw_before(f->seen, rcv_nxt))) {
+		f->seen = rcv_nxt;
+		f->seen_set = 1;
+	}
+	if (f->seen_set) {
+		if (!nw_before(f->seen, r->end_seq))
+			return NW_STAT_RX_DUPLICATE;
+		if (!nw_before(f->seen, r->seq)) /* follows on from what was seen */
+			f->seen = r->end_seq;
+	}
 	if (f->tail - f->head >= NW_RX_FIFO)
-		return false;
+		return NW_STAT_RX_UNTRACKED;
 	/* Single producer (under the socket lock or in its softirq); the reader only advances head. */
 	e = &f->e[NW_IDX(f->tail, NW_RX_FIFO)];
 	e->stamps[NW_RX_DRIVER] = r->stamps[NW_RX_DRIVER];
@@ -372,7 +402,7 @@ static __always_inline bool nw_rx_park(struct nw_rx_fifo *f, const struct nw_rx_
 	e->len = r->len;
 	e->sampled = r->sampled;
 	f->tail += 1;
-	return true;
+	return 0;
 }
 
 /*
@@ -385,6 +415,8 @@ static __always_inline void nw_rx_transport_cg(struct __sk_buff *ctx, __u64 skb)
 	struct nw_rx_cur *r;
 	struct bpf_sock *sk;
 	struct nw_rx_fifo *f;
+	struct tcp_sock *tp;
+	__u32 stat;
 
 	if (!c)
 		return;
@@ -408,8 +440,10 @@ static __always_inline void nw_rx_transport_cg(struct __sk_buff *ctx, __u64 skb)
 	f = bpf_sk_storage_get(&rx_fifo, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!f)
 		return;
-	if (!nw_rx_park(f, r))
-		nw_rx_untracked(r, bpf_skb_cgroup_id(ctx));
+	tp = nw_rcv_state(sk->state) ? bpf_skc_to_tcp_sock(sk) : 0;
+	stat = nw_rx_park(f, r, tp ? tp->rcv_nxt : 0, tp != 0);
+	if (stat)
+		nw_rx_untracked(r, bpf_skb_cgroup_id(ctx), stat);
 	if (targ_cfg.http && r->sampled)
 		nw_rx_http_from_ctx(ctx, sk, r->end_seq);
 }
@@ -437,6 +471,8 @@ static __always_inline void nw_rx_tcp(struct sock *sk, const struct sk_buff *skb
 	struct nw_cpu *c = nw_cpu();
 	struct nw_rx_cur *r;
 	struct nw_rx_fifo *f;
+	struct tcp_sock *tp;
+	__u32 stat;
 
 	if (!c)
 		return;
@@ -445,8 +481,12 @@ static __always_inline void nw_rx_tcp(struct sock *sk, const struct sk_buff *skb
 		return;
 	c->cur.skb = 0;
 	f = bpf_sk_storage_get(&rx_fifo, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (f && !nw_rx_park(f, r))
-		nw_rx_untracked(r, nw_sk_cgroup_id(sk));
+	if (!f)
+		return;
+	tp = nw_rcv_state(sk->__sk_common.skc_state) ? nw_tcp_sk(sk) : 0;
+	stat = nw_rx_park(f, r, tp ? tp->rcv_nxt : 0, tp != 0);
+	if (stat)
+		nw_rx_untracked(r, nw_sk_cgroup_id(sk), stat);
 }
 
 /* Data is readable: every parked segment now below rcv_nxt is in the receive queue. */

@@ -37,14 +37,14 @@ public final class AgentStats {
     /** One line for logs: what was read, lost, capped and untracked. */
     public String summary() {
         return String.format("records read %d, undecodable %d, out of namespace scope %d, lost in the kernel %d,"
-                        + " packet events over the cap %d, error events over the cap %d, rx untracked %d,"
+                        + " packet events over the cap %d, error events over the cap %d, rx untracked %d, rx duplicate %d,"
                         + " tx untracked %d, connection map full %d, histogram map full %d, counter map full %d,"
                         + " connect count map full %d",
                 recordsRead(),
                 decodeErrors(), filtered(), kernelStat(KernelStat.RINGBUF_LOST),
                 kernelStat(KernelStat.SAMPLE_CAPPED), kernelStat(KernelStat.ERR_CAPPED),
-                kernelStat(KernelStat.RX_UNTRACKED), kernelStat(KernelStat.TX_UNTRACKED),
-                kernelStat(KernelStat.CONN_FULL), kernelStat(KernelStat.HIST_FULL),
+                kernelStat(KernelStat.RX_UNTRACKED), kernelStat(KernelStat.RX_DUPLICATE),
+                kernelStat(KernelStat.TX_UNTRACKED), kernelStat(KernelStat.CONN_FULL), kernelStat(KernelStat.HIST_FULL),
                 kernelStat(KernelStat.COUNTERS_FULL), kernelStat(KernelStat.CONNECTS_FULL));
     }
 

@@ -81,6 +81,9 @@ public final class SelfMetrics implements AutoCloseable {
         FunctionCounter.builder("netwatcher.packets.untracked", stats, s -> s.kernelStat(KernelStat.TX_UNTRACKED))
                 .description("Packets whose layer times could not be followed to the socket").tag("direction", "transmit")
                 .register(r);
+        FunctionCounter.builder("netwatcher.packets.duplicate", stats, s -> s.kernelStat(KernelStat.RX_DUPLICATE))
+                .description("Received segments with only bytes the socket had already received (retransmissions):"
+                        + " no packet event, no socket-layer time").register(r);
         counter(r, "netwatcher.listener.errors", "Events an output failed on", stats, s -> s.listenerErrors());
         for (MapView m : probes.maps().hashMaps()) {
             m.fullStat().ifPresent(full -> FunctionCounter.builder("netwatcher.map.full", stats,

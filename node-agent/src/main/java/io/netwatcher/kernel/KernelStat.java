@@ -32,7 +32,9 @@ public enum KernelStat {
     /** A connect count did not fit in the connect_counts map: a connect() counted nowhere. */
     CONNECTS_FULL("NW_STAT_CONNECTS_FULL", 13),
     /** Netfilter: a hook's last program found no stamp of its packet (nested, preempted or moved packet). */
-    NF_UNMATCHED("NW_STAT_NF_UNMATCHED", 14);
+    NF_UNMATCHED("NW_STAT_NF_UNMATCHED", 14),
+    /** A received segment with only bytes the socket had received before: not timed past transport. */
+    RX_DUPLICATE("NW_STAT_RX_DUPLICATE", 15);
 
     private final String cName;
     private final int value;

@@ -1,0 +1,100 @@
+package io.netwatcher.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netwatcher.event.ConnEvent;
+import io.netwatcher.event.Direction;
+import io.netwatcher.event.PacketEvent;
+import io.netwatcher.kernel.KernelStat;
+import io.netwatcher.testing.AgentHarness;
+import io.netwatcher.testing.Kernel;
+import io.netwatcher.testing.SsSocket;
+import io.netwatcher.testing.TcpExchange;
+import io.netwatcher.testing.TestNet;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every data segment the client sends reaches the server twice: an nft {@code dup} rule in the
+ * client's output hook sends a copy ahead of it. TCP keeps the bytes of the first to arrive and
+ * drops the other. The agent reports each received byte once: the server's packet events never
+ * cover a sequence range twice and add up to at most the bytes sent, and the copies are counted
+ * as duplicates (rx_duplicate), no more of them than nft made.
+ */
+class DuplicateSegmentIT {
+    private static final long UP = 2_000_003;
+    private static final long DOWN = 4_099;
+    private static final Pattern COUNTER = Pattern.compile("counter packets (\\d+) bytes (\\d+)");
+
+    @BeforeAll
+    static void preconditions() {
+        Kernel.requireRootKernel();
+    }
+
+    @ParameterizedTest(name = "ipv6={0}")
+    @ValueSource(booleans = {false, true})
+    void aCopyOfAReceivedSegmentIsNotASecondPacket(boolean v6) throws Exception {
+        int port = v6 ? 24613 : 24612;
+        try (TestNet net = TestNet.create(); AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
+            String family = v6 ? "ip6" : "ip";
+            String server = v6 ? net.a().ipv6() : net.a().ipv4();
+            net.b().exec("nft", "add", "table", family, "nwdup");
+            net.b().exec("nft", "add chain " + family + " nwdup output { type filter hook output priority 0; }");
+            // Segments with data only: copies of ACKs would be duplicate ACKs to the server.
+            net.b().exec("nft", "add rule " + family + " nwdup output " + family + " daddr " + server + " tcp dport "
+                    + port + " " + family + " length gt 100 counter dup to " + server);
+            long dupBefore = h.agent().stats().kernelStat(KernelStat.RX_DUPLICATE);
+
+            TcpExchange.Result r = TcpExchange.run(net, v6, port, UP, DOWN);
+            SsSocket ssServer = r.serverBeforeClose();
+            long copies = nftCopies(net.b().exec("nft", "list", "table", family, "nwdup"));
+            assertTrue(copies > 0, "nft made copies of the client's segments");
+
+            // The copies reach the agent's count at its next poll.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            long dup;
+            while ((dup = h.agent().stats().kernelStat(KernelStat.RX_DUPLICATE) - dupBefore) == 0
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(dup > 0 && dup <= copies, "segments counted as duplicates: " + dup + " of " + copies
+                    + " copies nft made");
+
+            h.awaitConn(ConnEvent.Kind.CLOSE, c -> c.cookie() == ssServer.cookie(), Duration.ofSeconds(10),
+                    "close of the server socket");
+            List<PacketEvent> rx = h.events(PacketEvent.class,
+                    p -> p.cookie() == ssServer.cookie() && p.direction() == Direction.RX);
+            assertFalse(rx.isEmpty(), "received packets reported for the server socket");
+            // Sequence numbers relative to the first event's, as TCP compares them (they may wrap).
+            long base = rx.get(0).seq();
+            List<PacketEvent> bySeq = rx.stream().sorted(Comparator.comparingInt(p -> (int) (p.seq() - base))).toList();
+            long bytes = 0;
+            for (int i = 0; i < bySeq.size(); i++) {
+                PacketEvent p = bySeq.get(i);
+                bytes += p.len();
+                if (i > 0) {
+                    PacketEvent before = bySeq.get(i - 1);
+                    assertTrue((int) (p.seq() - before.seq()) >= before.len(), "two packet events cover the same bytes: "
+                            + before + " and " + p);
+                }
+            }
+            assertTrue(bytes <= UP, "server RX payload in packet events " + bytes + " <= " + UP + " sent");
+        }
+    }
+
+    private static long nftCopies(String table) {
+        Matcher m = COUNTER.matcher(table);
+        assertTrue(m.find(), "nft counter in: " + table);
+        long packets = Long.parseLong(m.group(1));
+        assertEquals(-1, table.indexOf("counter", m.end()), "one counter rule");
+        return packets;
+    }
+}
