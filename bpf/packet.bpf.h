@@ -369,16 +369,22 @@ static __always_inline bool nw_rcv_state(__u32 state)
 
 /*
  * Park a timed segment in the socket's FIFO until it is readable and read. `rcv_nxt` (valid when
- * `known`) is the socket's before TCP processes the segment. A segment that ends at or below
- * f->seen carries only bytes that reached the socket before (a retransmission or a copy that TCP
- * drops): it is not parked, so it is neither a packet event nor a socket-layer time. Returns
- * NW_STAT_RX_UNTRACKED or NW_STAT_RX_DUPLICATE when not parked, 0 when parked.
+ * `known`) is the socket's before TCP processes the segment. f->seen: every byte before it was
+ * accepted by TCP (rcv_nxt) or reached this transport entry in a segment seen here (parked, or
+ * not parked for a full FIFO). A segment that ends at or below f->seen carries only such bytes (a
+ * retransmission, or a copy that TCP drops): it is not parked, so it is neither a packet event
+ * nor a socket-layer time. Known gap: if TCP drops a segment after this entry (backlog or memory
+ * limit), its retransmission counts as a duplicate and the parked first copy is finished when
+ * its bytes are read, the recovery time in its socket layer. Returns NW_STAT_RX_UNTRACKED or
+ * NW_STAT_RX_DUPLICATE when not parked, 0 when parked.
  */
 static __always_inline __u32 nw_rx_park(struct nw_rx_fifo *f, const struct nw_rx_cur *r, __u32 rcv_nxt, bool known)
 {
 	struct nw_rx_pending *e;
 
-	if (known && (!f->seen_set || nw_before(f->seen, rcv_nxt))) {
+	/* seen may run ahead of rcv_nxt by what is in flight (at most a window, below 1 GiB); further
+	 * ahead it is stale (2 GiB received unseen, the sequence space wrapped): take rcv_nxt. */
+	if (known && (!f->seen_set || (__u32)(f->seen - rcv_nxt) > (1U << 30))) {
 		f->seen = rcv_nxt;
 		f->seen_set = 1;
 	}
@@ -444,7 +450,7 @@ static __always_inline void nw_rx_transport_cg(struct __sk_buff *ctx, __u64 skb)
 	stat = nw_rx_park(f, r, tp ? tp->rcv_nxt : 0, tp != 0);
 	if (stat)
 		nw_rx_untracked(r, bpf_skb_cgroup_id(ctx), stat);
-	if (targ_cfg.http && r->sampled)
+	if (targ_cfg.http && r->sampled && stat != NW_STAT_RX_DUPLICATE)
 		nw_rx_http_from_ctx(ctx, sk, r->end_seq);
 }
 

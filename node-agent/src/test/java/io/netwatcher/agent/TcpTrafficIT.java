@@ -112,6 +112,9 @@ class TcpTrafficIT {
             long resent = Math.max(0, ssClient.bytesRetrans()); // ss prints no bytes_retrans before the first
             assertTrue(rxBytes > 0 && rxBytes <= UP + resent, "server RX payload " + rxBytes + " <= " + UP + " + "
                     + resent + " bytes the client resent");
+            // Each received range is one event: a segment with only bytes received before is none.
+            assertEquals(rx.size(), rx.stream().map(p -> p.cookie() + ":" + p.seq() + "+" + p.len()).distinct().count(),
+                    "two received packet events of one socket with the same bytes");
             for (PacketEvent p : packets) {
                 assertLayersSane(p);
             }
