@@ -438,6 +438,8 @@ int BPF_PROG(tp_kfree_skb_rx_sk, struct sk_buff *skb, void *location, enum skb_d
 {
 	nw_tx_forget(skb);
 	nw_drop(skb, (__u64)location, reason, rx_sk);
+	if (rx_sk && nw_sk_fullsock(rx_sk) && nw_sk_is_tcp(rx_sk))
+		nw_rx_dropped(skb, rx_sk);
 	return 0;
 }
 

@@ -373,10 +373,10 @@ static __always_inline bool nw_rcv_state(__u32 state)
  * accepted by TCP (rcv_nxt) or reached this transport entry in a segment seen here (parked, or
  * not parked for a full FIFO). A segment that ends at or below f->seen carries only such bytes (a
  * retransmission, or a copy that TCP drops): it is not parked, so it is neither a packet event
- * nor a socket-layer time. Known gap: if TCP drops a segment after this entry (backlog or memory
- * limit), its retransmission counts as a duplicate and the parked first copy is finished when
- * its bytes are read, the recovery time in its socket layer. Returns NW_STAT_RX_UNTRACKED or
- * NW_STAT_RX_DUPLICATE when not parked, 0 when parked.
+ * nor a socket-layer time. A segment TCP drops after this entry undoes its part (nw_rx_dropped;
+ * before v6.11 kfree_skb does not name the socket: its retransmission counts as a duplicate and
+ * the parked first copy is finished when its bytes are read, the recovery time in its socket
+ * layer). Returns NW_STAT_RX_UNTRACKED or NW_STAT_RX_DUPLICATE when not parked, 0 when parked.
  */
 static __always_inline __u32 nw_rx_park(struct nw_rx_fifo *f, const struct nw_rx_cur *r, __u32 rcv_nxt, bool known)
 {
@@ -409,6 +409,47 @@ static __always_inline __u32 nw_rx_park(struct nw_rx_fifo *f, const struct nw_rx
 	e->sampled = r->sampled;
 	f->tail += 1;
 	return 0;
+}
+
+/*
+ * TCP dropped a received segment after the transport entry (socket filter, backlog or receive
+ * memory full; v6.11+ names the socket in kfree_skb). Its bytes did not arrive: `seen` is taken
+ * from rcv_nxt again at the next segment, so the retransmission is timed, and the parked copy
+ * loses its stamps and its sample: it leaves the FIFO with the read of its bytes like any entry,
+ * but puts no time in a histogram and no event in the ring (a "queued" stamp later than any
+ * read fails every layer's order check, and nw_rx_queued leaves a stamped entry alone).
+ */
+static __always_inline void nw_rx_dropped(const struct sk_buff *skb, struct sock *sk)
+{
+	struct nw_rx_fifo *f;
+	struct nw_pkt p = {};
+	__u32 head, tail, end, i;
+
+	f = bpf_sk_storage_get(&rx_fifo, sk, 0, 0);
+	if (!f)
+		return;
+	if (nw_parse_skb_nh(skb, &p) != 0 || p.proto != IPPROTO_TCP || p.payload == 0)
+		return;
+	f->seen_set = 0;
+	end = p.seq + p.payload + ((p.flags & NW_TCP_FIN) ? 1 : 0) + ((p.flags & NW_TCP_SYN) ? 1 : 0);
+	head = f->head;
+	tail = f->tail;
+#pragma unroll
+	for (i = 0; i < NW_RX_FIFO; i++) {
+		struct nw_rx_pending *e;
+
+		if (head + i == tail)
+			break;
+		e = &f->e[NW_IDX(head + i, NW_RX_FIFO)];
+		if (e->seq == p.seq && e->end_seq == end && !e->stamps[NW_RX_QUEUED]) {
+			e->stamps[NW_RX_DRIVER] = 0;
+			e->stamps[NW_RX_STACK] = 0;
+			e->stamps[NW_RX_TRANSPORT] = 0;
+			e->stamps[NW_RX_QUEUED] = ~0ULL;
+			e->sampled = 0;
+			break;
+		}
+	}
 }
 
 /*
