@@ -93,6 +93,9 @@ class DuplicateSegmentIT {
         }
     }
 
+    private static final int WRITES = 200;
+    private static final int WRITE = 1_400;
+
     /** One in eight IPv4 packets dropped by their IP ID (a resent segment has a new one). */
     private static final String FILTERED_SERVER = """
             import ctypes, socket, struct, sys
@@ -119,7 +122,7 @@ class DuplicateSegmentIT {
     void aSegmentTcpDropsAfterTheTransportEntryIsNotTheDuplicateOfItsRetransmission() throws Exception {
         Kernel.require(Sh.which("python3"), "python3");
         int port = 24614;
-        long bytes = 400_003;
+        long bytes = (long) WRITES * WRITE;
         Path script = Files.createTempFile("nw-filtered-server", ".py");
         try (TestNet net = TestNet.create(); AgentHarness h = AgentHarness.start(AgentHarness.testConfig())) {
             Files.writeString(script, FILTERED_SERVER);
@@ -132,8 +135,15 @@ class DuplicateSegmentIT {
                 BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(),
                         StandardCharsets.UTF_8));
                 assertEquals("ready", out.readLine(), "the server listens with its filter");
-                net.b().exec("python3", "-c", "import socket; s = socket.create_connection(('" + net.a().ipv4() + "', "
-                        + port + ")); s.sendall(b'x' * " + bytes + "); s.close()");
+                // Writes of their own, one segment each (under one MSS, no Nagle, a pause against
+                // autocorking): their IP IDs are one apart, so the filter drops every eighth.
+                net.b().exec("python3", "-c", "import socket, time\n"
+                        + "s = socket.create_connection(('" + net.a().ipv4() + "', " + port + "))\n"
+                        + "s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)\n"
+                        + "for i in range(" + WRITES + "):\n"
+                        + "    s.sendall(b'x' * " + WRITE + ")\n"
+                        + "    time.sleep(0.002)\n"
+                        + "s.close()\n");
                 assertEquals("got " + bytes, out.readLine(), "the server's own count");
                 assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the server finished");
             } finally {
