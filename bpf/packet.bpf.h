@@ -411,6 +411,12 @@ static __always_inline __u32 nw_rx_park(struct nw_rx_fifo *f, const struct nw_rx
 	return 0;
 }
 
+/* Entry i of a FIFO counted from `head`, or 0 at `tail` (the loops over a FIFO stop there). */
+static __always_inline struct nw_rx_pending *nw_rx_entry(struct nw_rx_fifo *f, __u32 head, __u32 tail, __u32 i)
+{
+	return head + i == tail ? 0 : &f->e[NW_IDX(head + i, NW_RX_FIFO)];
+}
+
 /*
  * TCP dropped a received segment after the transport entry (socket filter, backlog or receive
  * memory full; v6.11+ names the socket in kfree_skb). Its bytes did not arrive: `seen` is taken
@@ -436,11 +442,10 @@ static __always_inline void nw_rx_dropped(const struct sk_buff *skb, struct sock
 	tail = f->tail;
 #pragma unroll
 	for (i = 0; i < NW_RX_FIFO; i++) {
-		struct nw_rx_pending *e;
+		struct nw_rx_pending *e = nw_rx_entry(f, head, tail, i);
 
-		if (head + i == tail)
+		if (!e)
 			break;
-		e = &f->e[NW_IDX(head + i, NW_RX_FIFO)];
 		if (e->seq == p.seq && e->end_seq == end && !e->stamps[NW_RX_QUEUED]) {
 			e->stamps[NW_RX_DRIVER] = 0;
 			e->stamps[NW_RX_STACK] = 0;
@@ -552,11 +557,10 @@ static __always_inline void nw_rx_queued(const struct sock *sk, struct nw_rx_fif
 
 #pragma unroll
 	for (i = 0; i < NW_RX_FIFO; i++) {
-		struct nw_rx_pending *e;
+		struct nw_rx_pending *e = nw_rx_entry(f, head, tail, i);
 
-		if (head + i == tail)
+		if (!e)
 			break;
-		e = &f->e[NW_IDX(head + i, NW_RX_FIFO)];
 		if (e->stamps[NW_RX_QUEUED] || nw_before(rcv_nxt, e->end_seq))
 			continue;
 		if (!now)
