@@ -419,7 +419,8 @@ static __always_inline struct nw_rx_pending *nw_rx_entry(struct nw_rx_fifo *f, _
 
 /*
  * TCP dropped a received segment after the transport entry (socket filter, backlog or receive
- * memory full; v6.11+ names the socket in kfree_skb). Its bytes did not arrive: `seen` is taken
+ * memory full; v6.11+ names the socket in kfree_skb) with bytes beyond rcv_nxt (not a duplicate
+ * dropped as old data). Its bytes did not arrive: `seen` is taken
  * from rcv_nxt again at the next segment, so the retransmission is timed, and the parked copy
  * loses its stamps and its sample: it leaves the FIFO with the read of its bytes like any entry,
  * but puts no time in a histogram and no event in the ring (a "queued" stamp later than any
@@ -428,6 +429,7 @@ static __always_inline struct nw_rx_pending *nw_rx_entry(struct nw_rx_fifo *f, _
 static __always_inline void nw_rx_dropped(const struct sk_buff *skb, struct sock *sk)
 {
 	struct nw_rx_fifo *f;
+	struct tcp_sock *tp;
 	struct nw_pkt p = {};
 	__u32 head, tail, end, i;
 
@@ -436,8 +438,12 @@ static __always_inline void nw_rx_dropped(const struct sk_buff *skb, struct sock
 		return;
 	if (nw_parse_skb_nh(skb, &p) != 0 || p.proto != IPPROTO_TCP || p.payload == 0)
 		return;
-	f->seen_set = 0;
 	end = p.seq + p.payload + ((p.flags & NW_TCP_FIN) ? 1 : 0) + ((p.flags & NW_TCP_SYN) ? 1 : 0);
+	/* A duplicate TCP drops as old data: its bytes did arrive, `seen` stays. */
+	tp = nw_tcp_sk(sk);
+	if (!tp || !nw_before(tp->rcv_nxt, end))
+		return;
+	f->seen_set = 0;
 	head = f->head;
 	tail = f->tail;
 #pragma unroll
