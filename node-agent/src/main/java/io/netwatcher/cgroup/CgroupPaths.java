@@ -16,7 +16,9 @@ import java.util.function.LongSupplier;
  * inode number of the cgroup directory) to paths under the cgroup2 mount, e.g.
  * {@code /kubepods.slice/kubepods-burstable.slice/...}. Paths are cached by id; a miss rescans
  * the hierarchy, at most once per {@code minRescanNs}, so a cgroup created after the last scan
- * is found on a later lookup rather than remembered as unknown.
+ * is found on a later lookup rather than remembered as unknown. An id above every id the last
+ * scan saw is a cgroup created since (the kernel numbers new cgroups upwards): it rescans at
+ * once, so a new pod's first events are not left without their pod.
  */
 public final class CgroupPaths {
     private final Path root;
@@ -24,6 +26,7 @@ public final class CgroupPaths {
     private final long minRescanNs;
     private final LongSupplier clock;
     private volatile long lastScanNs = Long.MIN_VALUE / 2;
+    private volatile long maxSeenId;
     private volatile int scans;
 
     public CgroupPaths(Path root, long minRescanNs, LongSupplier clock) {
@@ -50,9 +53,12 @@ public final class CgroupPaths {
             return Optional.of(p);
         }
         long now = clock.getAsLong();
-        if (now - lastScanNs >= minRescanNs) {
-            rescan(now);
+        if (now - lastScanNs >= minRescanNs || Long.compareUnsigned(id, maxSeenId) > 0) {
+            rescan(now, id);
             p = byId.get(id);
+            if (p == null) {
+                raiseMaxSeen(id); // gone already: its later misses wait for the interval
+            }
         }
         return Optional.ofNullable(p);
     }
@@ -71,8 +77,14 @@ public final class CgroupPaths {
         return scans;
     }
 
-    private synchronized void rescan(long now) {
-        if (now - lastScanNs < minRescanNs) {
+    private synchronized void raiseMaxSeen(long id) {
+        if (Long.compareUnsigned(id, maxSeenId) > 0) {
+            maxSeenId = id;
+        }
+    }
+
+    private synchronized void rescan(long now, long id) {
+        if (now - lastScanNs < minRescanNs && Long.compareUnsigned(id, maxSeenId) <= 0) {
             return;
         }
         lastScanNs = now;
@@ -83,7 +95,9 @@ public final class CgroupPaths {
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
                     Object ino = Files.getAttribute(dir, "unix:ino");
                     String rel = "/" + root.relativize(dir).toString();
-                    byId.put(((Number) ino).longValue(), rel.equals("/") ? "/" : rel);
+                    long n = ((Number) ino).longValue();
+                    byId.put(n, rel.equals("/") ? "/" : rel);
+                    raiseMaxSeen(n);
                     return FileVisitResult.CONTINUE;
                 }
 

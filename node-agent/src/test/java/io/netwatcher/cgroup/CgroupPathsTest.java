@@ -24,9 +24,19 @@ class CgroupPathsTest {
         assertEquals("/", paths.path(ino(root)).orElseThrow());
         assertEquals(1, paths.scans());
 
+        // A missing id at or below the highest one seen (a removed cgroup's): no rescan before the interval.
+        long[] ids = {ino(root), ino(pod.getParent()), ino(pod)};
+        long seen = Math.max(ids[0], Math.max(ids[1], ids[2]));
+        long removed = Math.min(ids[0], Math.min(ids[1], ids[2])) - 1;
+        assertTrue(paths.path(removed).isEmpty());
+        assertEquals(1, paths.scans(), "misses below the highest id do not rescan more often than the interval");
+        // An id above every one seen is a cgroup created since (the kernel numbers them upwards): at once.
+        assertTrue(paths.path(seen + 1_000_000).isEmpty());
+        assertEquals(2, paths.scans(), "an id above the highest seen rescans at once");
+        assertTrue(paths.path(seen + 1_000_000).isEmpty());
+        assertEquals(2, paths.scans(), "and once: not found, it counts as seen");
+
         Path later = Files.createDirectories(root.resolve("kubepods.slice/kubepods-pod2.slice"));
-        assertTrue(paths.path(ino(later)).isEmpty(), "not found before the rescan interval passed");
-        assertEquals(1, paths.scans(), "misses do not rescan more often than the interval");
         now.addAndGet(1000);
         assertEquals("/kubepods.slice/kubepods-pod2.slice", paths.path(ino(later)).orElseThrow(),
                 "a cgroup that appeared later is found, not remembered as unknown");
